@@ -1,0 +1,256 @@
+"""The live catalog of a database, read once from pg_catalog into plain dataclasses.
+
+This is the only module that queries pg_catalog. Lint rules, the handbook, the profile and the
+notebooks ask it, so that "what the schema is" has one answer: what PostgreSQL says, not what the
+models or a document claim. The SQL lives in ``sql/catalog/*.sql``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import sqlalchemy as sa
+
+SCHEMA = "public"
+
+# Tables in the database that are not part of the designed schema, and why they are left out.
+EXCLUDED_TABLES: dict[str, str] = {
+    "alembic_version": "Alembic's bookkeeping of the applied revision, owned by the tool, not the design",
+}
+
+ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+CONSTRAINT_KINDS = {"p": "PRIMARY KEY", "f": "FOREIGN KEY", "u": "UNIQUE", "c": "CHECK", "x": "EXCLUDE"}
+VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
+
+
+@cache
+def sql(name: str) -> str:
+    """A catalog query by file name (without .sql)."""
+    return resources.files("schema").joinpath("sql", "catalog", f"{name}.sql").read_text()
+
+
+@dataclass(frozen=True)
+class Column:
+    table: str
+    name: str
+    position: int
+    data_type: str
+    not_null: bool
+    default: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    table: str
+    name: str
+    kind: str  # one of CONSTRAINT_KINDS' keys
+    definition: str
+    columns: tuple[str, ...]
+    referred_table: str | None
+    referred_columns: tuple[str, ...]
+    on_delete_code: str | None
+    validated: bool
+    comment: str | None
+
+    @property
+    def kind_name(self) -> str:
+        return CONSTRAINT_KINDS[self.kind]
+
+    @property
+    def on_delete(self) -> str | None:
+        return ON_DELETE[self.on_delete_code] if self.kind == "f" and self.on_delete_code else None
+
+
+@dataclass(frozen=True)
+class Index:
+    table: str
+    name: str
+    definition: str
+    method: str
+    is_unique: bool
+    is_primary: bool
+    key_columns: tuple[str, ...]
+    predicate: str | None
+    constraint_name: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    table: str
+    name: str
+    definition: str
+    function_name: str
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    table: str
+    name: str
+    permissive: str
+    roles: tuple[str, ...]
+    command: str
+    using_expression: str | None
+    check_expression: str | None
+
+
+@dataclass(frozen=True)
+class Partition:
+    parent_table: str
+    name: str
+    bound: str
+    estimated_rows: int
+
+    @property
+    def is_default(self) -> bool:
+        return self.bound == "DEFAULT"
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    arguments: str
+    result: str
+    language: str
+    volatility_code: str
+    comment: str | None
+
+    @property
+    def signature(self) -> str:
+        return f"{self.name}({self.arguments})"
+
+    @property
+    def volatility(self) -> str:
+        return VOLATILITY[self.volatility_code]
+
+
+@dataclass
+class Table:
+    name: str
+    comment: str | None
+    is_partitioned: bool
+    rls_enabled: bool
+    rls_forced: bool
+    partition_key: str | None
+    columns: list[Column] = field(default_factory=list)
+    constraints: list[Constraint] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    partitions: list[Partition] = field(default_factory=list)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def primary_key(self) -> Constraint | None:
+        return next((c for c in self.constraints if c.kind == "p"), None)
+
+    @property
+    def foreign_keys(self) -> list[Constraint]:
+        return [c for c in self.constraints if c.kind == "f"]
+
+
+@dataclass
+class Catalog:
+    tables: dict[str, Table]
+    functions: list[Function]
+
+    def table(self, name: str) -> Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"no table {name!r} in the catalog") from None
+
+    @property
+    def constraints(self) -> list[Constraint]:
+        return [c for t in self.tables.values() for c in t.constraints]
+
+    @property
+    def indexes(self) -> list[Index]:
+        return [i for t in self.tables.values() for i in t.indexes]
+
+    @property
+    def triggers(self) -> list[Trigger]:
+        return [tr for t in self.tables.values() for tr in t.triggers]
+
+    def referenced_by(self, table: str) -> list[Constraint]:
+        """Foreign keys of other tables (or this one) that point at ``table``."""
+        return [c for c in self.constraints if c.kind == "f" and c.referred_table == table]
+
+    def object_names(self) -> set[str]:
+        """Every name a rule's ``implemented_by`` may cite: tables, columns, constraints, indexes,
+        triggers, policies and functions (as ``name()``)."""
+        names: set[str] = set(self.tables)
+        for t in self.tables.values():
+            names.update(f"{t.name}.{c.name}" for c in t.columns)
+            names.update(c.name for c in t.constraints)
+            names.update(i.name for i in t.indexes)
+            names.update(tr.name for tr in t.triggers)
+            names.update(p.name for p in t.policies)
+        names.update(f"{f.name}()" for f in self.functions)
+        return names
+
+
+def _rows(conn: sa.Connection, name: str) -> list[sa.RowMapping]:
+    return list(conn.execute(sa.text(sql(name)), {"schema": SCHEMA}).mappings())
+
+
+def read(conn: sa.Connection) -> Catalog:
+    """Read the whole schema; a handful of queries, whatever the number of tables."""
+    tables: dict[str, Table] = {}
+    for row in _rows(conn, "tables"):
+        if row["name"] in EXCLUDED_TABLES:
+            continue
+        tables[row["name"]] = Table(
+            name=row["name"],
+            comment=row["comment"],
+            is_partitioned=row["is_partitioned"],
+            rls_enabled=row["rls_enabled"],
+            rls_forced=row["rls_forced"],
+            partition_key=row["partition_key"],
+        )
+
+    def owner(table_name: str) -> Table | None:
+        return tables.get(table_name)
+
+    for row in _rows(conn, "columns"):
+        if (t := owner(row["table_name"])) is not None:
+            t.columns.append(Column(row["table_name"], row["name"], row["position"], row["data_type"],
+                                    row["not_null"], row["default"], row["comment"]))
+    for row in _rows(conn, "constraints"):
+        if (t := owner(row["table_name"])) is not None:
+            t.constraints.append(Constraint(
+                row["table_name"], row["name"], row["kind"], row["definition"], tuple(row["columns"]),
+                row["referred_table"], tuple(row["referred_columns"]), row["on_delete"], row["validated"],
+                row["comment"],
+            ))
+    for row in _rows(conn, "indexes"):
+        if (t := owner(row["table_name"])) is not None:
+            t.indexes.append(Index(
+                row["table_name"], row["name"], row["definition"], row["method"], row["is_unique"],
+                row["is_primary"], tuple(row["key_columns"]), row["predicate"], row["constraint_name"],
+                row["comment"],
+            ))
+    for row in _rows(conn, "triggers"):
+        if (t := owner(row["table_name"])) is not None:
+            t.triggers.append(Trigger(row["table_name"], row["name"], row["definition"], row["function_name"], row["comment"]))
+    for row in _rows(conn, "policies"):
+        if (t := owner(row["table_name"])) is not None:
+            t.policies.append(Policy(row["table_name"], row["name"], row["permissive"], tuple(row["roles"]),
+                                     row["command"], row["using_expression"], row["check_expression"]))
+    for row in _rows(conn, "partitions"):
+        if (t := owner(row["parent_table"])) is not None:
+            t.partitions.append(Partition(row["parent_table"], row["name"], row["bound"], row["estimated_rows"]))
+    functions = [
+        Function(r["name"], r["arguments"], r["result"], r["language"], r["volatility"], r["comment"])
+        for r in _rows(conn, "functions")
+    ]
+    return Catalog(tables=tables, functions=functions)

@@ -1,0 +1,89 @@
+"""Alembic driven from Python: for the CLI, the seed script, the notebooks and the tests.
+
+Everything goes through alembic's own command API with the project's alembic.ini, so a
+notebook's "upgrade" is exactly the operator's ``alembic upgrade head``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL
+
+from schema import database
+
+
+class NotAtHead(database.DatabaseError):
+    """The database is not at the revision the code expects."""
+
+
+def alembic_config(x_args: dict[str, str] | None = None) -> Config:
+    """The project's alembic.ini, with ``-x`` arguments as the alembic CLI would pass them."""
+    cfg = Config(str(database.project_root() / "alembic.ini"))
+    cfg.set_main_option("script_location", str(database.project_root() / "alembic"))
+    if x_args:
+        cfg.cmd_opts = _XArgs([f"{k}={v}" for k, v in x_args.items()])  # type: ignore[assignment]
+    return cfg
+
+
+class _XArgs:
+    """Stand-in for argparse's namespace: alembic reads ``cmd_opts.x`` for ``-x`` arguments."""
+
+    def __init__(self, x: list[str]) -> None:
+        self.x = x
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    heads = script_directory().get_heads()
+    if len(heads) != 1:
+        raise database.DatabaseError(f"expected one head revision, found {heads}")
+    return heads[0]
+
+
+def current_revision(conn: sa.Connection) -> str | None:
+    """The revision stamped in the database; None for an empty (unversioned) database."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _run(cfg: Config, url: URL | None, fn, *args: object) -> None:
+    if url is None:
+        fn(cfg, *args)
+        return
+    eng = database.engine(url)
+    try:
+        database.check_server(eng)
+        with eng.connect() as conn:
+            cfg.attributes["connection"] = conn
+            fn(cfg, *args)
+    finally:
+        eng.dispose()
+
+
+def upgrade(revision: str = "head", url: URL | None = None) -> None:
+    _run(alembic_config(), url, command.upgrade, revision)
+
+
+def downgrade(revision: str, url: URL | None = None, allow_data_loss: bool = False) -> None:
+    x = {"allow-data-loss": "true"} if allow_data_loss else None
+    _run(alembic_config(x_args=x), url, command.downgrade, revision)
+
+
+def require_head(conn: sa.Connection) -> str:
+    """Refuse to work on a database that is not at head, naming both revisions."""
+    current = current_revision(conn)
+    head = head_revision()
+    if current != head:
+        raise NotAtHead(
+            f"database is at revision {current or 'none (empty)'}, this code requires {head}: "
+            "run 'alembic upgrade head' first"
+        )
+    return head

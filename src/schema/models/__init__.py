@@ -1,0 +1,10 @@
+"""Canonical models, one module per domain; importing this package registers every table.
+
+The revisions in alembic/versions are reviewed DDL written from these classes; the
+model-vs-DDL test keeps the two equal.
+"""
+
+from schema.models import core
+from schema.models.base import Base, metadata
+
+__all__ = ["Base", "metadata", "core"]

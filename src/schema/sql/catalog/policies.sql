@@ -1,0 +1,11 @@
+-- Row-level security policies.
+SELECT tablename AS table_name,
+       policyname AS name,
+       permissive,
+       roles::text[] AS roles,
+       cmd AS command,
+       qual AS using_expression,
+       with_check AS check_expression
+FROM pg_policies
+WHERE schemaname = :schema
+ORDER BY tablename, policyname

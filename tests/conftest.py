@@ -1,0 +1,100 @@
+"""Every test session works in a fresh database of its own on a real PostgreSQL.
+
+The server is the one schema.database resolves (DATABASE_URL, else the embedded pgserver); the
+session creates ``wb_test_<pid>_<random>`` on it, runs everything there, and drops it at the end.
+No mock, no SQLite, no skip: an unreachable server fails the session with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from schema import database, migrations
+
+
+@pytest.fixture(scope="session")
+def server_url() -> URL:
+    """The server under test (its maintenance database)."""
+    try:
+        target = database.resolve()
+        eng = database.engine(target.url)
+        database.check_server(eng)
+        eng.dispose()
+    except database.DatabaseError as exc:
+        pytest.exit(f"no database for the tests: {exc}", returncode=3)
+    return target.url
+
+
+@pytest.fixture
+def scratch_database(server_url: URL) -> Iterator[URL]:
+    """A throw-away database for one test that needs its own (failing migrations, concurrency)."""
+    name = f"wb_scratch_{os.getpid()}_{secrets.token_hex(3)}"
+    url = database.create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        database.drop_database(server_url, name)
+
+
+# --- pytest-alembic: each of its tests gets an empty database of its own ---------------------
+
+
+@pytest.fixture
+def alembic_config():
+    return migrations.alembic_config()
+
+
+@pytest.fixture
+def alembic_engine(scratch_database: URL) -> Iterator[sa.Engine]:
+    """pytest-alembic assumes each test starts from an empty database: give it one."""
+    eng = database.engine(scratch_database)
+    yield eng
+    eng.dispose()
+
+
+# --- a database at head, shared by the catalog, constraint, lint and docs tests ---------------
+
+
+@pytest.fixture(scope="session")
+def head_database(server_url: URL) -> Iterator[URL]:
+    """A database migrated to head once per session (separate from pytest-alembic's, which it
+    migrates up and down)."""
+    name = f"wb_head_{os.getpid()}_{secrets.token_hex(3)}"
+    url = database.create_database(server_url, name)
+    try:
+        migrations.upgrade("head", url=url)
+        yield url
+    finally:
+        database.drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def head_engine(head_database: URL) -> Iterator[sa.Engine]:
+    eng = database.engine(head_database)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def head_catalog(head_engine: sa.Engine):
+    from schema import catalog
+
+    with head_engine.connect() as conn:
+        return catalog.read(conn)
+
+
+@pytest.fixture
+def head_conn(head_engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection to the head database inside a transaction that is always rolled back."""
+    with head_engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            yield conn
+        finally:
+            trans.rollback()
