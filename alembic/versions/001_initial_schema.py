@@ -18,7 +18,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from schema.revision_ops import create_updated_at_trigger, drop_updated_at_trigger, guard_data_loss
+from schema.revision_ops import (
+    create_group_roles,
+    create_updated_at_trigger,
+    drop_updated_at_trigger,
+    grant_profile,
+    guard_data_loss,
+)
 
 revision: str = "001"
 down_revision: str | None = None
@@ -64,9 +70,10 @@ def _timestamps() -> list[sa.Column]:
 
 
 def upgrade() -> None:
+    create_group_roles()
     op.execute(SET_UPDATED_AT_FUNCTION)
 
-    op.create_table(
+    users = op.create_table(
         "users",
         _id(),
         sa.Column("email", sa.String(255), nullable=False, comment="Login e-mail, stored lower-case (COR-005) so uniqueness is case-blind."),
@@ -85,7 +92,7 @@ def upgrade() -> None:
         comment="Staff and service accounts of the carrier's platform (not policyholders; see customers).",
     )
 
-    op.create_table(
+    customers = op.create_table(
         "customers",
         _id(),
         sa.Column("customer_number", sa.String(20), nullable=False, comment="Business key shown to the customer, e.g. CUST-000123."),
@@ -109,7 +116,7 @@ def upgrade() -> None:
         comment="Policyholders and prospects: the people quotes and policies are written for.",
     )
 
-    op.create_table(
+    policies = op.create_table(
         "policies",
         _id(),
         sa.Column("policy_number", sa.String(20), nullable=False, comment="Business key POL-YYYY-NNNNNN printed on the declarations page."),
@@ -139,7 +146,7 @@ def upgrade() -> None:
     # Query pattern: a customer's policies (and the FK's own lookups on customer delete).
     op.create_index("ix_policies_customer_id", "policies", ["customer_id"])
 
-    op.create_table(
+    claims = op.create_table(
         "claims",
         _id(),
         sa.Column("claim_number", sa.String(20), nullable=False, comment="Business key CLM-YYYY-NNNNNN given to the claimant."),
@@ -168,8 +175,11 @@ def upgrade() -> None:
     # Query pattern: a policy's claims (and the FK's own lookups on policy delete).
     op.create_index("ix_claims_policy_id", "claims", ["policy_id"])
 
+    created = (users, customers, policies, claims)
     for table in TABLES:
         create_updated_at_trigger(table)
+    for table in created:
+        grant_profile(table, "operational")
 
 
 def downgrade() -> None:

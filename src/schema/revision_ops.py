@@ -6,6 +6,7 @@ meaning the same thing. Anything table-specific stays in the revision itself.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import context, op
 
 UPDATED_AT_FUNCTION = "set_updated_at"
@@ -65,3 +66,65 @@ BEGIN
 END
 $guard$"""
     )
+
+
+# --- Roles and least-privilege grants (SEC-002) -------------------------------------------------
+#
+# Four NOLOGIN group roles; login roles of real people and services are members of them.
+# Roles are cluster-wide objects shared by every database of the server, so revisions create
+# them idempotently and never drop them (another database of the cluster may hold grants to them).
+GROUP_ROLES: dict[str, str] = {
+    "app_rw": "the application's writing services: read and write business data, append to audit trails",
+    "app_ro": "reporting and read-only services: read business data, write nothing",
+    "auditor": "SOC 2 and regulatory auditors: read everything that is not a secret, including audit trails",
+    "admin_rw": "the admin console: manage admin tables and system settings",
+}
+
+# What each kind of table grants to each role. Secret columns (*_hash, *_encrypted) are never
+# granted: SELECT is given column by column on the others, so only the owner reads secrets.
+GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
+    # Business data the application changes (quotes, policies, rate tables...).
+    "operational": {"app_rw": ("SELECT", "INSERT", "UPDATE"), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
+    # Audit trails: the application appends; nobody updates or deletes (append-only, SEC-003).
+    "append_only": {"app_rw": ("INSERT",), "auditor": ("SELECT",), "admin_rw": ("INSERT",)},
+    # Admin tables: the admin console writes, the application and auditors read.
+    "admin": {"admin_rw": ("SELECT", "INSERT", "UPDATE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Session bookkeeping the application opens and closes and may purge (websocket_connections).
+    "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+}
+
+SECRET_SUFFIXES = ("_hash", "_encrypted")
+
+
+def create_group_roles() -> None:
+    """Create the NOLOGIN group roles if missing (concurrent-safe: duplicate_object is expected)."""
+    for role, purpose in GROUP_ROLES.items():
+        op.execute(
+            f"""
+DO $roles$
+BEGIN
+    CREATE ROLE {role} NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    -- SEC-002: the role already exists on this cluster (or another migrator created it at this
+    -- very moment: unique_violation); creating it is idempotent, so there is nothing to do.
+    NULL;
+END
+$roles$;
+COMMENT ON ROLE {role} IS 'SEC-002: {purpose.replace("'", "''")}'"""
+        )
+
+
+def grant_profile(table: sa.Table, profile: str) -> None:
+    """Grant ``profile``'s privileges on ``table``; SELECT only on its non-secret columns.
+
+    ``table`` is what ``op.create_table`` returned, so the column list is the one the revision
+    created (reviewable in the migration, independent of the live catalog and of offline mode).
+    """
+    readable = ", ".join(c.name for c in table.columns if not c.name.endswith(SECRET_SUFFIXES))
+    name = table.name
+    for role, privileges in GRANT_PROFILES[profile].items():
+        table_privs = [p for p in privileges if p != "SELECT"]
+        if table_privs:
+            op.execute(f"GRANT {', '.join(table_privs)} ON {name} TO {role}")
+        if "SELECT" in privileges:
+            op.execute(f"GRANT SELECT ({readable}) ON {name} TO {role}")
