@@ -1,0 +1,71 @@
+"""Valid sample rows and violating variants for every table, one module per domain.
+
+Each domain module defines ``SAMPLES`` (how to build a valid row of each of its tables) and
+``CHECK_VIOLATIONS`` (for each CHECK / EXCLUDE constraint, the overrides that break it). NOT NULL,
+FOREIGN KEY, UNIQUE and PRIMARY KEY violations are derived from the samples and the live catalog
+by tests/test_constraint_coverage.py, so adding a column or constraint needs no new test code
+unless it is a CHECK.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from schema.models import metadata
+
+# Register a domain's module here when its tables exist.
+DOMAIN_MODULES: tuple[str, ...] = (
+    "core",
+)
+
+
+@dataclass
+class Ctx:
+    """Inserts valid rows (and their parents) inside the test's transaction."""
+
+    conn: sa.Connection
+    counter: int = 0
+
+    def next_n(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def row(self, table: str, n: int | None = None, **overrides: Any) -> dict[str, Any]:
+        """A valid row of ``table`` (parents inserted as needed), with ``overrides`` applied."""
+        values = SAMPLES[table](self, n if n is not None else self.next_n())
+        values.update(overrides)
+        return values
+
+    def insert(self, table: str, n: int | None = None, **overrides: Any) -> sa.Row:
+        """Insert a valid row and return it (all columns, as stored)."""
+        values = self.row(table, n, **overrides)
+        t = metadata.tables[table]
+        return self.conn.execute(t.insert().values(**values).returning(*t.c)).one()
+
+
+@dataclass(frozen=True)
+class CheckViolation:
+    """Overrides that break ``constraint`` on a valid row of ``table``.
+
+    ``prepare`` may adjust the row with the context (e.g. point at a parent of another customer).
+    """
+
+    constraint: str
+    table: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    prepare: Callable[[Ctx, dict[str, Any]], dict[str, Any]] | None = None
+    why: str = ""
+
+
+SAMPLES: dict[str, Callable[[Ctx, int], dict[str, Any]]] = {}
+CHECK_VIOLATIONS: list[CheckViolation] = []
+
+for _name in DOMAIN_MODULES:
+    _module = importlib.import_module(f"tests.constraint_cases.{_name}")
+    SAMPLES.update(_module.SAMPLES)
+    CHECK_VIOLATIONS.extend(_module.CHECK_VIOLATIONS)
