@@ -91,24 +91,30 @@ def resolve() -> Target:
     return Target(to_sqlalchemy_url(start_embedded()), "embedded")
 
 
-def start_embedded() -> str:
-    """Start (or find running) the embedded PostgreSQL and return its libpq URI.
-
-    ``cleanup_mode=None`` keeps the server running after this process exits, so the next
-    command connects in milliseconds instead of paying a cold start; ``schema db stop`` ends it.
-    """
+def _pgserver():  # noqa: ANN202 - the module object
+    """Import pgserver, or say how to get it."""
     try:
         with warnings.catch_warnings():
             # platformdirs warns that XDG_RUNTIME_DIR is unset and uses /tmp/runtime-<uid> for
             # pgserver's inter-process lock file: that choice is right for us, the warning is noise.
             warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
             import pgserver
+            import pgserver.utils
     except ImportError as exc:  # pragma: no cover - install problem, reported plainly
         raise DatabaseError(
             "the embedded database needs the 'pgserver' package: run make install, "
             f"or set {ENV_VAR} to an existing PostgreSQL >= 15"
         ) from exc
-    server = pgserver.get_server(pgdata_dir(), cleanup_mode=None)
+    return pgserver
+
+
+def start_embedded() -> str:
+    """Start (or find running) the embedded PostgreSQL and return its libpq URI.
+
+    ``cleanup_mode=None`` keeps the server running after this process exits, so the next
+    command connects in milliseconds instead of paying a cold start; ``schema db stop`` ends it.
+    """
+    server = _pgserver().get_server(pgdata_dir(), cleanup_mode=None)
     return server.get_uri()
 
 
@@ -117,9 +123,7 @@ def embedded_status() -> str:
     pgdata = pgdata_dir()
     if not (pgdata / "PG_VERSION").exists():
         return "absent"
-    from pgserver.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(pgdata)
+    info = _pgserver().utils.PostmasterInfo.read_from_pgdata(pgdata)
     return "running" if info is not None and info.is_running() else "stopped"
 
 
@@ -127,10 +131,8 @@ def stop_embedded() -> bool:
     """Stop the embedded server if it runs; True when it was running."""
     if embedded_status() != "running":
         return False
-    from pgserver._commands import pg_ctl
-
-    user = "pgserver" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata_dir(), user=user)
+    user = "pgserver" if os.geteuid() == 0 else None  # pgserver runs the server as this user under root
+    _pgserver().pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata_dir(), user=user)
     return True
 
 
