@@ -40,6 +40,9 @@ class Column:
     not_null: bool
     default: str | None
     comment: str | None
+    # A STORED generated column keeps its expression where defaults live (pg_attrdef): without
+    # this flag a reader would take the expression for a server default.
+    is_generated: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,7 +227,7 @@ def read(conn: sa.Connection) -> Catalog:
     for row in _rows(conn, "columns"):
         if (t := owner(row["table_name"])) is not None:
             t.columns.append(Column(row["table_name"], row["name"], row["position"], row["data_type"],
-                                    row["not_null"], row["default"], row["comment"]))
+                                    row["not_null"], row["default"], row["comment"], row["is_generated"]))
     for row in _rows(conn, "constraints"):
         if (t := owner(row["table_name"])) is not None:
             t.constraints.append(Constraint(
