@@ -121,6 +121,10 @@ class Function:
     language: str
     volatility_code: str
     comment: str | None
+    # SECURITY DEFINER runs with the owner's rights: who may EXECUTE it and which search_path it
+    # pins (``settings``, e.g. 'search_path=pg_catalog, pg_temp') are then security facts.
+    security_definer: bool = False
+    settings: tuple[str, ...] = ()
 
     @property
     def signature(self) -> str:
@@ -129,6 +133,39 @@ class Function:
     @property
     def volatility(self) -> str:
         return VOLATILITY[self.volatility_code]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One privilege held by a role that does not own the object (PUBLIC included).
+
+    ``object_kind`` is table (tables, partitioned tables, views), sequence, function or schema;
+    ``column`` is set for a column-level grant, so "SELECT on every column but the secrets" is
+    visible as such instead of being folded into a table-level SELECT.
+    """
+
+    schema: str
+    object_name: str
+    object_kind: str
+    column: str | None
+    grantee: str
+    privilege: str
+    grantable: bool
+    owner: str
+
+
+@dataclass(frozen=True)
+class Role:
+    """A group role's attributes: what its grants do not show (login, superuser, inheritance)."""
+
+    name: str
+    is_superuser: bool
+    bypasses_rls: bool
+    can_login: bool
+    can_create_role: bool
+    can_create_db: bool
+    member_of: tuple[str, ...]
+    comment: str | None
 
 
 @dataclass
@@ -165,6 +202,7 @@ class Table:
 class Catalog:
     tables: dict[str, Table]
     functions: list[Function]
+    grants: list[Grant] = field(default_factory=list)
 
     def table(self, name: str) -> Table:
         try:
@@ -253,7 +291,31 @@ def read(conn: sa.Connection) -> Catalog:
         if (t := owner(row["parent_table"])) is not None:
             t.partitions.append(Partition(row["parent_table"], row["name"], row["bound"], row["estimated_rows"]))
     functions = [
-        Function(r["name"], r["arguments"], r["result"], r["language"], r["volatility"], r["comment"])
+        Function(r["name"], r["arguments"], r["result"], r["language"], r["volatility"], r["comment"],
+                 r["security_definer"], tuple(r["settings"]))
         for r in _rows(conn, "functions")
     ]
-    return Catalog(tables=tables, functions=functions)
+    return Catalog(tables=tables, functions=functions, grants=read_grants(conn))
+
+
+def read_grants(conn: sa.Connection) -> list[Grant]:
+    """Every privilege held by a non-owner on the database's own objects, from the ACLs.
+
+    All application schemas, not only ``SCHEMA``: partitions live in a schema of their own and a
+    grant there would let a role around its parent's grants and policies.
+    """
+    return [
+        Grant(r["schema_name"], r["object_name"], r["object_kind"], r["column_name"], r["grantee"],
+              r["privilege"], r["grantable"], r["owner"])
+        for r in conn.execute(sa.text(sql("privileges"))).mappings()
+    ]
+
+
+def read_roles(conn: sa.Connection, names: tuple[str, ...]) -> dict[str, Role]:
+    """The named roles that exist, with their attributes and the roles they are members of."""
+    rows = conn.execute(sa.text(sql("roles")), {"roles": list(names)}).mappings()
+    return {
+        r["name"]: Role(r["name"], r["is_superuser"], r["bypasses_rls"], r["can_login"], r["can_create_role"],
+                        r["can_create_db"], tuple(r["member_of"]), r["comment"])
+        for r in rows
+    }

@@ -4,7 +4,9 @@ SELECT p.proname AS name,
        pg_get_function_result(p.oid) AS result,
        l.lanname AS language,
        p.provolatile AS volatility,
-       obj_description(p.oid, 'pg_proc') AS comment
+       obj_description(p.oid, 'pg_proc') AS comment,
+       p.prosecdef AS security_definer,
+       coalesce(p.proconfig, '{}') AS settings
 FROM pg_proc p
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
