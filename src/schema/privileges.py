@@ -1,0 +1,248 @@
+"""The least-privilege matrix (SEC-002): who may do what to which table, as designed and as granted.
+
+Auditors ask "who can read what, who can change what"; the answer must be the database's, not a
+document's. So there are two matrices of the same shape, compared by a test:
+
+- ``expected(catalog)``: the design, from ``TABLE_PROFILES`` (one grant profile of
+  ``revision_ops.GRANT_PROFILES`` per table, declared here independently of the revisions, so a
+  revision that grants the wrong profile or forgets a grant is caught) expanded over the table's
+  live columns: SELECT column by column on every column but the secrets;
+- ``actual(catalog)``: what the ACLs of the live catalog grant (``catalog.read_grants``).
+
+``matrix_markdown(catalog)`` renders the actual matrix for the handbook; ``object_problems`` and
+``role_problems`` cover what a table matrix cannot show (partitions, sequences, functions,
+schemas, role attributes) so that the table ACLs really are the whole story.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from schema.catalog import SCHEMA, Catalog, Role, Table
+from schema.revision_ops import GRANT_PROFILES, GROUP_ROLES, SECRET_SUFFIXES
+
+PUBLIC = "PUBLIC"
+ROLES: tuple[str, ...] = (*GROUP_ROLES, PUBLIC)
+# Table privileges in PostgreSQL's order (MAINTAIN, PostgreSQL 17, is never granted here).
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
+# Append-only audit trails (SEC-003): no role may hold these on them, whatever its profile.
+AUDIT_TRAILS = ("audit_logs", "admin_activity_logs")
+AUDIT_FORBIDDEN = ("UPDATE", "DELETE", "TRUNCATE")
+
+# The grant profile of every designed table, and why. A table at head that is missing here fails
+# the matrix test: a new table needs a deliberate decision about who may touch it.
+TABLE_PROFILES: dict[str, str] = {
+    # 001 core: the application writes business data; reporting, auditors and admins read it.
+    "users": "operational",
+    "customers": "operational",
+    "policies": "operational",
+    "claims": "operational",
+    # 002 quotes: written by the quoting service; the counter row is bumped by every new quote.
+    "quotes": "operational",
+    "quote_number_counters": "operational",
+    # 003 rating: the application reads rates; they change only through the admin console's
+    # approval workflow (admin_rate_approvals), never by the quoting service.
+    "rate_tables": "admin",
+    "discount_rules": "admin",
+    # 004 security: identity-provider and API-client registrations are configuration the admin
+    # console manages; letting the application write them would let a compromised service
+    # register its own SSO provider or OAuth client. MFA enrolment is the user's own, via the app.
+    "sso_providers": "admin",
+    "oauth2_clients": "admin",
+    "user_mfa_settings": "operational",
+    "partition_policies": "admin",
+    "audit_logs": "append_only",
+    # 005 analytics: connections come and go (the app purges them); events are appended.
+    "websocket_connections": "ephemeral",
+    "analytics_events": "append_only",
+    # 006 admin: the admin console writes; everyone else reads (RLS narrows system_settings).
+    "admin_roles": "admin",
+    "admin_permissions": "admin",
+    "admin_role_permissions": "admin",
+    "admin_users": "admin",
+    "system_settings": "admin",
+    "admin_dashboards": "admin",
+    "admin_rate_approvals": "admin",
+    "admin_activity_logs": "append_only",
+}
+
+# Secret columns a documented rule lets a role read: {(table, column): {role: rule id}}. Empty:
+# nobody but the owner reads a *_hash or *_encrypted column (SEC-001).
+SECRET_READERS: dict[tuple[str, str], dict[str, str]] = {}
+
+
+class UndeclaredTable(KeyError):
+    """A table exists at head with no profile in TABLE_PROFILES."""
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One fact of the matrix: ``role`` holds ``privilege`` on ``table``; on one ``column`` only,
+    or on the whole table when ``column`` is empty."""
+
+    table: str
+    role: str
+    privilege: str
+    column: str = ""
+
+
+Matrix = frozenset[Cell]
+
+
+def is_secret(column: str) -> bool:
+    return column.endswith(SECRET_SUFFIXES)
+
+
+def secret_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if is_secret(c.name)]
+
+
+def profile_of(table: str) -> str:
+    try:
+        return TABLE_PROFILES[table]
+    except KeyError:
+        raise UndeclaredTable(
+            f"table {table!r} has no grant profile in schema.privileges.TABLE_PROFILES: declare one of "
+            f"{sorted(GRANT_PROFILES)} (SEC-002), the same the revision grants with revision_ops.grant_profile"
+        ) from None
+
+
+def _readable(table: Table, role: str) -> list[str]:
+    return [
+        c.name for c in table.columns
+        if not is_secret(c.name) or role in SECRET_READERS.get((table.name, c.name), {})
+    ]
+
+
+def expected(catalog: Catalog) -> Matrix:
+    """The designed matrix over the tables of ``catalog``: profile privileges table-wide, SELECT
+    on each readable column."""
+    cells: set[Cell] = set()
+    for table in catalog.tables.values():
+        for role, privileges in GRANT_PROFILES[profile_of(table.name)].items():
+            for privilege in privileges:
+                if privilege == "SELECT":
+                    cells.update(Cell(table.name, role, "SELECT", col) for col in _readable(table, role))
+                else:
+                    cells.add(Cell(table.name, role, privilege))
+    return frozenset(cells)
+
+
+def actual(catalog: Catalog) -> Matrix:
+    """What the ACLs of the designed tables grant to anyone but their owner (PUBLIC included)."""
+    return frozenset(
+        Cell(g.object_name, g.grantee, g.privilege, g.column or "")
+        for g in catalog.grants
+        if g.schema == SCHEMA and g.object_kind == "table" and g.object_name in catalog.tables
+    )
+
+
+def _group(cells: Iterable[Cell]) -> dict[tuple[str, str, str], list[str]]:
+    grouped: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for cell in sorted(cells):
+        grouped[(cell.table, cell.role, cell.privilege)].append(cell.column)
+    return grouped
+
+
+def _describe(table: str, role: str, privilege: str, columns: list[str]) -> str:
+    where = f"on {table}" if columns == [""] else f"on {table} ({', '.join(c for c in columns if c) or 'whole table'})"
+    return f"{role:<9} {privilege:<10} {where}"
+
+
+def diff(expected_matrix: Matrix, actual_matrix: Matrix) -> list[str]:
+    """Readable lines, one per (table, role, privilege) that differs; empty when equal."""
+    found = [(k, "missing   ", cols) for k, cols in _group(expected_matrix - actual_matrix).items()]
+    found += [(k, "unexpected", cols) for k, cols in _group(actual_matrix - expected_matrix).items()]
+    return [f"{what}  {_describe(*k, cols)}" for k, what, cols in sorted(found)]
+
+
+def cell_text(catalog: Catalog, matrix: Matrix, table: str, role: str) -> str:
+    """One cell of the rendered matrix: the privileges ``role`` holds on ``table``, SELECT
+    qualified when it is not exactly "every column but the secrets"."""
+    held = {c.privilege: c for c in matrix if c.table == table and c.role == role and not c.column}
+    columns = sorted(c.column for c in matrix if c.table == table and c.role == role and c.privilege == "SELECT" and c.column)
+    t = catalog.table(table)
+    parts = []
+    for privilege in TABLE_PRIVILEGES:
+        if privilege == "SELECT":
+            if "SELECT" in held:
+                parts.append("SELECT (whole table, secrets included)" if secret_columns(t) else "SELECT")
+            elif columns:
+                non_secret = sorted(c.name for c in t.columns if not is_secret(c.name))
+                if columns == non_secret:
+                    parts.append("SELECT")
+                else:
+                    parts.append(f"SELECT ({len(columns)} of {len(t.columns)} columns: {', '.join(columns)})")
+        elif privilege in held:
+            parts.append(privilege)
+    return ", ".join(parts) or "-"
+
+
+def matrix_markdown(catalog: Catalog) -> str:
+    """The live role x table x privilege matrix as a Markdown table, for the handbook.
+
+    "SELECT" means SELECT granted column by column on every column except the owner-only
+    secrets listed in the last column (SEC-001); any other SELECT is spelled out.
+    """
+    matrix = actual(catalog)
+    header = ["Table", "Profile", *ROLES, "Owner-only columns"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in sorted(catalog.tables):
+        profile = TABLE_PROFILES.get(name, "undeclared")
+        cells = [cell_text(catalog, matrix, name, role) for role in ROLES]
+        secrets = ", ".join(secret_columns(catalog.table(name))) or "-"
+        lines.append("| " + " | ".join([f"`{name}`", profile, *cells, secrets]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# --- what the table matrix cannot show ------------------------------------------------------------
+
+# Non-table grants the design makes: PostgreSQL's own defaults that are harmless, stated so that
+# anything else stands out. USAGE on schema public lets the roles name the tables they are granted.
+EXPECTED_SCHEMA_GRANTS: frozenset[tuple[str, str, str]] = frozenset({(SCHEMA, PUBLIC, "USAGE")})
+
+
+def object_problems(catalog: Catalog) -> list[str]:
+    """Grants outside the designed tables that would widen access: any grant on a relation that
+    is not a designed table (partitions, archives, sequences, views), schema grants beyond
+    ``EXPECTED_SCHEMA_GRANTS``, grant options, and SECURITY DEFINER functions open to PUBLIC or
+    without a pinned search_path."""
+    problems: list[str] = []
+    for g in catalog.grants:
+        if g.grantable:
+            problems.append(f"{g.grantee} may re-grant {g.privilege} on {g.object_kind} {g.schema}.{g.object_name}")
+        if g.object_kind in {"table", "sequence"} and not (g.schema == SCHEMA and g.object_name in catalog.tables):
+            problems.append(
+                f"{g.grantee} holds {g.privilege} on {g.object_kind} {g.schema}.{g.object_name}"
+                f"{'.' + g.column if g.column else ''}: only designed tables are granted (a partition "
+                "or sequence grant goes around the parent's grants and policies)"
+            )
+        if g.object_kind == "schema" and (g.object_name, g.grantee, g.privilege) not in EXPECTED_SCHEMA_GRANTS:
+            problems.append(f"{g.grantee} holds {g.privilege} on schema {g.object_name}")
+    public_execute = {g.object_name for g in catalog.grants if g.object_kind == "function" and g.grantee == PUBLIC}
+    for f in catalog.functions:
+        if not f.security_definer:
+            continue
+        if f.signature in public_execute:
+            problems.append(f"SECURITY DEFINER function {f.signature} is executable by PUBLIC: REVOKE EXECUTE ... FROM PUBLIC")
+        if not any(s.startswith("search_path=") for s in f.settings):
+            problems.append(f"SECURITY DEFINER function {f.signature} does not pin its search_path (SET search_path = ...)")
+    return problems
+
+
+def role_problems(roles: dict[str, Role]) -> list[str]:
+    """The group roles must exist and be plain NOLOGIN groups that inherit nothing: otherwise
+    their ACL entries are not all they can do."""
+    problems = [f"group role {name} does not exist" for name in GROUP_ROLES if name not in roles]
+    for role in roles.values():
+        flags = {
+            "can log in": role.can_login, "is a superuser": role.is_superuser, "bypasses RLS": role.bypasses_rls,
+            "can create roles": role.can_create_role, "can create databases": role.can_create_db,
+        }
+        problems += [f"group role {role.name} {what}" for what, on in flags.items() if on]
+        if role.member_of:
+            problems.append(f"group role {role.name} is a member of {', '.join(role.member_of)} and inherits its rights")
+    return problems
