@@ -80,7 +80,7 @@ def test_only_the_owner_reads_secret_columns(head_catalog: Catalog) -> None:
 
 
 def test_public_holds_nothing_on_tables(head_catalog: Catalog) -> None:
-    public = sorted(g for g in head_catalog.grants if g.grantee == privileges.PUBLIC and g.object_kind in {"table", "sequence"})
+    public = [repr(g) for g in head_catalog.grants if g.grantee == privileges.PUBLIC and g.object_kind in {"table", "sequence"}]
     assert not public, public
 
 
