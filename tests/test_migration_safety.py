@@ -58,6 +58,14 @@ def test_dropping_in_raw_sql_counts_as_dropping() -> None:
             op.execute("DROP TABLE IF EXISTS quotes CASCADE")
     """))
     assert rules_of(findings) == [ms.DOWNGRADE_WITHOUT_GUARD]
+    findings = ms.check_revision_source(revision("""
+        def downgrade():
+            guard_data_loss("quotes")
+            op.execute('DROP TABLE "public"."quotes", quote_lines CASCADE')
+    """))
+    assert [f.message for f in findings] == [
+        "the downgrade of revision 999 drops quote_lines but guard_data_loss does not check it"
+    ]
 
 
 def test_a_guard_after_the_first_drop_is_too_late() -> None:

@@ -206,8 +206,8 @@ def _drops(downgrade: ast.FunctionDef, constants: dict[str, object]) -> list[tup
             drops.append((call.lineno, _table_names(call.args[0], constants)))
         elif name == "execute" and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
             for match in DROP_TABLE_SQL.finditer(call.args[0].value):
-                names = {n.strip().strip('"').split(".")[-1] for n in match.group(1).split(",") if n.strip()}
-                drops.append((call.lineno, {n.split()[0] for n in names}))
+                parts = (p.split()[0] for p in match.group(1).split(",") if p.strip())  # drop CASCADE and the like
+                drops.append((call.lineno, {p.split(".")[-1].strip('"') for p in parts}))
     return sorted(drops, key=lambda d: d[0])
 
 
