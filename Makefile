@@ -37,6 +37,10 @@ test: install
 	$(BIN)/python -m pytest
 	scripts/with_postgres15.sh $(BIN)/python -m pytest $(PG15_ARGS)
 
+lint: db
+	$(BIN)/schema lint
+	$(BIN)/schema lint migrations
+
 lab: db
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 

@@ -48,6 +48,10 @@ def run_migrations_offline() -> None:
     """Render SQL without a server (for review and for Squawk)."""
     url = config.get_main_option("sqlalchemy.url") or "postgresql+psycopg://offline/render"
     _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
+    # The same session limits the online path sets, so a reviewed script runs as safely (and
+    # Squawk sees them).
+    context.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+    context.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
     with context.begin_transaction():
         context.run_migrations()
 

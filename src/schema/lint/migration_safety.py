@@ -50,14 +50,6 @@ SQUAWK_POLICY: dict[str, str] = {
         "the rule guards growing identifiers against the 2^31 limit; our keys are UUIDs (gen_random_uuid()), and "
         "INTEGER columns hold bounded business quantities (versions, years, per-year counters, limits, durations)"
     ),
-    "require-lock-timeout": (
-        "alembic/env.py sets lock_timeout (default 5s, -x lock-timeout) on the migration connection before any "
-        "revision runs; the offline render does not repeat that session setting in each revision"
-    ),
-    "require-statement-timeout": (
-        "alembic/env.py sets statement_timeout (default 15min, -x statement-timeout) on the migration connection "
-        "before any revision runs; the offline render does not repeat that session setting in each revision"
-    ),
 }
 
 
