@@ -1,0 +1,164 @@
+"""Quote rules (QUO-) and where revision 002 departs from the seed's quotes SQL."""
+
+from schema.rules import Deviation, Rule
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "QUO-001",
+        "Every quote starts in draft status.",
+        "seed: 'Business Rule QUO-001: All quotes start in draft status per underwriting workflow'",
+        ("quotes.status",),
+    ),
+    Rule(
+        "QUO-002",
+        "A quote's status is one of draft, calculating, quoted, expired, bound, declined.",
+        "seed: quotes.status CHECK of section 1 (Quote System Tables)",
+        ("ck_quotes_status_allowed",),
+    ),
+    Rule(
+        "QUO-003",
+        "Quote numbers are QUOT-YYYY-NNNNNN, issued by the database: YYYY is the UTC year of the quote's "
+        "created_at, NNNNNN the next value of that year's counter, unique under any concurrency; a year has "
+        "at most 999,999 quotes and the next insert is refused with an error naming this rule. A number "
+        "supplied by an import must be of its quote's year and moves the counter past it.",
+        "seed: 'Format: QUOT-YYYY-NNNNNN'; issue 5 (quote numbers generated in the database)",
+        (
+            "quotes.quote_number", "uq_quotes_quote_number", "ck_quotes_quote_number_format",
+            "ck_quotes_quote_number_year_is_created_year", "quote_number_counters",
+            "ck_quote_number_counters_last_value_six_digits", "assign_quote_number()", "trg_quotes_assign_quote_number",
+        ),
+    ),
+    Rule(
+        "QUO-004",
+        "A quote that is quoted or bound carries its base, total and monthly premium and the rating result "
+        "(factors, discounts and surcharges applied); premiums are never negative.",
+        "our decision: a price offered to a customer must be reproducible (state rate-filing audits)",
+        ("ck_quotes_premiums_when_priced", "ck_quotes_rating_result_when_priced", "ck_quotes_premiums_non_negative"),
+    ),
+    Rule(
+        "QUO-005",
+        "A quote is bound exactly when it names the policy it became; a policy is bound from at most one quote.",
+        "issue 4: 'a bound quote has converted_to_policy_id'",
+        ("ck_quotes_converted_to_policy_id_iff_bound", "uq_quotes_converted_to_policy_id",
+         "fk_quotes_converted_to_policy_id_policies"),
+    ),
+    Rule(
+        "QUO-006",
+        "An original quote is version 1; a requote points to a parent quote of the same customer and is the "
+        "parent's version + 1; version and parent never change after insert; a quote is not its own parent.",
+        "seed: 'version INTEGER DEFAULT 1, parent_quote_id ... For versioning'; issue 4 (same-customer parent)",
+        (
+            "quotes.version", "ck_quotes_version_positive", "ck_quotes_root_is_version_1", "ck_quotes_parent_is_not_self",
+            "fk_quotes_parent_quote_id_customer_id_quotes", "ix_quotes_id_customer_id", "check_quote_version()",
+            "trg_quotes_check_version",
+        ),
+    ),
+    Rule(
+        "QUO-007",
+        "The AI risk score and the conversion probability are probabilities in [0, 1]; risk factors explain a score "
+        "and exist only with one.",
+        "seed: ai_risk_score CHECK; issue 4 (conversion_probability in [0,1])",
+        ("ck_quotes_ai_risk_score_range", "ck_quotes_conversion_probability_range", "ck_quotes_ai_risk_factors_need_score"),
+    ),
+    Rule(
+        "QUO-008",
+        "A quote is declined exactly when it records the reasons (needed for the adverse-action notice).",
+        "regulation: FCRA adverse-action notices and state unfair-discrimination rules require a stated reason",
+        ("ck_quotes_declined_reasons_iff_declined",),
+    ),
+    Rule(
+        "QUO-009",
+        "Risk data matches the product: vehicles and drivers only on auto quotes, property only on home and renters "
+        "quotes; a priced quote has its coverage selections and its product's risk data.",
+        "our decision: a price computed without the risk it prices is a silent fallback",
+        ("ck_quotes_vehicle_info_only_auto", "ck_quotes_drivers_only_auto", "ck_quotes_property_info_only_property",
+         "ck_quotes_risk_data_when_priced"),
+    ),
+    Rule(
+        "QUO-010",
+        "A quote's offer expires after the quote was created; expires_at is always set.",
+        "seed: 'expires_at TIMESTAMPTZ NOT NULL'",
+        ("quotes.expires_at", "ck_quotes_expires_after_created", "ix_quotes_expires_at"),
+    ),
+    Rule(
+        "QUO-011",
+        "Every quote records the user who created it and the user who last changed it; users are deactivated, "
+        "never deleted, while quotes cite them.",
+        "our decision: SOC 2 change attribution; the seed's nullable created_by/updated_by left it optional",
+        ("quotes.created_by", "quotes.updated_by", "fk_quotes_created_by_users", "fk_quotes_updated_by_users"),
+    ),
+    Rule(
+        "QUO-012",
+        "Every quote belongs to a customer; a customer with quotes cannot be deleted.",
+        "seed: 'customer_id UUID NOT NULL REFERENCES customers(id)' (NO SILENT FALLBACKS example)",
+        ("quotes.customer_id", "fk_quotes_customer_id_customers"),
+    ),
+)
+
+DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation(
+        "DEV-QUO-01", "quotes", "customer_id UUID REFERENCES customers(id)",
+        "customer_id NOT NULL, ON DELETE RESTRICT (QUO-012)",
+        "the seed's own NO SILENT FALLBACKS section forbids an implicitly nullable customer_id and a FK without ON DELETE",
+    ),
+    Deviation(
+        "DEV-QUO-02", "quotes", "CREATE INDEX idx_quotes_quote_number ON quotes(quote_number)",
+        "no such index: uq_quotes_quote_number already indexes quote_number",
+        "a second index on the same column doubles write cost and storage for nothing",
+    ),
+    Deviation(
+        "DEV-QUO-03", "quotes", "quote_number VARCHAR(20) UNIQUE NOT NULL -- Format: QUOT-YYYY-NNNNNN (format in a comment only)",
+        "CHECK on the format and on the year, default template replaced by trigger trg_quotes_assign_quote_number "
+        "from table quote_number_counters (QUO-003)",
+        "a format in a comment is not enforced; numbers made by the application collide under concurrency",
+    ),
+    Deviation(
+        "DEV-QUO-04", "quote_number_counters", "(no such table)",
+        "one row per year holding the last number issued",
+        "a per-year counter row, upserted and row-locked per insert, serializes number issue per year; a SEQUENCE "
+        "cannot restart per year atomically nor refuse the 1,000,000th number of a year by rule",
+    ),
+    Deviation(
+        "DEV-QUO-05", "quotes", "version INTEGER DEFAULT 1; parent_quote_id UUID REFERENCES quotes(id)",
+        "version NOT NULL DEFAULT 1 citing QUO-006, CHECKs, composite FK (parent_quote_id, customer_id) -> "
+        "quotes(id, customer_id) ON DELETE RESTRICT over unique index ix_quotes_id_customer_id, and trigger "
+        "trg_quotes_check_version for parent version + 1",
+        "a nullable version and a parent of any customer let version chains cross customers; the composite FK proves "
+        "the same customer without a cross-row CHECK. The 'version = 1 iff no parent' rule is split: the CHECK "
+        "ck_quotes_root_is_version_1 for originals, the trigger for requotes (it checks the exact parent version, "
+        "which a CHECK cannot see)",
+    ),
+    Deviation(
+        "DEV-QUO-06", "quotes", "parent_quote_id, converted_to_policy_id, created_by, updated_by: REFERENCES without ON DELETE",
+        "ON DELETE RESTRICT on every foreign key, each backed by an index with the FK's columns leading",
+        "legal records are never removed under a quote; a missing index makes every parent delete scan quotes",
+    ),
+    Deviation(
+        "DEV-QUO-07", "quotes", "created_by UUID REFERENCES users(id), updated_by UUID REFERENCES users(id) (nullable)",
+        "both NOT NULL (QUO-011); the self-service channel uses its system account",
+        "an unattributed change is a silent fallback for a SOC 2 audit trail",
+    ),
+    Deviation(
+        "DEV-QUO-08", "quotes", "created_at/updated_at TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP (nullable, updated_at never changes)",
+        "NOT NULL; updated_at kept by trigger trg_quotes_set_updated_at (COR-002)",
+        "a default sets updated_at once; only a trigger keeps it true",
+    ),
+    Deviation(
+        "DEV-QUO-09", "quotes", "CREATE INDEX idx_quotes_status ON quotes(status); CREATE INDEX idx_quotes_expires_at ON quotes(expires_at)",
+        "ix_quotes_customer_id_status (a customer's open quotes) and partial ix_quotes_expires_at WHERE status IN "
+        "('draft', 'calculating', 'quoted') (the expiry job)",
+        "an index on six status values alone is rarely selective; the two real query patterns get indexes shaped for them",
+    ),
+    Deviation(
+        "DEV-QUO-10", "quotes", "idx_quotes_* index names; product_type, state, zip_code without CHECK; JSONB columns unchecked; "
+        "DECIMAL prices with no rule; conversion_probability unchecked",
+        "ix_/ck_ names from the naming convention; CHECKs for product type, state (COR-003), ZIP (COR-004), "
+        "jsonb_typeof of every JSONB column, priced-status rules (QUO-004, QUO-009), probabilities (QUO-007)",
+        "issue 4's domain checks; constraint names that migrations and models agree on",
+    ),
+    Deviation(
+        "DEV-QUO-11", "quotes", "status VARCHAR(20) NOT NULL CHECK (...) (no default in the quotes SQL)",
+        "DEFAULT 'draft' citing QUO-001",
+        "the seed's own rule QUO-001 says every quote starts in draft",
+    ),
+)

@@ -1,0 +1,103 @@
+"""Quote system tables: quotes, quote_number_counters.
+
+The quote sample is a bound, fully priced auto quote: every FK column is then filled, so the
+derived foreign-key test can point each one at nothing without first tripping a status CHECK
+(a draft would refuse a converted_to_policy_id before the FK is ever checked).
+
+One ordering the derived tests rely on: the composite FK fk_quotes_parent_quote_id_customer_id_quotes
+is created before fk_quotes_customer_id_customers (revision 002), so when both are violated by the
+derived orphan row (random parent and random customer) PostgreSQL, which fires RI triggers in name
+order (RI_ConstraintTrigger_c_<oid>), reports the composite one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.constraint_cases import CheckViolation, Ctx
+
+HOME_PROPERTY = {"construction": "frame", "year_built": 1998, "square_feet": 1850}
+SELF = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+
+def quote(ctx: Ctx, n: int) -> dict[str, Any]:
+    customer = ctx.insert("customers")
+    user = ctx.insert("users")
+    policy = ctx.insert("policies", customer_id=customer.id)
+    return {
+        "customer_id": customer.id, "status": "bound", "product_type": "auto", "state": "TX", "zip_code": "78701",
+        "effective_date": dt.date(2026, 2, 1),
+        "base_premium": Decimal("900.00"), "total_premium": Decimal("812.40"), "monthly_premium": Decimal("135.40"),
+        "vehicle_info": {"vin": f"1HGCM82633A{n:06d}", "year": 2019, "make": "Honda", "model": "Accord"},
+        "property_info": sa.null(),
+        "drivers": [{"name": "Ada Lovelace", "license_state": "TX", "years_licensed": 12}],
+        "coverage_selections": {"bodily_injury": {"limit": "30/60"}, "collision": {"deductible": 500}},
+        "discounts_applied": [{"code": "MULTI_POLICY", "amount": "87.60"}], "surcharges_applied": [],
+        "rating_factors": {"territory": "1.05", "driver_age": "0.95"},
+        "ai_risk_score": Decimal("0.35"), "ai_risk_factors": {"prior_claims": 0.1}, "conversion_probability": Decimal("0.62"),
+        "version": 1, "parent_quote_id": None,
+        "expires_at": dt.datetime.now(dt.UTC) + dt.timedelta(days=30),
+        "converted_to_policy_id": policy.id, "declined_reasons": sa.null(),
+        "created_by": user.id, "updated_by": user.id,
+    }
+
+
+def quote_number_counter(ctx: Ctx, n: int) -> dict[str, Any]:
+    # Years far from any quote's created_at, so the samples never meet the counters quotes use.
+    return {"year": 1000 + n, "last_value": n}
+
+
+def _orphan_parent(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
+    """A parent that does not exist: the version trigger leaves it to the FK, so CHECKs speak first."""
+    return {**values, "parent_quote_id": uuid.uuid4()}
+
+
+SAMPLES = {"quotes": quote, "quote_number_counters": quote_number_counter}
+
+NOT_BOUND = {"status": "draft", "converted_to_policy_id": None}
+AS_HOME = {"product_type": "home", "vehicle_info": sa.null(), "drivers": sa.null(), "property_info": HOME_PROPERTY}
+
+CHECK_VIOLATIONS = [
+    CheckViolation("ck_quotes_status_allowed", "quotes", {**NOT_BOUND, "status": "pending"}),
+    CheckViolation("ck_quotes_product_type_allowed", "quotes",
+                   {**NOT_BOUND, "product_type": "boat", "vehicle_info": sa.null(), "drivers": sa.null()}),
+    CheckViolation("ck_quotes_state_is_us_state", "quotes", {"state": "XX"}),
+    CheckViolation("ck_quotes_zip_code_format", "quotes", {"zip_code": "7870"}),
+    CheckViolation("ck_quotes_quote_number_format", "quotes", {"quote_number": "Q-2026-1"}),
+    CheckViolation("ck_quotes_quote_number_year_is_created_year", "quotes", {"quote_number": "QUOT-1999-000001"}),
+    CheckViolation("ck_quotes_premiums_non_negative", "quotes", {"total_premium": Decimal("-1.00")}),
+    CheckViolation("ck_quotes_premiums_when_priced", "quotes", {"base_premium": None}),
+    CheckViolation("ck_quotes_rating_result_when_priced", "quotes", {"rating_factors": sa.null()}),
+    CheckViolation("ck_quotes_risk_data_when_priced", "quotes", {"coverage_selections": sa.null()}),
+    CheckViolation("ck_quotes_vehicle_info_only_auto", "quotes", {**AS_HOME, "vehicle_info": {"vin": "X"}}),
+    CheckViolation("ck_quotes_drivers_only_auto", "quotes", {**AS_HOME, "drivers": []}),
+    CheckViolation("ck_quotes_property_info_only_property", "quotes", {"property_info": HOME_PROPERTY}),
+    CheckViolation("ck_quotes_vehicle_info_is_object", "quotes", {"vehicle_info": ["not", "an", "object"]}),
+    CheckViolation("ck_quotes_property_info_is_object", "quotes", {**AS_HOME, "property_info": ["frame"]}),
+    CheckViolation("ck_quotes_drivers_is_array", "quotes", {"drivers": {"name": "Ada"}}),
+    CheckViolation("ck_quotes_coverage_selections_is_object", "quotes", {"coverage_selections": ["collision"]}),
+    CheckViolation("ck_quotes_discounts_applied_is_array", "quotes", {"discounts_applied": {"code": "X"}}),
+    CheckViolation("ck_quotes_surcharges_applied_is_array", "quotes", {"surcharges_applied": {"code": "X"}}),
+    CheckViolation("ck_quotes_rating_factors_is_object", "quotes", {"rating_factors": [1.05]}),
+    CheckViolation("ck_quotes_ai_risk_factors_is_object", "quotes", {"ai_risk_factors": [0.1]}),
+    CheckViolation("ck_quotes_declined_reasons_is_array", "quotes",
+                   {**NOT_BOUND, "status": "declined", "declined_reasons": {"reason": "prior losses"}}),
+    CheckViolation("ck_quotes_ai_risk_score_range", "quotes", {"ai_risk_score": Decimal("1.50")}),
+    CheckViolation("ck_quotes_conversion_probability_range", "quotes", {"conversion_probability": Decimal("-0.10")}),
+    CheckViolation("ck_quotes_ai_risk_factors_need_score", "quotes", {"ai_risk_score": None}),
+    CheckViolation("ck_quotes_declined_reasons_iff_declined", "quotes", {"declined_reasons": ["prior losses"]}),
+    CheckViolation("ck_quotes_converted_to_policy_id_iff_bound", "quotes", {"converted_to_policy_id": None}),
+    CheckViolation("ck_quotes_version_positive", "quotes", {"version": 0}, prepare=_orphan_parent,
+                   why="with a parent, so that ck_quotes_root_is_version_1 holds"),
+    CheckViolation("ck_quotes_root_is_version_1", "quotes", {"version": 2}),
+    CheckViolation("ck_quotes_parent_is_not_self", "quotes", {"id": SELF, "parent_quote_id": SELF, "version": 2}),
+    CheckViolation("ck_quotes_expires_after_created", "quotes",
+                   {"expires_at": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)}),
+    CheckViolation("ck_quote_number_counters_year_four_digits", "quote_number_counters", {"year": 10000}),
+    CheckViolation("ck_quote_number_counters_last_value_six_digits", "quote_number_counters", {"last_value": 1_000_000}),
+]
