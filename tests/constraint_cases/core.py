@@ -21,14 +21,20 @@ def customer(ctx: Ctx, n: int) -> dict[str, Any]:
     }
 
 
+# A payload validate_policy_data accepts (COR-013); violations change one thing in a copy of it.
+POLICY_COVERAGE_DATA: dict[str, Any] = {
+    "state": "TX", "effective_date": "2026-01-01", "expiration_date": "2026-07-01",
+    "coverages": [{"type": "bodily_injury", "limit": 30000, "deductible": 0}],
+}
+
+
 def policy(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
         "policy_number": f"POL-2026-{n:06d}", "customer_id": ctx.insert("customers").id,
         "product_type": "auto", "state": "TX", "status": "active",
         "effective_date": dt.date(2026, 1, 1), "expiration_date": dt.date(2026, 7, 1),
         "premium_amount": Decimal("812.40"),
-        "coverage_data": {"state": "TX", "effective_date": "2026-01-01", "expiration_date": "2026-07-01",
-                          "coverages": [{"type": "bodily_injury", "limit": 30000, "deductible": 0}]},
+        "coverage_data": POLICY_COVERAGE_DATA,
         "cancelled_at": None,
     }
 
@@ -58,6 +64,7 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_policies_cancelled_at_iff_cancelled", "policies", {"status": "cancelled"}),
     CheckViolation("ck_policies_policy_number_format", "policies", {"policy_number": "POL-26-1"}),
     CheckViolation("ck_policies_coverage_data_is_object", "policies", {"coverage_data": ["not", "an", "object"]}),
+    CheckViolation("ck_policies_coverage_data_valid", "policies", {"coverage_data": {**POLICY_COVERAGE_DATA, "coverages": []}}),
     CheckViolation("ck_claims_status_allowed", "claims", {"status": "reopened"}),
     CheckViolation("ck_claims_claimed_amount_non_negative", "claims", {"claimed_amount": Decimal("-5.00")}),
     CheckViolation("ck_claims_approved_amount_non_negative", "claims", {"status": "approved", "approved_amount": Decimal("-5.00")}),

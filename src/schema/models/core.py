@@ -104,6 +104,8 @@ class Policy(Base):
         sa.CheckConstraint("(status = 'cancelled') = (cancelled_at IS NOT NULL)", name="cancelled_at_iff_cancelled"),
         sa.CheckConstraint("policy_number ~ '^POL-[0-9]{4}-[0-9]{6}$'", name="policy_number_format"),
         sa.CheckConstraint("jsonb_typeof(coverage_data) = 'object'", name="coverage_data_is_object"),
+        # COR-013: the shape the seed's meta-gap asks for, judged by the self-tested database validator.
+        sa.CheckConstraint("validate_policy_data(coverage_data)", name="coverage_data_valid"),
         sa.UniqueConstraint("policy_number"),
         sa.Index("ix_policies_customer_id", "customer_id"),
         {"comment": "Bound insurance contracts. A legal record: never deleted while claims or quotes refer to it."},
@@ -124,7 +126,7 @@ class Policy(Base):
     expiration_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="Day coverage ends; COR-007: after effective_date.")
     premium_amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), nullable=False, comment="Written premium for the term in USD, penny precision.")
     coverage_data: Mapped[dict] = mapped_column(
-        sa.dialects.postgresql.JSONB, nullable=False, comment="Coverages with limits and deductibles, as bound (JSON object)."
+        sa.dialects.postgresql.JSONB, nullable=False, comment="Coverages with limits and deductibles, as bound; COR-013: a payload validate_policy_data accepts."
     )
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(
         sa.DateTime(timezone=True), nullable=True, comment="NULL unless status is cancelled; then when the cancellation took effect (COR-008)."
