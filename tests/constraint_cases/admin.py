@@ -1,0 +1,125 @@
+"""Admin tables: roles, permissions and their link, admin users, settings, activity log, dashboards.
+
+admin_users needs its one bootstrap admin (created_by NULL, ADM-008) before any other admin can
+exist; the sample creates it on first use in the transaction and points every other admin at it.
+system_settings and admin_activity_logs force row-level security, but these samples are written
+by the test connection's superuser, which row-level security never restricts (tests/test_rls.py
+covers the group roles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from schema.models import metadata
+from tests.constraint_cases import CheckViolation, Ctx
+
+SAME_ID = uuid.UUID("00000000-0000-4000-8000-00000000ad01")
+
+
+def admin_role(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {"name": f"role_{n}", "description": f"Role {n} of the admin console.", "parent_role_id": None}
+
+
+def admin_permission(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {"resource": f"resource_{n}", "action": "read", "description": f"Read resource {n}."}
+
+
+def admin_role_permission(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {"role_id": ctx.insert("admin_roles").id, "permission_id": ctx.insert("admin_permissions").id}
+
+
+def _admin_fields(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "email": f"admin{n}@carrier.example", "password_hash": "$argon2id$v=19$stub", "role_id": ctx.insert("admin_roles").id,
+        "is_super_admin": False, "two_factor_enabled": True, "two_factor_secret_encrypted": "kms:v1:c2VjcmV0",
+        "last_login_at": dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC), "last_login_ip": "203.0.113.7",
+        "failed_login_attempts": 0, "locked_until": None, "deactivated_at": None,
+    }
+
+
+def bootstrap_admin_id(ctx: Ctx) -> uuid.UUID:
+    """The single admin without a creator (ADM-008), inserted once per transaction."""
+    admins = metadata.tables["admin_users"]
+    existing = ctx.conn.execute(sa.select(admins.c.id).where(admins.c.created_by.is_(None))).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    values = _admin_fields(ctx, ctx.next_n()) | {"is_super_admin": True, "created_by": None}
+    return ctx.conn.execute(admins.insert().values(**values).returning(admins.c.id)).scalar_one()
+
+
+def admin_user(ctx: Ctx, n: int) -> dict[str, Any]:
+    return _admin_fields(ctx, n) | {"created_by": bootstrap_admin_id(ctx)}
+
+
+def system_setting(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "category": "security", "key": f"session.timeout_minutes_{n}", "value": 30, "data_type": "number",
+        "validation_rules": {"min": 5, "max": 240}, "is_sensitive": False, "encrypted": False,
+        "last_modified_by": ctx.insert("admin_users").id,
+    }
+
+
+def admin_activity_log(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "admin_user_id": ctx.insert("admin_users").id, "action": "setting.update", "resource_type": "system_settings",
+        "resource_id": uuid.uuid4(), "old_values": {"value": 30}, "new_values": {"value": 45},
+        "ip_address": "203.0.113.7", "user_agent": "Mozilla/5.0", "request_id": uuid.uuid4(),
+        "status": "success", "error_message": None,
+    }
+
+
+def admin_dashboard(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "name": f"Operations {n}", "slug": f"operations-{n}", "layout": {"columns": 12},
+        "widgets": [{"type": "chart", "metric": "quotes_per_hour"}], "refresh_interval": 60,
+        "required_permission_id": ctx.insert("admin_permissions").id,
+    }
+
+
+SAMPLES = {
+    "admin_roles": admin_role,
+    "admin_permissions": admin_permission,
+    "admin_role_permissions": admin_role_permission,
+    "admin_users": admin_user,
+    "system_settings": system_setting,
+    "admin_activity_logs": admin_activity_log,
+    "admin_dashboards": admin_dashboard,
+}
+
+CHECK_VIOLATIONS = [
+    CheckViolation("ck_admin_roles_name_format", "admin_roles", {"name": "Rate Approver"}),
+    CheckViolation("ck_admin_roles_not_own_parent", "admin_roles", {"id": SAME_ID, "parent_role_id": SAME_ID}),
+    CheckViolation("ck_admin_permissions_action_allowed", "admin_permissions", {"action": "execute"}),
+    CheckViolation("ck_admin_permissions_resource_format", "admin_permissions", {"resource": "Rate Tables"}),
+    CheckViolation("ck_admin_users_email_lowercase", "admin_users", {"email": "Admin@Carrier.example"}),
+    CheckViolation("ck_admin_users_two_factor_secret_when_enabled", "admin_users", {"two_factor_secret_encrypted": None}),
+    CheckViolation("ck_admin_users_failed_login_attempts_non_negative", "admin_users", {"failed_login_attempts": -1}),
+    CheckViolation("ck_admin_users_last_login_at_with_ip", "admin_users", {"last_login_ip": None}),
+    CheckViolation("ck_admin_users_not_self_created", "admin_users", {"id": SAME_ID, "created_by": SAME_ID}),
+    CheckViolation("ck_admin_users_bootstrap_is_super_admin", "admin_users", {"created_by": None}),
+    CheckViolation(
+        "ex_admin_users_single_bootstrap", "admin_users", {"created_by": None, "is_super_admin": True},
+        why="the sample already created the bootstrap admin: a second admin without a creator is refused",
+    ),
+    CheckViolation("ck_system_settings_category_format", "system_settings", {"category": "Security"}),
+    CheckViolation("ck_system_settings_key_format", "system_settings", {"key": "Session Timeout"}),
+    CheckViolation("ck_system_settings_data_type_allowed", "system_settings", {"data_type": "integer"}),
+    CheckViolation("ck_system_settings_value_matches_data_type", "system_settings", {"value": "thirty"}),
+    CheckViolation("ck_system_settings_validation_rules_is_object", "system_settings", {"validation_rules": ["min", 5]}),
+    CheckViolation(
+        "ck_system_settings_encrypted_is_sensitive", "system_settings", {"encrypted": True, "value": "kms:v1:MzA="}
+    ),
+    CheckViolation("ck_admin_activity_logs_status_allowed", "admin_activity_logs", {"status": "ok", "error_message": "?"}),
+    CheckViolation("ck_admin_activity_logs_error_message_iff_not_success", "admin_activity_logs", {"error_message": "boom"}),
+    CheckViolation("ck_admin_activity_logs_old_values_is_object", "admin_activity_logs", {"old_values": [30]}),
+    CheckViolation("ck_admin_activity_logs_new_values_is_object", "admin_activity_logs", {"new_values": "45"}),
+    CheckViolation("ck_admin_dashboards_slug_format", "admin_dashboards", {"slug": "Operations Board"}),
+    CheckViolation("ck_admin_dashboards_layout_is_object", "admin_dashboards", {"layout": [12]}),
+    CheckViolation("ck_admin_dashboards_widgets_is_array", "admin_dashboards", {"widgets": {"type": "chart"}}),
+    CheckViolation("ck_admin_dashboards_refresh_interval_range", "admin_dashboards", {"refresh_interval": 1}),
+]
