@@ -21,6 +21,7 @@ from schema.models import metadata
 # Register a domain's module here when its tables exist.
 DOMAIN_MODULES: tuple[str, ...] = (
     "core",
+    "security",
     "quotes",
     "admin",
 )

@@ -45,6 +45,7 @@ class Deviation:
 # One module per domain; a domain's revision and its rule module land together.
 DOMAIN_MODULES: tuple[str, ...] = (
     "core",
+    "security",
     "quotes",
     "admin",
 )

@@ -1,0 +1,234 @@
+"""Security & compliance rules (SEC-): secrets, least privilege, the audit trail, sign-in and API access.
+
+SEC-001..003 are platform-wide (cited by revision 001's users and by revision_ops' roles and grant
+profiles); the rest belong to revision 004's tables and its partition maintenance.
+"""
+
+from schema.rules import Deviation, Rule
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "SEC-001",
+        "Secrets and sensitive identifiers are stored only hashed or encrypted, in columns named *_hash or *_encrypted; "
+        "payloads written to the audit log are redacted by the application.",
+        "seed: client_secret_encrypted 'Encrypted with KMS', client_secret_hash; SOC 2 CC6.1; issue 4 (two_factor_secret)",
+        (
+            "users.password_hash",
+            "sso_providers.client_secret_encrypted",
+            "oauth2_clients.client_secret_hash",
+            "user_mfa_settings.totp_secret_encrypted",
+            "user_mfa_settings.sms_phone_encrypted",
+            "user_mfa_settings.recovery_codes_encrypted",
+            "audit_logs.request_body",
+        ),
+    ),
+    Rule(
+        "SEC-002",
+        "Access goes through four NOLOGIN group roles (app_rw, app_ro, auditor, admin_rw) with least-privilege grants per "
+        "kind of table; SELECT is granted column by column so that only the owner reads *_hash/*_encrypted columns.",
+        "issue 11 (least privilege); SOC 2 CC6.3",
+        ("oauth2_clients.client_secret_hash", "sso_providers.client_secret_encrypted", "audit_logs"),
+    ),
+    Rule(
+        "SEC-003",
+        "Audit trails are append-only: the application may insert, nobody updates, deletes or truncates them, and a "
+        "trigger refuses it even for the table owner.",
+        "seed: 'Audit log for SOC 2 compliance'; issue 11 (append-only audit); SOC 2 CC7.2",
+        ("forbid_audit_mutation()", "trg_audit_logs_append_only", "trg_audit_logs_no_truncate"),
+    ),
+    Rule(
+        "SEC-004",
+        "An SSO provider starts disabled; it signs nobody in until an administrator has verified and enabled it.",
+        "seed: enabled BOOLEAN DEFAULT false; our decision: a misconfigured identity provider is an open door",
+        ("sso_providers.enabled",),
+    ),
+    Rule(
+        "SEC-005",
+        "SSO just-in-time user creation is off unless an administrator opts in, and then only for listed e-mail domains.",
+        "seed: auto_create_users DEFAULT false, allowed_domains; our decision: otherwise any account of a public "
+        "provider (any Google user) could create itself a staff account",
+        ("sso_providers.auto_create_users", "ck_sso_providers_auto_create_needs_domains", "ck_sso_providers_allowed_domains_are_domains"),
+    ),
+    Rule(
+        "SEC-006",
+        "Supported SSO providers are Google, Azure AD, Okta and Auth0.",
+        "seed: provider_type comment 'google, azure, okta, auth0'",
+        ("ck_sso_providers_provider_type_allowed",),
+    ),
+    Rule(
+        "SEC-007",
+        "Identity-provider endpoints and OAuth2 redirect URIs use https only.",
+        "OAuth 2.0 Security BCP (RFC 9700) and OIDC Core: tokens and codes never travel in clear",
+        (
+            "ck_sso_providers_issuer_url_https",
+            "ck_sso_providers_authorize_url_https",
+            "ck_sso_providers_token_url_https",
+            "ck_sso_providers_userinfo_url_https",
+            "ck_oauth2_clients_redirect_uris_https",
+        ),
+    ),
+    Rule(
+        "SEC-008",
+        "An API client gets 60 requests per minute and 1000 per hour unless its agreement says otherwise; limits are "
+        "positive and the hourly limit is never below the per-minute one.",
+        "seed: rate_limit_per_minute DEFAULT 60, rate_limit_per_hour DEFAULT 1000",
+        (
+            "oauth2_clients.rate_limit_per_minute",
+            "oauth2_clients.rate_limit_per_hour",
+            "ck_oauth2_clients_rate_limit_per_minute_positive",
+            "ck_oauth2_clients_rate_limit_per_hour_covers_minute",
+        ),
+    ),
+    Rule(
+        "SEC-009",
+        "An API client is active from registration (an administrator's act) until revoked; an expiry date is optional.",
+        "seed: active BOOLEAN DEFAULT true, expires_at TIMESTAMPTZ",
+        ("oauth2_clients.active", "oauth2_clients.expires_at"),
+    ),
+    Rule(
+        "SEC-010",
+        "API clients may use only the authorization_code, client_credentials and refresh_token grants; a client with "
+        "authorization_code has at least one redirect URI.",
+        "OAuth 2.1 draft / RFC 9700: the implicit and password grants are deprecated",
+        ("ck_oauth2_clients_allowed_grant_types_allowed", "ck_oauth2_clients_authorization_code_needs_redirect_uri"),
+    ),
+    Rule(
+        "SEC-011",
+        "Every MFA factor starts disabled and is enabled only when the user completes its enrolment.",
+        "seed: totp_enabled/webauthn_enabled/sms_enabled DEFAULT false",
+        ("user_mfa_settings.totp_enabled", "user_mfa_settings.webauthn_enabled", "user_mfa_settings.sms_enabled"),
+    ),
+    Rule(
+        "SEC-012",
+        "An enabled MFA factor has its enrolled material: TOTP a secret, WebAuthn at least one credential, SMS a phone.",
+        "our decision: an enabled factor without material locks the user out or silently skips the factor",
+        (
+            "ck_user_mfa_settings_totp_enabled_needs_secret",
+            "ck_user_mfa_settings_webauthn_enabled_needs_credentials",
+            "ck_user_mfa_settings_sms_enabled_needs_phone",
+        ),
+    ),
+    Rule(
+        "SEC-013",
+        "MFA settings are owned by their user: one row per user, deleted with the account.",
+        "seed: user_mfa_settings.user_id PRIMARY KEY REFERENCES users(id); our decision on ON DELETE CASCADE",
+        ("pk_user_mfa_settings", "fk_user_mfa_settings_user_id_users"),
+    ),
+    Rule(
+        "SEC-014",
+        "Audit logs are kept at least seven years (84 months after their month ends) before their partition is "
+        "detached; detached partitions are archived, never dropped by the maintenance job.",
+        "issue 5 (audit logs kept at least 7 years); SOC 2 evidence and state market-conduct record retention",
+        ("ck_partition_policies_audit_logs_kept_7_years", "run_partition_maintenance()", "maintain_partitions()"),
+    ),
+    Rule(
+        "SEC-015",
+        "An audit trail outlives its actors: a user with audit history cannot be deleted (deactivate instead), so "
+        "every entry keeps who did it.",
+        "SOC 2 CC7.2 (attributable actions); our decision: RESTRICT rather than SET NULL",
+        ("fk_audit_logs_user_id_users", "ix_audit_logs_user_id_created_at"),
+    ),
+    Rule(
+        "SEC-016",
+        "High-volume time series (audit_logs; analytics_events from revision 005) are range-partitioned by month on "
+        "created_at, with a DEFAULT partition so that no insert is ever refused, and monthly partitions kept ready at "
+        "least three months ahead by maintain_partitions().",
+        "seed: 'Create partitioned table for high volume'; issue 4; DESIGN.md (high-volume time series)",
+        ("audit_logs", "pk_audit_logs", "partition_policies", "ck_partition_policies_months_ahead_range", "maintain_partitions()"),
+    ),
+    Rule(
+        "SEC-017",
+        "An audit entry's HTTP context is consistent: a known method with its path, a status in 100..599, and response "
+        "details only for an HTTP request.",
+        "our decision: a partial request record cannot be trusted as evidence",
+        (
+            "ck_audit_logs_request_method_allowed",
+            "ck_audit_logs_request_method_with_path",
+            "ck_audit_logs_response_needs_request",
+            "ck_audit_logs_response_status_range",
+            "ck_audit_logs_response_time_ms_non_negative",
+        ),
+    ),
+    Rule(
+        "SEC-018",
+        "Risk scores are probabilities in [0, 1].",
+        "seed: ai_risk_score CHECK (>= 0 AND <= 1), applied to audit risk_score alike",
+        ("ck_audit_logs_risk_score_range",),
+    ),
+    Rule(
+        "SEC-019",
+        "Audit actions are dotted lower-case verb phrases (quote.create) and resource types snake_case names, so that "
+        "auditors can filter them reliably.",
+        "our decision: free-form action text defeats audit queries",
+        ("ck_audit_logs_action_format", "ck_audit_logs_resource_type_format"),
+    ),
+)
+
+DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation(
+        "DEV-SEC-01",
+        "audit_logs",
+        "id UUID PRIMARY KEY",
+        "PRIMARY KEY (id, created_at)",
+        "a partitioned table's unique constraints must include the partition key; PostgreSQL refuses PRIMARY KEY (id)",
+    ),
+    Deviation(
+        "DEV-SEC-02",
+        "audit_logs",
+        "one partition audit_logs_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'), no PARTITION BY clause",
+        "PARTITION BY RANGE (created_at), monthly partitions from the migration's month through 3 ahead, a DEFAULT "
+        "partition, and maintain_partitions() to keep them coming and detach old ones",
+        "a fixed 2024 partition refuses every insert from 2025 on; monthly partitions keep pruning and retention cheap",
+    ),
+    Deviation(
+        "DEV-SEC-03",
+        "audit_logs",
+        "user_id UUID REFERENCES users(id) (no ON DELETE); most columns nullable without reason; created_at nullable",
+        "ON DELETE RESTRICT, a comment saying what NULL means on each nullable column, created_at NOT NULL",
+        "SEC-015: the trail must keep who did it; NO SILENT FALLBACKS",
+    ),
+    Deviation(
+        "DEV-SEC-04",
+        "audit_logs",
+        "an ordinary table",
+        "append-only: trigger trg_audit_logs_append_only (UPDATE/DELETE) and trg_audit_logs_no_truncate",
+        "SEC-003: privileges alone do not stop the owner rewriting history by accident",
+    ),
+    Deviation(
+        "DEV-SEC-05",
+        "audit_logs",
+        "no indexes",
+        "btree (resource_type, resource_id, created_at), btree (user_id, created_at), BRIN (created_at)",
+        "the audit questions are 'history of this resource' and 'what did this user do'; the FK needs an index",
+    ),
+    Deviation(
+        "DEV-SEC-06",
+        "sso_providers",
+        "issuer_url nullable; enabled/auto_create_users/created_at/updated_at nullable; provider_type unchecked",
+        "issuer_url NOT NULL (https), endpoint URLs NULL = discovered from the issuer, booleans NOT NULL with rule ids, "
+        "provider_type CHECK, allowed_domains NOT NULL array",
+        "OIDC needs an issuer; a NULL flag is a silent third state; SEC-004..007",
+    ),
+    Deviation(
+        "DEV-SEC-07",
+        "oauth2_clients",
+        "no updated_at; rate limits and active nullable",
+        "updated_at (trigger-maintained), NOT NULL rate limits and active with rule ids and CHECKs",
+        "clients are revoked and their limits change: when is audit-relevant; SEC-008, SEC-009",
+    ),
+    Deviation(
+        "DEV-SEC-08",
+        "user_mfa_settings",
+        "user_id REFERENCES users(id) (no ON DELETE); *_enabled nullable",
+        "ON DELETE CASCADE; *_enabled NOT NULL DEFAULT false and CHECKs that an enabled factor has its material",
+        "SEC-011..013: the settings are owned by the user; an enabled factor without a secret is a lock-out or a bypass",
+    ),
+    Deviation(
+        "DEV-SEC-09",
+        "partition_policies",
+        "(absent)",
+        "a table holding each partitioned table's look-ahead, retention and rule id, read by run_partition_maintenance()",
+        "issue 5 needs a documented retention per table; keeping it in the database lets the job, the CHECK for the "
+        "7-year minimum and the handbook read one source",
+    ),
+)

@@ -1,0 +1,106 @@
+"""Security & compliance tables: sso_providers, oauth2_clients, user_mfa_settings, partition_policies, audit_logs."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.constraint_cases import CheckViolation, Ctx
+
+
+def sso_provider(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "provider_name": f"Carrier Okta {n}", "provider_type": "okta", "client_id": f"0oa{n:08d}",
+        "client_secret_encrypted": "kms:v1:c2VjcmV0", "issuer_url": "https://carrier.okta.example",
+        "authorize_url": None, "token_url": None, "userinfo_url": None,
+        "enabled": False, "auto_create_users": True, "allowed_domains": ["carrier.example"],
+    }
+
+
+def oauth2_client(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "client_id": f"partner-{n}", "client_secret_hash": "$argon2id$v=19$stub", "client_name": f"Agency System {n}",
+        "redirect_uris": ["https://agency.example/callback"], "allowed_grant_types": ["authorization_code", "refresh_token"],
+        "allowed_scopes": ["quotes:read", "quotes:write"], "rate_limit_per_minute": 60, "rate_limit_per_hour": 1000,
+        "expires_at": None,
+    }
+
+
+def user_mfa_settings(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "user_id": ctx.insert("users").id, "totp_secret_encrypted": "kms:v1:dG90cA==", "totp_enabled": True,
+        "webauthn_credentials": [{"credential_id": f"cred-{n}", "public_key": "pQECAyYgASFY", "sign_count": 0}],
+        "webauthn_enabled": True, "sms_phone_encrypted": None, "sms_enabled": False,
+        "recovery_codes_encrypted": ["kms:v1:cmVjMQ==", "kms:v1:cmVjMg=="],
+    }
+
+
+def partition_policy(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {"parent_table": f"sample_series_{n}", "months_ahead": 3, "retention_months": 25, "rule_id": "ANA-003"}
+
+
+def audit_log(ctx: Ctx, n: int) -> dict[str, Any]:
+    return {
+        "user_id": ctx.insert("users").id, "ip_address": "203.0.113.7", "user_agent": "Mozilla/5.0", "session_id": uuid.uuid4(),
+        "action": "quote.create", "resource_type": "quotes", "resource_id": uuid.uuid4(),
+        "request_method": "POST", "request_path": "/api/v1/quotes", "request_body": {"state": "CA", "product_type": "auto"},
+        "response_status": 201, "response_time_ms": 42, "risk_score": Decimal("0.12"), "security_alerts": [],
+    }
+
+
+SAMPLES = {
+    "sso_providers": sso_provider,
+    "oauth2_clients": oauth2_client,
+    "user_mfa_settings": user_mfa_settings,
+    "partition_policies": partition_policy,
+    "audit_logs": audit_log,
+}
+
+CHECK_VIOLATIONS = [
+    CheckViolation("ck_sso_providers_provider_type_allowed", "sso_providers", {"provider_type": "ldap"}),
+    CheckViolation("ck_sso_providers_issuer_url_https", "sso_providers", {"issuer_url": "http://carrier.okta.example"}),
+    CheckViolation("ck_sso_providers_authorize_url_https", "sso_providers", {"authorize_url": "http://idp.example/authorize"}),
+    CheckViolation("ck_sso_providers_token_url_https", "sso_providers", {"token_url": "ftp://idp.example/token"}),
+    CheckViolation("ck_sso_providers_userinfo_url_https", "sso_providers", {"userinfo_url": "idp.example/userinfo"}),
+    CheckViolation("ck_sso_providers_allowed_domains_is_array", "sso_providers", {"allowed_domains": "carrier.example"}),
+    CheckViolation("ck_sso_providers_allowed_domains_are_domains", "sso_providers", {"allowed_domains": ["Carrier.Example"]}),
+    CheckViolation("ck_sso_providers_auto_create_needs_domains", "sso_providers", {"auto_create_users": True, "allowed_domains": []}),
+    CheckViolation("ck_oauth2_clients_redirect_uris_is_array", "oauth2_clients", {"redirect_uris": "https://agency.example/cb"}),
+    CheckViolation("ck_oauth2_clients_redirect_uris_https", "oauth2_clients", {"redirect_uris": ["http://agency.example/cb"]}),
+    CheckViolation("ck_oauth2_clients_allowed_grant_types_is_array", "oauth2_clients", {"allowed_grant_types": "client_credentials"}),
+    CheckViolation("ck_oauth2_clients_allowed_grant_types_allowed", "oauth2_clients", {"allowed_grant_types": ["password"]}),
+    CheckViolation(
+        "ck_oauth2_clients_authorization_code_needs_redirect_uri", "oauth2_clients", {"redirect_uris": [], "allowed_grant_types": ["authorization_code"]}
+    ),
+    CheckViolation("ck_oauth2_clients_allowed_scopes_is_array", "oauth2_clients", {"allowed_scopes": "quotes:read"}),
+    CheckViolation("ck_oauth2_clients_rate_limit_per_minute_positive", "oauth2_clients", {"rate_limit_per_minute": 0, "rate_limit_per_hour": 10}),
+    CheckViolation("ck_oauth2_clients_rate_limit_per_hour_covers_minute", "oauth2_clients", {"rate_limit_per_minute": 100, "rate_limit_per_hour": 99}),
+    CheckViolation("ck_user_mfa_settings_totp_enabled_needs_secret", "user_mfa_settings", {"totp_secret_encrypted": None}),
+    CheckViolation("ck_user_mfa_settings_webauthn_enabled_needs_credentials", "user_mfa_settings", {"webauthn_credentials": []}),
+    CheckViolation("ck_user_mfa_settings_sms_enabled_needs_phone", "user_mfa_settings", {"sms_enabled": True}),
+    CheckViolation("ck_user_mfa_settings_webauthn_credentials_is_array", "user_mfa_settings", {"webauthn_credentials": {"id": "x"}, "webauthn_enabled": False}),
+    CheckViolation("ck_user_mfa_settings_recovery_codes_encrypted_is_array", "user_mfa_settings", {"recovery_codes_encrypted": "kms:v1:x"}),
+    CheckViolation("ck_partition_policies_months_ahead_range", "partition_policies", {"months_ahead": 2}),
+    CheckViolation("ck_partition_policies_retention_months_positive", "partition_policies", {"retention_months": 0}),
+    CheckViolation(
+        "ck_partition_policies_audit_logs_kept_7_years", "partition_policies",
+        {"parent_table": "audit_logs", "retention_months": 83, "rule_id": "SEC-014"},
+        why="SEC-014: audit logs stay attached at least 84 months",
+    ),
+    CheckViolation("ck_partition_policies_rule_id_format", "partition_policies", {"rule_id": "RET-7Y"}),
+    CheckViolation("ck_audit_logs_action_format", "audit_logs", {"action": "Quote Created!"}),
+    CheckViolation("ck_audit_logs_resource_type_format", "audit_logs", {"resource_type": "Quotes"}),
+    CheckViolation("ck_audit_logs_request_method_allowed", "audit_logs", {"request_method": "TRACE"}),
+    CheckViolation("ck_audit_logs_request_method_with_path", "audit_logs", {"request_path": None}),
+    CheckViolation(
+        "ck_audit_logs_response_needs_request", "audit_logs", {"request_method": None, "request_path": None, "request_body": sa.null(), "response_time_ms": None}
+    ),
+    CheckViolation("ck_audit_logs_request_body_is_json_document", "audit_logs", {"request_body": "password=hunter2"}),
+    CheckViolation("ck_audit_logs_response_status_range", "audit_logs", {"response_status": 99}),
+    CheckViolation("ck_audit_logs_response_time_ms_non_negative", "audit_logs", {"response_time_ms": -1}),
+    CheckViolation("ck_audit_logs_risk_score_range", "audit_logs", {"risk_score": Decimal("1.01")}),
+    CheckViolation("ck_audit_logs_security_alerts_is_array", "audit_logs", {"security_alerts": {"alert": "tor_exit_node"}}),
+]
