@@ -429,6 +429,8 @@ def upgrade() -> None:
         sa.CheckConstraint("(status = 'cancelled') = (cancelled_at IS NOT NULL)", name=op.f("ck_policies_cancelled_at_iff_cancelled")),
         sa.CheckConstraint("policy_number ~ '^POL-[0-9]{4}-[0-9]{6}$'", name=op.f("ck_policies_policy_number_format")),
         sa.CheckConstraint("jsonb_typeof(coverage_data) = 'object'", name=op.f("ck_policies_coverage_data_is_object")),
+        # COR-013; ck_policies_coverage_data_is_object stays: CHECKs run in name order, so a non-object
+        # is refused by the more precise name.
         sa.CheckConstraint("validate_policy_data(coverage_data)", name=op.f("ck_policies_coverage_data_valid")),
         sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_policies_customer_id_customers"), ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_policies")),

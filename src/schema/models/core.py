@@ -105,6 +105,8 @@ class Policy(Base):
         sa.CheckConstraint("policy_number ~ '^POL-[0-9]{4}-[0-9]{6}$'", name="policy_number_format"),
         sa.CheckConstraint("jsonb_typeof(coverage_data) = 'object'", name="coverage_data_is_object"),
         # COR-013: the shape the seed's meta-gap asks for, judged by the self-tested database validator.
+        # coverage_data_is_object stays beside it: PostgreSQL checks CHECKs in name order, so a
+        # non-object is refused by the more precise name, and the type CHECK survives any validator change.
         sa.CheckConstraint("validate_policy_data(coverage_data)", name="coverage_data_valid"),
         sa.UniqueConstraint("policy_number"),
         sa.Index("ix_policies_customer_id", "customer_id"),
