@@ -1,0 +1,300 @@
+"""The volume generator: realistic rows in every table, generated inside PostgreSQL.
+
+Each table has one SQL file under ``sql/seed/`` (INSERT ... SELECT over generate_series); this
+module only decides the order, the row ranges and chunks, shows progress and reports rates. Rows
+never travel through Python: that is what makes a million quotes a matter of minutes.
+
+Contract with the operator:
+- the generated tables must be empty: the run refuses otherwise, naming the tables with rows.
+  ``reset=True`` first rebuilds the schema from the revisions (downgrade to base with data loss
+  allowed, upgrade to head, one transaction): audit_logs is append-only even for its owner
+  (SEC-003, trigger trg_audit_logs_no_truncate), so truncating is not an option, by design;
+- every chunk is its own transaction. The quote number trigger updates one counter row per quote,
+  and within one transaction every update lengthens the row's version chain, so a million quotes
+  in one transaction would slow down quadratically. A failed run therefore leaves the tables it
+  finished; the next run refuses, and ``--reset`` starts over;
+- the same seed and as-of date give the same rows (see sql/seed/_session.sql);
+- the database is the judge: every CHECK, FK and trigger stays on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import sqlalchemy as sa
+from alembic import command
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from schema import migrations
+from schema.seed.scales import Scale
+
+DEFAULT_CHUNK = 50_000
+# Quotes insert through two row triggers (number counter, version check): smaller chunks keep
+# each transaction's counter chain short.
+QUOTES_CHUNK = 10_000
+PARTITIONED = ("audit_logs", "analytics_events")
+MONTHS = 24  # rows 1..24 of a partitioned table are one per month (pg_temp.spread_time)
+
+
+class VolumeError(RuntimeError):
+    """The generator cannot run, or a table's rows were refused; the message says which and why."""
+
+
+@cache
+def sql(name: str) -> str:
+    """A generator SQL file by name (without .sql)."""
+    return resources.files("schema").joinpath("sql", "seed", f"{name}.sql").read_text()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One table's generation: its SQL file, the row range 1..rows(scale, counts), extra params."""
+
+    table: str
+    rows: Callable[[Scale, dict[str, int]], int]
+    script: str = ""
+    params: Callable[[Scale, dict[str, int]], dict[str, int]] = lambda s, c: {}
+    chunk: int = DEFAULT_CHUNK
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.table
+
+    @property
+    def file(self) -> str:
+        return self.script or self.table
+
+
+def _fixed(n: int) -> Callable[[Scale, dict[str, int]], int]:
+    return lambda s, c: n
+
+
+def _quote_step(version: int) -> Step:
+    own = {1: "quotes_v1", 2: "quotes_v2", 3: "quotes_v3"}
+    return Step(
+        "quotes",
+        rows=lambda s, c: getattr(s, own[version]),
+        params=lambda s, c: {"version": version, "parents": getattr(s, own.get(version - 1, "quotes_v1"))},
+        chunk=QUOTES_CHUNK,
+        label=f"quotes v{version}",
+    )
+
+
+# In dependency order. Tables of domains not in the schema yet are skipped with a note.
+STEPS: tuple[Step, ...] = (
+    Step("users", rows=lambda s, c: s.users),
+    Step("user_mfa_settings", rows=lambda s, c: s.users),
+    Step("customers", rows=lambda s, c: s.customers),
+    Step("policies", rows=lambda s, c: s.quotes_v1),
+    Step("claims", rows=lambda s, c: s.claims, params=lambda s, c: {"policies": c["seed_policies"]}),
+    _quote_step(1),
+    _quote_step(2),
+    _quote_step(3),
+    Step("sso_providers", rows=_fixed(4)),
+    Step("oauth2_clients", rows=lambda s, c: s.oauth2_clients),
+    Step("audit_logs", rows=lambda s, c: s.audit_logs),
+)
+
+
+@dataclass
+class TableReport:
+    name: str
+    rows: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class VolumeReport:
+    scale: str
+    seed: int
+    as_of: dt.date
+    tables: list[TableReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.tables:
+            table = t.name.split(" ")[0]
+            out[table] = out.get(table, 0) + t.rows
+        return out
+
+
+def generated_tables() -> list[str]:
+    """Every table the generator writes (distinct, in load order)."""
+    return list(dict.fromkeys(step.table for step in STEPS))
+
+
+def existing_tables(conn: sa.Connection) -> set[str]:
+    rows = conn.execute(sa.text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+    ))
+    return set(rows.scalars())
+
+
+def tables_with_rows(conn: sa.Connection, tables: list[str]) -> list[str]:
+    return [t for t in tables if conn.execute(sa.text(f'SELECT EXISTS (SELECT 1 FROM "{t}")')).scalar_one()]
+
+
+def session_sql(seed: int, as_of: dt.date, scale: Scale) -> str:
+    """The session helpers with this run's constants spliced in (all integers or an ISO date)."""
+    values = {"seed": int(seed), "as_of": as_of.isoformat(), "customers": scale.customers,
+              "users": scale.users, "quotes_v1": scale.quotes_v1}
+    text = sql("_session")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", str(value))
+    return text
+
+
+def chunks(total: int, size: int, start: int = 1) -> Iterator[tuple[int, int]]:
+    lo = start
+    while lo <= total:
+        hi = min(total, lo + size - 1)
+        yield lo, hi
+        lo = hi + 1
+
+
+def reset_schema(conn: sa.Connection) -> None:
+    """Rebuild the schema from the revisions in the caller's transaction (every row is lost)."""
+    cfg = migrations.alembic_config(x_args={"allow-data-loss": "true"})
+    cfg.attributes["connection"] = conn
+    command.downgrade(cfg, "base")
+    command.upgrade(cfg, "head")
+
+
+def _describe(exc: sa.exc.DBAPIError) -> str:
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    primary = getattr(diag, "message_primary", None) or str(exc.orig).splitlines()[0]
+    return f"{primary}" + (f" (constraint {name})" if name else "")
+
+
+class Generator:
+    """One run: a connection, its session helpers, and the steps in order."""
+
+    def __init__(self, conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, console: Console) -> None:
+        self.conn = conn
+        self.scale = scale
+        self.seed = seed
+        self.as_of = as_of
+        self.console = console
+        self.counts: dict[str, int] = {}
+        self.report = VolumeReport(scale.name, seed, as_of)
+
+    def prepare(self) -> None:
+        # exec_driver_sql sends pyformat: a literal % (comments, LIKE) is written %%.
+        self.conn.exec_driver_sql(session_sql(self.seed, self.as_of, self.scale).replace("%", "%%"))
+        self.conn.commit()
+
+    def run_chunk(self, step: Step, lo: int, hi: int) -> int:
+        params = {"lo": lo, "hi": hi, **step.params(self.scale, self.counts)}
+        try:
+            result = self.conn.execute(sa.text(sql(step.file)), params)
+            self.conn.commit()
+        except sa.exc.DBAPIError as exc:
+            self.conn.rollback()
+            raise VolumeError(f"{step.name}: rows {lo}..{hi} refused by the database: {_describe(exc)}") from exc
+        return result.rowcount
+
+    def run_step(self, step: Step, progress: Progress) -> None:
+        total = step.rows(self.scale, self.counts)
+        task = progress.add_task(step.name, total=total, rows=0)
+        table = TableReport(step.name)
+        started = time.perf_counter()
+        ranges = list(chunks(total, step.chunk))
+        if step.table in PARTITIONED and total > MONTHS:
+            # One row per month first, then maintenance creates those months' partitions, so the
+            # bulk goes straight into them (not through DEFAULT and a second move).
+            ranges = [(1, MONTHS), *chunks(total, step.chunk, start=MONTHS + 1)]
+        for i, (lo, hi) in enumerate(ranges):
+            table.rows += self.run_chunk(step, lo, hi)
+            if step.table in PARTITIONED and i == 0:
+                self.maintain_partitions()
+            progress.update(task, completed=hi, rows=table.rows)
+        table.seconds = time.perf_counter() - started
+        self.counts[step.table] = self.counts.get(step.table, 0) + table.rows
+        self.report.tables.append(table)
+        self.after(step)
+
+    def after(self, step: Step) -> None:
+        """Derived helpers some later step needs."""
+        if step.table == "policies":
+            self.conn.exec_driver_sql(sql("seed_policies"))
+            self.counts["seed_policies"] = self.conn.exec_driver_sql("SELECT count(*) FROM seed_policies").scalar_one()
+            self.conn.commit()
+        if step.table in {"users", "customers", "policies", "quotes"}:
+            self.conn.exec_driver_sql(f"ANALYZE {step.table}")
+            self.conn.commit()
+
+    def maintain_partitions(self) -> None:
+        from schema import partitions
+
+        actions = partitions.maintain(self.conn)
+        self.conn.commit()
+        moved = [a for a in actions if a.action == "move"]
+        if moved:
+            self.report.notes.append(f"partition maintenance moved rows of {len(moved)} month(s) out of DEFAULT")
+
+    def run(self, steps: list[Step]) -> VolumeReport:
+        started = time.perf_counter()
+        columns = (TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rows]:>10,} rows"), TimeElapsedColumn())
+        with Progress(*columns, console=self.console, transient=False) as progress:
+            for step in steps:
+                self.run_step(step, progress)
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+
+def plan(conn: sa.Connection) -> tuple[list[Step], list[str]]:
+    """The steps whose tables exist, and the tables of the schema nothing generates (a gap)."""
+    present = existing_tables(conn)
+    steps = [s for s in STEPS if s.table in present]
+    missing = sorted(set(s.table for s in STEPS) - present)
+    return steps, missing
+
+
+def generate(conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, *, reset: bool = False,
+             console: Console | None = None) -> VolumeReport:
+    """Fill the database of ``conn`` (at head, generated tables empty) at ``scale``."""
+    console = console or Console(stderr=True)
+    migrations.require_head(conn)
+    conn.commit()
+    if reset:
+        with conn.begin():
+            reset_schema(conn)
+    steps, missing = plan(conn)
+    busy = tables_with_rows(conn, list(dict.fromkeys(s.table for s in steps)))
+    conn.commit()
+    if busy:
+        raise VolumeError(
+            f"the generated tables must be empty, these hold rows: {', '.join(busy)}. "
+            "Run with --reset to rebuild the schema first (every row of the database is lost; audit_logs "
+            "is append-only, SEC-003, so it cannot be truncated), or use a fresh database."
+        )
+    gen = Generator(conn, scale, seed, as_of, console)
+    gen.prepare()
+    report = gen.run(steps)
+    if missing:
+        report.notes.append(f"tables not in this schema, skipped: {', '.join(missing)}")
+    return report
