@@ -508,14 +508,10 @@ def upgrade() -> None:
 
     for table in created:
         grant_profile(table, "append_only" if table.name == "admin_activity_logs" else "admin")
-    # ADM-002: revoking a permission from a role is deleting its link row; the "admin" profile has
-    # no DELETE, so the console gets it on this one table.
-    op.execute("GRANT DELETE ON admin_role_permissions TO admin_rw")
 
 
 def downgrade() -> None:
     guard_data_loss(*TABLES)
-    op.execute("REVOKE DELETE ON admin_role_permissions FROM admin_rw")
 
     for name, (table, *_definition) in reversed(POLICIES.items()):
         op.execute(f"DROP POLICY {name} ON {table}")

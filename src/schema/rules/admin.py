@@ -14,7 +14,8 @@ RULES: tuple[Rule, ...] = (
         "ADM-002",
         "A role's permissions are exactly its rows in admin_role_permissions, each pointing at the permission "
         "registry; the grant belongs to the role (deleted with it), a granted permission cannot be deleted. "
-        "The admin console may revoke (DELETE) a grant.",
+        "The console (admin_rw) may grant but not revoke: the 'admin' grant profile has no DELETE, so revoking "
+        "is an owner operation until a profile allows it.",
         "seed: 'Admin permissions registry'; our decision: one source of truth instead of a JSONB copy",
         ("admin_role_permissions", "pk_admin_role_permissions", "fk_admin_role_permissions_role_id_admin_roles",
          "fk_admin_role_permissions_permission_id_admin_permissions"),

@@ -1,0 +1,204 @@
+"""Admin domain behaviour that single-row constraint samples cannot show: the role hierarchy
+(ADM-001), grants owned by roles (ADM-002), the append-only activity log (ADM-014), the settings
+clock (ADM-012), and the registry and index documentation of revision 006.
+
+Row-level security per group role is in tests/test_rls.py.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import psycopg.errors
+import pytest
+import sqlalchemy as sa
+
+from schema.catalog import Catalog
+from schema.models import admin
+from schema.rules import DEVIATIONS, RULES
+from tests.constraint_cases import Ctx
+
+ADMIN_TABLES = tuple(
+    m.class_.__tablename__ for m in admin.Base.registry.mappers if m.class_.__module__ == admin.__name__
+)
+
+
+def _refused(conn: sa.Connection, sql: str, params: dict | None = None) -> psycopg.Error:
+    """Run ``sql`` in a savepoint, expect PostgreSQL to refuse it, return the driver error."""
+    savepoint = conn.begin_nested()
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            conn.execute(sa.text(sql), params or {})
+    finally:
+        savepoint.rollback()
+    assert isinstance(caught.value.orig, psycopg.Error)
+    return caught.value.orig
+
+
+def _chain(ctx: Ctx, length: int) -> list[uuid.UUID]:
+    """``length`` roles, each the parent of the next; returns their ids from the top down."""
+    ids: list[uuid.UUID] = []
+    for _ in range(length):
+        ids.append(ctx.insert("admin_roles", parent_role_id=ids[-1] if ids else None).id)
+    return ids
+
+
+# --- ADM-001: the role hierarchy -------------------------------------------------------------------
+
+
+def test_hierarchy_of_five_levels_is_accepted(head_conn: sa.Connection) -> None:
+    assert len(_chain(Ctx(head_conn), 5)) == 5
+
+
+def test_sixth_level_is_refused_naming_the_rule(head_conn: sa.Connection) -> None:
+    ctx = Ctx(head_conn)
+    leaf = _chain(ctx, 5)[-1]
+    err = _refused(head_conn, "INSERT INTO admin_roles (name, description, parent_role_id) VALUES ('too_deep', 'x', :p)", {"p": leaf})
+    assert isinstance(err, psycopg.errors.CheckViolation)
+    assert "ADM-001" in str(err) and "deeper than 5 levels" in str(err)
+
+
+def test_reparenting_a_subtree_counts_its_descendants(head_conn: sa.Connection) -> None:
+    """Moving a 3-level subtree under a 3-level chain would make 6 levels: refused although the
+    moved role itself would only be at level 4."""
+    ctx = Ctx(head_conn)
+    upper = _chain(ctx, 3)
+    lower = _chain(ctx, 3)
+    err = _refused(head_conn, "UPDATE admin_roles SET parent_role_id = :p WHERE id = :id", {"p": upper[-1], "id": lower[0]})
+    assert "ADM-001" in str(err) and "deeper than 5 levels" in str(err)
+    head_conn.execute(sa.text("UPDATE admin_roles SET parent_role_id = :p WHERE id = :id"), {"p": upper[-2], "id": lower[0]})
+
+
+def test_cycle_is_refused_naming_the_rule(head_conn: sa.Connection) -> None:
+    top, middle, bottom = _chain(Ctx(head_conn), 3)
+    err = _refused(head_conn, "UPDATE admin_roles SET parent_role_id = :p WHERE id = :id", {"p": bottom, "id": top})
+    assert isinstance(err, psycopg.errors.CheckViolation)
+    assert "ADM-001" in str(err) and "cycle" in str(err)
+
+
+def test_own_parent_is_refused_by_the_named_check(head_conn: sa.Connection) -> None:
+    role = Ctx(head_conn).insert("admin_roles").id
+    err = _refused(head_conn, "UPDATE admin_roles SET parent_role_id = id WHERE id = :id", {"id": role})
+    assert err.diag.constraint_name == "ck_admin_roles_not_own_parent"
+
+
+def test_role_with_children_cannot_be_deleted(head_conn: sa.Connection) -> None:
+    top, _child = _chain(Ctx(head_conn), 2)
+    err = _refused(head_conn, "DELETE FROM admin_roles WHERE id = :id", {"id": top})
+    assert err.diag.constraint_name == "fk_admin_roles_parent_role_id_admin_roles"
+
+
+# --- ADM-002 / ADM-004 / ADM-018: what roles and permissions own ------------------------------------
+
+
+def test_grants_go_with_their_role(head_conn: sa.Connection) -> None:
+    grant = Ctx(head_conn).insert("admin_role_permissions")
+    head_conn.execute(sa.text("DELETE FROM admin_roles WHERE id = :id"), {"id": grant.role_id})
+    left = head_conn.execute(sa.text("SELECT count(*) FROM admin_role_permissions WHERE role_id = :id"), {"id": grant.role_id})
+    assert left.scalar_one() == 0
+
+
+@pytest.mark.parametrize(
+    ("child", "constraint"),
+    [
+        ("admin_role_permissions", "fk_admin_role_permissions_permission_id_admin_permissions"),
+        ("admin_dashboards", "fk_admin_dashboards_required_permission_id_admin_permissions"),
+    ],
+)
+def test_permission_in_use_cannot_be_deleted(head_conn: sa.Connection, child: str, constraint: str) -> None:
+    row = Ctx(head_conn).insert(child)
+    permission = row.permission_id if child == "admin_role_permissions" else row.required_permission_id
+    err = _refused(head_conn, "DELETE FROM admin_permissions WHERE id = :id", {"id": permission})
+    assert err.diag.constraint_name == constraint
+
+
+def test_role_held_by_an_admin_cannot_be_deleted(head_conn: sa.Connection) -> None:
+    user = Ctx(head_conn).insert("admin_users")
+    err = _refused(head_conn, "DELETE FROM admin_roles WHERE id = :id", {"id": user.role_id})
+    assert err.diag.constraint_name == "fk_admin_users_role_id_admin_roles"
+
+
+# --- ADM-008 / ADM-010: admins and what they did ---------------------------------------------------
+
+
+def test_admin_with_activity_cannot_be_deleted(head_conn: sa.Connection) -> None:
+    entry = Ctx(head_conn).insert("admin_activity_logs")
+    err = _refused(head_conn, "DELETE FROM admin_users WHERE id = :id", {"id": entry.admin_user_id})
+    assert err.diag.constraint_name == "fk_admin_activity_logs_admin_user_id_admin_users"
+
+
+def test_defaults_are_the_documented_ones(head_conn: sa.Connection) -> None:
+    """ADM-005/006/007/011/017: what an insert that leaves the flags out gets."""
+    ctx = Ctx(head_conn)
+    user = ctx.insert("admin_users", is_super_admin=sa.text("DEFAULT"), two_factor_enabled=sa.text("DEFAULT"),
+                      failed_login_attempts=sa.text("DEFAULT"))
+    assert (user.is_super_admin, user.two_factor_enabled, user.failed_login_attempts) == (False, False, 0)
+    setting = ctx.insert("system_settings", is_sensitive=sa.text("DEFAULT"), encrypted=sa.text("DEFAULT"))
+    assert (setting.is_sensitive, setting.encrypted) == (True, False)
+    assert ctx.insert("admin_dashboards", refresh_interval=sa.text("DEFAULT")).refresh_interval == 60
+
+
+# --- ADM-012: the settings clock ---------------------------------------------------------------------
+
+
+def test_last_modified_at_moves_on_update(head_conn: sa.Connection) -> None:
+    setting = Ctx(head_conn).insert("system_settings")
+    time.sleep(0.01)
+    moved = head_conn.execute(
+        sa.text("UPDATE system_settings SET value = '45' WHERE id = :id RETURNING last_modified_at"), {"id": setting.id}
+    ).scalar_one()
+    assert moved > setting.last_modified_at
+
+
+# --- ADM-014: the append-only activity log -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE admin_activity_logs SET status = 'failed', error_message = 'rewritten'",
+        "DELETE FROM admin_activity_logs",
+        "TRUNCATE admin_activity_logs",
+        # A statement trigger: even a change that touches no row is refused, not silently empty.
+        "UPDATE admin_activity_logs SET action = action WHERE false",
+    ],
+)
+def test_activity_log_is_append_only_for_the_owner(head_conn: sa.Connection, statement: str) -> None:
+    Ctx(head_conn).insert("admin_activity_logs")
+    err = _refused(head_conn, statement)
+    assert isinstance(err, psycopg.errors.InsufficientPrivilege)
+    assert "ADM-014" in str(err) and "append-only" in str(err)
+
+
+# --- the registry and the catalog agree --------------------------------------------------------------
+
+
+def test_every_admin_rule_is_implemented_at_head(head_catalog: Catalog) -> None:
+    known = head_catalog.object_names()
+    adm = [r for r in RULES.values() if r.domain == "ADM"]
+    assert adm
+    missing = {r.id: [o for o in r.implemented_by if o not in known] for r in adm}
+    assert not {k: v for k, v in missing.items() if v}, missing
+
+
+def test_admin_deviations_are_numbered_and_name_real_tables(head_catalog: Catalog) -> None:
+    mine = [d for d in DEVIATIONS if d.id.startswith("DEV-ADM-")]
+    assert [d.id for d in mine] == [f"DEV-ADM-{i:02d}" for i in range(1, len(mine) + 1)]
+    for d in mine:
+        if d.table != "all admin tables":
+            assert {t.strip() for t in d.table.split(",")} <= set(head_catalog.tables), d.id
+
+
+def test_every_admin_index_names_its_query_pattern(head_catalog: Catalog) -> None:
+    assert "admin_activity_logs" in ADMIN_TABLES
+    for name in ADMIN_TABLES:
+        for index in head_catalog.tables[name].indexes:
+            assert index.comment, f"index {index.name} has no COMMENT naming the query it serves"
+
+
+def test_admin_secrets_are_withheld_from_every_group_role(head_catalog: Catalog) -> None:
+    """SEC-001: the grant profiles skip *_hash / *_encrypted columns; nobody but the owner reads them."""
+    readable = {g.column for g in head_catalog.grants if g.object_name == "admin_users" and g.privilege == "SELECT"}
+    assert "email" in readable
+    assert not readable & {"password_hash", "two_factor_secret_encrypted", None}
