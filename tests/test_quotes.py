@@ -21,10 +21,9 @@ from schema import database, migrations
 from schema.catalog import Catalog
 from schema.models import metadata
 from schema.models.quotes import QUOTE_NUMBER_PATTERN
-from schema.rules import RULES
 from tests.constraint_cases import Ctx
 
-QUOTE_TABLES = ("quotes", "quote_number_counters")
+QUOTE_TABLES = ("quotes", "quote_number_counters")  # the catalog checks of both domains: tests/test_rating.py
 
 DRAFT_QUOTE = sa.text(
     """
@@ -46,7 +45,7 @@ def _db_error(excinfo: pytest.ExceptionInfo) -> psycopg.Error:
     return excinfo.value.orig
 
 
-def _refused(conn: sa.Connection, statement, params=None) -> psycopg.Error:
+def refused(conn: sa.Connection, statement, params=None) -> psycopg.Error:
     savepoint = conn.begin_nested()
     try:
         with pytest.raises(sa.exc.DBAPIError) as caught:
@@ -123,7 +122,7 @@ def test_the_millionth_quote_of_a_year_is_refused_by_rule(head_conn: sa.Connecti
     assert last.quote_number == "QUOT-2040-999999"
     values = ctx.row("quotes", status="draft", converted_to_policy_id=None, created_at=created,
                      expires_at=created + dt.timedelta(days=30))
-    error = _refused(head_conn, metadata.tables["quotes"].insert().values(**values))
+    error = refused(head_conn, metadata.tables["quotes"].insert().values(**values))
     assert isinstance(error, psycopg.errors.ProgramLimitExceeded), error
     assert "QUO-003" in str(error) and "2040" in str(error)
     # The counter did not move, and other years are unaffected.
@@ -146,7 +145,7 @@ def test_an_explicit_null_quote_number_is_refused_not_filled(head_conn: sa.Conne
     """Only the template default asks for a number; NULL is a mistake and NOT NULL says so."""
     ctx = Ctx(head_conn)
     values = ctx.row("quotes", quote_number=sa.null())
-    error = _refused(head_conn, metadata.tables["quotes"].insert().values(**values))
+    error = refused(head_conn, metadata.tables["quotes"].insert().values(**values))
     assert isinstance(error, psycopg.errors.NotNullViolation)
     assert error.diag.column_name == "quote_number"
 
@@ -163,13 +162,13 @@ def test_a_requote_is_its_parents_version_plus_one_of_the_same_customer(head_con
 
     wrong_version = ctx.row("quotes", **{**second._asdict(), "id": uuid.uuid4(), "quote_number": "QUOT-YYYY-NNNNNN",
                                          "parent_quote_id": second.id, "version": 2})
-    error = _refused(head_conn, quotes.insert().values(**wrong_version))
+    error = refused(head_conn, quotes.insert().values(**wrong_version))
     assert "QUO-006" in str(error) and "expected 3, got 2" in str(error)
 
     other_customer = _draft(ctx)
     stolen = ctx.row("quotes", status="draft", converted_to_policy_id=None, customer_id=other_customer.customer_id,
                      parent_quote_id=original.id, version=2)
-    error = _refused(head_conn, quotes.insert().values(**stolen))
+    error = refused(head_conn, quotes.insert().values(**stolen))
     assert isinstance(error, psycopg.errors.ForeignKeyViolation)
     assert error.diag.constraint_name == "fk_quotes_parent_quote_id_customer_id_quotes"
 
@@ -177,7 +176,7 @@ def test_a_requote_is_its_parents_version_plus_one_of_the_same_customer(head_con
 def test_version_and_parent_are_fixed_after_insert(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     original = _draft(ctx)
-    error = _refused(head_conn, sa.text("UPDATE quotes SET version = 5 WHERE id = :id"), {"id": original.id})
+    error = refused(head_conn, sa.text("UPDATE quotes SET version = 5 WHERE id = :id"), {"id": original.id})
     assert "QUO-006" in str(error) and "fixed at creation" in str(error)
     # Other columns stay updatable, and updated_at moves (COR-002).
     head_conn.execute(sa.text("UPDATE quotes SET status = 'calculating' WHERE id = :id"), {"id": original.id})
@@ -197,12 +196,6 @@ def test_the_application_role_can_insert_quotes_and_get_numbers(head_conn: sa.Co
     assert re.fullmatch(QUOTE_NUMBER_PATTERN, number)
 
 
-def test_every_index_names_its_query_pattern(head_catalog: Catalog) -> None:
-    for table in QUOTE_TABLES:
-        for index in head_catalog.table(table).indexes:
-            assert index.comment and index.comment.startswith("pattern: "), f"{index.name}: {index.comment!r}"
-
-
 def test_every_foreign_key_has_an_index_led_by_its_columns(head_catalog: Catalog) -> None:
     quotes = head_catalog.table("quotes")
     for fk in quotes.foreign_keys:
@@ -214,10 +207,3 @@ def test_no_index_duplicates_the_unique_quote_number(head_catalog: Catalog) -> N
     """DEV-QUO-02: the seed's idx_quotes_quote_number is gone; the UNIQUE constraint's index serves."""
     on_number = [ix.name for ix in head_catalog.table("quotes").indexes if ix.key_columns[:1] == ("quote_number",)]
     assert on_number == ["uq_quotes_quote_number"]
-
-
-def test_quote_rules_are_implemented_at_head(head_catalog: Catalog) -> None:
-    names = head_catalog.object_names()
-    for rule in (r for r in RULES.values() if r.domain == "QUO"):
-        missing = [obj for obj in rule.implemented_by if obj not in names]
-        assert not missing, f"{rule.id}: {missing}"

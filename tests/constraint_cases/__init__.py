@@ -23,6 +23,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "core",
     "security",
     "quotes",
+    "rating",
     "admin",
 )
 

@@ -47,6 +47,7 @@ DOMAIN_MODULES: tuple[str, ...] = (
     "core",
     "security",
     "quotes",
+    "rating",
     "admin",
 )
 
