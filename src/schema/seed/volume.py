@@ -100,7 +100,20 @@ STEPS: tuple[Step, ...] = (
     Step("sso_providers", rows=_fixed(4)),
     Step("oauth2_clients", rows=lambda s, c: s.oauth2_clients),
     Step("audit_logs", rows=lambda s, c: s.audit_logs),
+    Step("websocket_connections", rows=lambda s, c: s.websocket_connections),
+    Step("analytics_events", rows=lambda s, c: s.analytics_events,
+         params=lambda s, c: {"policies": c["seed_policies"], "quotes_v1": s.quotes_v1}),
+    Step("admin_roles", rows=_fixed(6)),
+    Step("admin_permissions", rows=_fixed(48)),
+    Step("admin_role_permissions", rows=_fixed(6)),
+    Step("admin_users", rows=lambda s, c: s.admin_users, chunk=1_000_000),  # one statement: created_by points back
+    Step("system_settings", rows=_fixed(20)),
+    Step("admin_dashboards", rows=_fixed(8)),
+    Step("admin_activity_logs", rows=lambda s, c: s.admin_activity_logs, params=lambda s, c: {"admins": s.admin_users}),
+    Step("admin_rate_approvals", rows=lambda s, c: s.rate_approvals, params=lambda s, c: {"admins": s.admin_users}),
 )
+# Reference data loaded by the rate seed (idempotent), not generated: rate_tables, discount_rules.
+REFERENCE_TABLES = ("rate_tables", "discount_rules")
 
 
 @dataclass
@@ -206,6 +219,18 @@ class Generator:
         self.conn.exec_driver_sql(session_sql(self.seed, self.as_of, self.scale).replace("%", "%%"))
         self.conn.commit()
 
+    def load_rates(self) -> None:
+        """The CA/TX/NY rate tables and discount rules (rate approvals point at them)."""
+        from schema.seed import rates
+
+        started = time.perf_counter()
+        loaded = rates.load(self.conn)
+        self.conn.commit()
+        for table in REFERENCE_TABLES:
+            done = TableReport(table, len(loaded.inserted.get(table, [])), time.perf_counter() - started)
+            self.report.tables.append(done)
+        self.report.notes.append(f"rate seed: {loaded.summary()}")
+
     def run_chunk(self, step: Step, lo: int, hi: int) -> int:
         params = {"lo": lo, "hi": hi, **step.params(self.scale, self.counts)}
         try:
@@ -294,7 +319,10 @@ def generate(conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, *, re
         )
     gen = Generator(conn, scale, seed, as_of, console)
     gen.prepare()
+    gen.load_rates()
     report = gen.run(steps)
+    if any(s.table in PARTITIONED for s in steps):
+        gen.maintain_partitions()  # rows of a month that had no partition yet wait in DEFAULT: move them
     if missing:
         report.notes.append(f"tables not in this schema, skipped: {', '.join(missing)}")
     return report
