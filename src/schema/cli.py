@@ -15,12 +15,14 @@ from rich.console import Console
 from schema import database, migrations
 from schema.partitions_cli import app as partitions_app
 from schema.lint.cli import app as lint_app
+from schema.seed.cli import app as seed_app
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(partitions_app, name="partitions")
 app.add_typer(lint_app, name="lint")
+app.add_typer(seed_app, name="seed")
 
 console = Console(stderr=True)
 

@@ -276,3 +276,32 @@ def render(report_rows: bool = True) -> str:
                 fields = {k: v for k, v in row.items() if k not in target.key}
                 lines.append(f"  [{natural_key(target, row)}] " + json.dumps(fields, default=str, sort_keys=True))
     return "\n".join(lines)
+
+
+def run(dry_run: bool = False, out: Any = None, url: Any = None) -> int:
+    """Load into the resolved database (or ``url``) in one transaction; print what happened.
+
+    Returns the exit code: 0 loaded or nothing to do. Raises SeedError/DatabaseError (nothing
+    written) otherwise.
+    """
+    from rich.console import Console
+
+    from schema import database
+
+    out = out or Console()
+    target_url = url if url is not None else database.resolve().url
+    eng = database.engine(target_url)
+    try:
+        database.check_server(eng)
+        out.print(f"database: {database.mask(target_url)}")
+        if dry_run:
+            out.print(render())
+        with eng.connect() as conn:
+            with conn.begin() as trans:
+                report = load(conn, dry_run=dry_run)
+                if dry_run:
+                    trans.rollback()
+        out.print(report.summary())
+        return 0
+    finally:
+        eng.dispose()
