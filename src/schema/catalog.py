@@ -203,6 +203,23 @@ class Catalog:
     tables: dict[str, Table]
     functions: list[Function]
     grants: list[Grant] = field(default_factory=list)
+    partition_indexes: dict[str, str] = field(default_factory=dict)  # partition's index -> parent's
+
+    def root_table(self, name: str) -> str:
+        """The designed table a name belongs to: itself, or the parent of a partition."""
+        for t in self.tables.values():
+            if any(p.name == name for p in t.partitions):
+                return t.name
+        return name
+
+    def constraint_for_index(self, index_name: str) -> str | None:
+        """The constraint (PK/UNIQUE/EXCLUDE) an index implements, seen through partitions:
+        PostgreSQL reports a duplicate in a partition under the partition's own index name."""
+        name = self.partition_indexes.get(index_name, index_name)
+        for idx in self.indexes:
+            if idx.name == name:
+                return idx.constraint_name
+        return index_name if index_name in {c.name for c in self.constraints} else None
 
     def table(self, name: str) -> Table:
         try:
@@ -295,7 +312,8 @@ def read(conn: sa.Connection) -> Catalog:
                  r["security_definer"], tuple(r["settings"]))
         for r in _rows(conn, "functions")
     ]
-    return Catalog(tables=tables, functions=functions, grants=read_grants(conn))
+    partition_indexes = {r["name"]: r["parent_index"] for r in _rows(conn, "partition_indexes")}
+    return Catalog(tables=tables, functions=functions, grants=read_grants(conn), partition_indexes=partition_indexes)
 
 
 def read_grants(conn: sa.Connection) -> list[Grant]:

@@ -12,6 +12,7 @@ import uuid
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.models.base import (
@@ -128,7 +129,7 @@ class Policy(Base):
     expiration_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="Day coverage ends; COR-007: after effective_date.")
     premium_amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), nullable=False, comment="Written premium for the term in USD, penny precision.")
     coverage_data: Mapped[dict] = mapped_column(
-        sa.dialects.postgresql.JSONB, nullable=False, comment="Coverages with limits and deductibles, as bound; COR-013: a payload validate_policy_data accepts."
+        JSONB, nullable=False, comment="Coverages with limits and deductibles, as bound; COR-013: a payload validate_policy_data accepts."
     )
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(
         sa.DateTime(timezone=True), nullable=True, comment="NULL unless status is cancelled; then when the cancellation took effect (COR-008)."
