@@ -16,16 +16,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# mermaid.js for the handbook's diagrams, served by the site itself (no CDN), pinned by package-lock.json.
+NODE_STAMP := node_modules/.package-lock.json
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required to install the handbook's mermaid.js (Debian: apt-get install npm)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Start the database (embedded unless DATABASE_URL is set) and bring it to head.
 db: install
 	$(BIN)/schema db start
 	$(BIN)/alembic upgrade head
 
+# Regenerate docs/ from the database at head (commit the result: a test checks it for drift).
 docs: db
 	$(BIN)/schema docs
 
+# Migrate, regenerate docs/ and serve the handbook on http://$(HOST):$(PORT) until Ctrl-C.
 handbook: db
 	$(BIN)/schema handbook --host $(HOST) --port $(PORT)
 

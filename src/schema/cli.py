@@ -16,6 +16,7 @@ from schema import database, migrations
 from schema.partitions_cli import app as partitions_app
 from schema.lint.cli import app as lint_app
 from schema.seed.cli import app as seed_app
+from schema.docs import cli as docs_cli
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
@@ -23,6 +24,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(partitions_app, name="partitions")
 app.add_typer(lint_app, name="lint")
 app.add_typer(seed_app, name="seed")
+app.command("docs")(docs_cli.docs)
+app.command("handbook")(docs_cli.handbook)
 
 console = Console(stderr=True)
 

@@ -1,0 +1,143 @@
+"""``schema docs``: regenerate the handbook's generated pages from a database at head.
+
+``render`` is pure over the catalog, the registry and the revision files, and sorts everything,
+so the same schema always gives the same bytes: no dates, no row counts, no partition named by
+the day it was made. ``write`` replaces the generated files of a docs folder (recognised by
+their first line, the marker) and leaves the hand-written pages alone; ``drift`` is the check
+the tests run, Apache Airflow style, against the committed docs/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+import yaml
+
+from schema import catalog as catalog_module
+from schema import database, migrations
+from schema.docs import markdown as md
+from schema.docs.lint_pages import EXCEPTIONS_PAGE
+from schema.docs.lint_pages import INDEX_PAGE as LINT_INDEX_PAGE
+from schema.docs.lint_pages import lint_pages
+from schema.docs.pages import database_schema_page, domain_page, table_page
+from schema.docs.reference import deviations_page, functions_page, migrations_page, rules_page
+from schema.docs.revision_reference import revisions
+from schema.docs.site import (
+    DATABASE_SCHEMA_PAGE,
+    DEVIATIONS_PAGE,
+    FUNCTIONS_PAGE,
+    MIGRATIONS_PAGE,
+    RULES_PAGE,
+    Handbook,
+)
+
+NAV_FILE = ".nav.yml"  # read by the mkdocs hook; a dot file, so mkdocs does not publish it
+HOME_PAGE = "index.md"  # hand-written
+
+
+def default_docs_dir() -> Path:
+    return database.project_root() / "docs"
+
+
+def handbook(conn: sa.Connection) -> Handbook:
+    """The handbook model of the database behind ``conn``, which must be at head."""
+    migrations.require_head(conn)
+    cat = catalog_module.read(conn)
+    return Handbook(cat, revisions(set(cat.tables)))
+
+
+def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
+    """mkdocs navigation: the schema by domain, then the reference and the lint."""
+    domains = [
+        {d.title: [d.page, *(hb.table_page(t) for t in d.tables)]} for d in hb.domains if d.tables
+    ]
+    lint_rules = sorted(p for p in lint_paths if p not in (LINT_INDEX_PAGE, EXCEPTIONS_PAGE))
+    return [
+        {"Home": HOME_PAGE},
+        {"Database schema": DATABASE_SCHEMA_PAGE},
+        *domains,
+        {"Reference": [
+            {"Business rules": RULES_PAGE},
+            {"Deviations from the seed": DEVIATIONS_PAGE},
+            {"Functions": FUNCTIONS_PAGE},
+            {"Migrations": MIGRATIONS_PAGE},
+        ]},
+        {"Lint": [LINT_INDEX_PAGE, {"Exceptions": EXCEPTIONS_PAGE}, *lint_rules]},
+    ]
+
+
+def render(hb: Handbook) -> dict[str, str]:
+    """Every generated file of docs/, by path relative to docs/."""
+    pages: dict[str, str] = {DATABASE_SCHEMA_PAGE: database_schema_page(hb)}
+    for domain in hb.domains:
+        if domain.tables:
+            pages[domain.page] = domain_page(hb, domain)
+            pages.update({hb.table_page(t.name): table_page(hb, t) for t in hb.tables_in(domain)})
+    pages[RULES_PAGE] = rules_page(hb)
+    pages[DEVIATIONS_PAGE] = deviations_page(hb)
+    pages[FUNCTIONS_PAGE] = functions_page(hb, hb.catalog)
+    pages[MIGRATIONS_PAGE] = migrations_page(hb)
+    linted = lint_pages(hb)
+    pages.update(linted)
+    nav_yaml = yaml.safe_dump(nav(hb, list(linted)), sort_keys=False, allow_unicode=True, width=1000)
+    pages[NAV_FILE] = f"{md.YAML_MARKER_LINE}\n{nav_yaml}"
+    return dict(sorted(pages.items()))
+
+
+def is_generated(path: Path) -> bool:
+    """A generated file carries the marker on its first line (.nav.yml) or third (pages, after the title)."""
+    with path.open(encoding="utf-8") as handle:
+        head = [handle.readline().rstrip("\n") for _ in range(3)]
+    return any(line in md.MARKER_LINES for line in head)
+
+
+def generated_files(docs_dir: Path) -> dict[str, Path]:
+    """Files of ``docs_dir`` that carry the generated marker, by relative path."""
+    return {
+        path.relative_to(docs_dir).as_posix(): path
+        for path in sorted(docs_dir.rglob("*"))
+        if path.is_file() and path.suffix in (".md", ".yml") and is_generated(path)
+    }
+
+
+def write(pages: dict[str, str], docs_dir: Path) -> list[str]:
+    """Write ``pages`` into ``docs_dir``, delete generated files no longer produced; returns what changed."""
+    changed = []
+    for rel, old in generated_files(docs_dir).items():
+        if rel not in pages:
+            old.unlink()
+            changed.append(f"deleted {rel}")
+    for rel, content in pages.items():
+        path = docs_dir / rel
+        if path.exists() and not is_generated(path):
+            raise FileExistsError(f"{path} is hand-written (no generated marker) and would be overwritten by `schema docs`")
+        if not path.exists() or path.read_text(encoding="utf-8") != content:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content, encoding="utf-8")
+            changed.append(f"wrote {rel}")
+    for folder in sorted((p for p in docs_dir.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return changed
+
+
+def drift(pages: dict[str, str], docs_dir: Path) -> list[str]:
+    """How ``docs_dir`` differs from ``pages``: missing, different and stale generated files."""
+    on_disk = generated_files(docs_dir)
+    problems = [f"{rel}: missing" for rel in pages if rel not in on_disk]
+    problems += [
+        f"{rel}: differs" for rel, content in pages.items()
+        if rel in on_disk and on_disk[rel].read_text(encoding="utf-8") != content
+    ]
+    problems += [f"{rel}: generated page of something no longer in the schema" for rel in on_disk if rel not in pages]
+    return sorted(problems)
+
+
+def generate_docs(docs_dir: Path | None = None, url: sa.URL | None = None) -> list[str]:
+    """Regenerate ``docs_dir`` (default docs/) from the resolved database; returns what changed."""
+    target = docs_dir if docs_dir is not None else default_docs_dir()
+    with database.connect(url if url is not None else database.resolve().url) as conn:
+        pages = render(handbook(conn))
+    target.mkdir(parents=True, exist_ok=True)
+    return write(pages, target)

@@ -1,0 +1,362 @@
+"""The schema pages: the full ERD with its table index, one page per domain, one page per table.
+
+A table page reads like tbls' and SchemaSpy's: what the table is for, its columns (with the
+tables each column points to or is pointed at by), constraints, indexes and the query each
+serves, triggers, row-level security, partitioning, referencing tables, the business rules it
+carries, and a diagram of its neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schema import rules as rule_registry
+from schema.catalog import Catalog, Column, Constraint, Table
+from schema.docs import erd
+from schema.docs import markdown as md
+from schema.docs.site import (
+    DATABASE_SCHEMA_PAGE,
+    DEVIATIONS_PAGE,
+    FUNCTIONS_PAGE,
+    MIGRATIONS_PAGE,
+    RULES_PAGE,
+    Domain,
+    Handbook,
+    column_anchor,
+    domain_description,
+)
+
+CONSTRAINT_ORDER = {"p": 0, "u": 1, "f": 2, "c": 3, "x": 4}
+# Partitions named <parent>_p<digits> are made relative to the clock; their names are not documented.
+DATED_SUFFIX = re.compile(r"_p(\d{4}|\d{6}|\d{8})$")
+RANGE_BOUND = re.compile(r"FROM \('(\d{4})-(\d{2})-(\d{2})[^']*'\) TO \('(\d{4})-(\d{2})-(\d{2})[^']*'\)")
+DATE_PATTERN = {4: "YYYY", 6: "YYYYMM", 8: "YYYYMMDD"}
+
+
+# --- columns --------------------------------------------------------------------------------------
+
+
+def _default(col: Column) -> str:
+    if col.default is None:
+        return md.NONE
+    return f"generated: {md.code(col.default)}" if col.is_generated else md.code(col.default)
+
+
+def _relations(hb: Handbook, page: str, table: Table, col: Column) -> str:
+    """Parents this column points to (→) and children that point at it (←)."""
+    parts = [
+        f"→&nbsp;{hb.table_link(page, fk.referred_table, column_anchor(ref), f'{fk.referred_table}.{ref}')}"
+        for fk in table.foreign_keys
+        for own, ref in zip(fk.columns, fk.referred_columns, strict=True)
+        if own == col.name
+    ]
+    parts += [
+        f"←&nbsp;{hb.table_link(page, fk.table, column_anchor(own), f'{fk.table}.{own}')}"
+        for fk in sorted(hb.catalog.referenced_by(table.name), key=lambda c: (c.table, c.name))
+        for own, ref in zip(fk.columns, fk.referred_columns, strict=True)
+        if ref == col.name
+    ]
+    return "<br>".join(parts)
+
+
+def columns_section(hb: Handbook, page: str, table: Table) -> str:
+    rows = [
+        (
+            md.code(col.name, column_anchor(col.name)),
+            md.code(erd.short_type(col.data_type)),
+            _default(col),
+            "no" if col.not_null else "yes",
+            _relations(hb, page, table, col),
+            hb.prose(page, col.comment),
+        )
+        for col in sorted(table.columns, key=lambda c: c.position)
+    ]
+    return "## Columns\n\n" + md.table(("Name", "Type", "Default", "Nullable", "Parents / children", "Comment"), rows)
+
+
+# --- constraints, indexes, triggers, policies ---------------------------------------------------
+
+
+def _constraint_definition(hb: Handbook, page: str, con: Constraint) -> str:
+    if con.kind != "f" or con.referred_table is None:
+        return md.code(con.definition)
+    target = hb.table_link(page, con.referred_table)
+    return f"{md.code(', '.join(con.columns))} → {target} ({md.code(', '.join(con.referred_columns))}), ON DELETE {con.on_delete}"
+
+
+def constraints_section(hb: Handbook, page: str, table: Table) -> str:
+    ordered = sorted(table.constraints, key=lambda c: (CONSTRAINT_ORDER[c.kind], c.name))
+    rows = [
+        (
+            md.code(con.name, con.name),
+            con.kind_name + ("" if con.validated else " (NOT VALID)"),
+            _constraint_definition(hb, page, con),
+            hb.prose(page, con.comment),
+        )
+        for con in ordered
+    ]
+    return "## Constraints\n\n" + (md.table(("Name", "Type", "Definition", "Comment"), rows) if rows else "None.")
+
+
+def _index_serves(hb: Handbook, page: str, index) -> str:  # noqa: ANN001 - catalog.Index
+    if index.constraint_name is not None:
+        backing = f"backs {md.link(md.code(index.constraint_name), md.href(page, page, index.constraint_name))}"
+        return backing + (f"; {hb.prose(page, index.comment)}" if index.comment else "")
+    return hb.prose(page, index.comment) if index.comment else "*no query pattern recorded (COMMENT ON INDEX)*"
+
+
+def indexes_section(hb: Handbook, page: str, table: Table) -> str:
+    rows = [
+        (
+            md.code(index.name, None if index.constraint_name else index.name),
+            md.code(index.definition.split(" USING ", 1)[-1]),
+            "yes" if index.is_unique else "no",
+            _index_serves(hb, page, index),
+        )
+        for index in sorted(table.indexes, key=lambda i: i.name)
+    ]
+    return "## Indexes\n\n" + (md.table(("Name", "Method and keys", "Unique", "Query pattern it serves"), rows) if rows else "None.")
+
+
+def triggers_section(hb: Handbook, page: str, table: Table) -> str:
+    if not table.triggers:
+        return ""
+    rows = [
+        (
+            md.code(tr.name, tr.name),
+            md.code(tr.definition.split(f" {tr.name} ", 1)[-1].split(" EXECUTE ", 1)[0]),
+            md.link(md.code(f"{tr.function_name}()"), md.href(page, FUNCTIONS_PAGE, tr.function_name)),
+            hb.prose(page, tr.comment),
+        )
+        for tr in sorted(table.triggers, key=lambda t: t.name)
+    ]
+    return "## Triggers\n\n" + md.table(("Name", "When", "Function", "Comment"), rows)
+
+
+def rls_section(table: Table) -> str:
+    if not table.rls_enabled and not table.policies:
+        return ""
+    state = "enabled" + (" and forced (applies to the table owner too)" if table.rls_forced else "")
+    lead = f"Row-level security is **{state if table.rls_enabled else 'disabled'}**."
+    rows = [
+        (
+            md.code(p.name, p.name),
+            p.command,
+            ", ".join(md.code(r) for r in sorted(p.roles)),
+            p.permissive.lower(),
+            md.code(p.using_expression),
+            md.code(p.check_expression),
+        )
+        for p in sorted(table.policies, key=lambda p: p.name)
+    ]
+    policies = md.table(("Policy", "Command", "Roles", "Kind", "USING", "WITH CHECK"), rows) if rows else "No policy: nobody but the owner sees a row."
+    return f"## Row-level security\n\n{lead}\n\n{policies}"
+
+
+# --- partitions ---------------------------------------------------------------------------------
+
+
+def _months(bound: str) -> int | None:
+    """Length of a FROM/TO date range in months, None when it is not whole months."""
+    match = RANGE_BOUND.search(bound)
+    if match is None:
+        return None
+    y1, m1, d1, y2, m2, d2 = (int(g) for g in match.groups())
+    return (y2 - y1) * 12 + (m2 - m1) if d1 == d2 == 1 else None
+
+
+def describe_partitions(page: str, table: Table) -> list[str]:
+    """The partitioning rule in words: clock-made partitions by name pattern, never by name."""
+    dated = [p for p in table.partitions if DATED_SUFFIX.search(p.name) and p.name.startswith(table.name)]
+    fixed = [p for p in table.partitions if p not in dated]
+    lines = []
+    if dated:
+        digits = len(DATED_SUFFIX.search(dated[0].name).group(1))
+        pattern = f"{table.name}_p{DATE_PATTERN[digits]}"
+        spans = {_months(p.bound) for p in dated}
+        period = {frozenset({1}): "one calendar month", frozenset({12}): "one calendar year"}.get(frozenset(spans), "a range")
+        lines.append(
+            f"Range partitions named {md.code(pattern)}, each covering {period} of the partition key. They are "
+            "created ahead of time relative to the current date (and old ones detached) by the partition "
+            f"maintenance job (see {md.link('functions', md.href(page, FUNCTIONS_PAGE))}), so their names depend on the day and are not listed here."
+        )
+    for p in sorted(fixed, key=lambda p: p.name):
+        role = "receives every row no other partition covers, so no row is ever refused" if p.is_default else "fixed range"
+        lines.append(f"{md.code(p.name)}: {md.code(p.bound)}, {role}.")
+    return lines
+
+
+def partitions_section(page: str, table: Table) -> str:
+    if not table.is_partitioned:
+        return ""
+    items = [f"- {line}" for line in describe_partitions(page, table)] or ["- No partition is attached: every insert is refused until one is."]
+    return f"## Partitions\n\nPartitioned by {md.code(table.partition_key)}.\n\n" + "\n".join(items)
+
+
+# --- relations and rules ------------------------------------------------------------------------
+
+
+def referenced_by_section(hb: Handbook, page: str, table: Table) -> str:
+    fks = sorted(hb.catalog.referenced_by(table.name), key=lambda c: (c.table, c.name))
+    if not fks:
+        return "## Referenced by\n\nNo foreign key points at this table."
+    rows = [
+        (
+            hb.table_link(page, fk.table),
+            md.link(md.code(fk.name), md.href(page, hb.table_page(fk.table), fk.name)),
+            md.code(", ".join(fk.columns)) + " → " + md.code(", ".join(fk.referred_columns)),
+            fk.on_delete or md.NONE,
+        )
+        for fk in fks
+    ]
+    return "## Referenced by\n\n" + md.table(("Table", "Foreign key", "Columns", "ON DELETE"), rows)
+
+
+def table_objects(table: Table) -> set[str]:
+    """Names under which rules may cite this table or something on it."""
+    names = {table.name, *(f"{table.name}.{c.name}" for c in table.columns)}
+    names.update(c.name for c in table.constraints)
+    names.update(i.name for i in table.indexes)
+    names.update(t.name for t in table.triggers)
+    names.update(p.name for p in table.policies)
+    return names
+
+
+def table_comments(table: Table) -> list[str | None]:
+    return [
+        table.comment,
+        *(c.comment for c in table.columns),
+        *(c.comment for c in table.constraints),
+        *(i.comment for i in table.indexes),
+        *(t.comment for t in table.triggers),
+    ]
+
+
+def rules_section(hb: Handbook, page: str, table: Table) -> str:
+    objects = table_objects(table)
+    cited = set().union(*(rule_registry.cited_rule_ids(c) for c in table_comments(table)))
+    ids = sorted(cited | {r.id for r in rule_registry.RULES.values() if objects & set(r.implemented_by)})
+    if not ids:
+        return ""
+    rows = [
+        (hb.rule_link(page, rid), md.text(rule_registry.RULES[rid].statement) if rid in rule_registry.RULES else md.NONE)
+        for rid in ids
+    ]
+    return "## Business rules\n\n" + md.table(("Rule", "Statement"), rows)
+
+
+def relations_section(hb: Handbook, table: Table) -> str:
+    entities = {name: erd.Detail.KEYS for name in erd.neighbours(hb.catalog, table.name)}
+    entities[table.name] = erd.Detail.COLUMNS
+    return "## Relations\n\n" + md.mermaid(erd.diagram(hb.catalog, f"{table.name} and its neighbours", entities))
+
+
+def _facts(hb: Handbook, page: str, table: Table) -> str:
+    domain = hb.domain(hb.domain_of[table.name])
+    pk = table.primary_key
+    facts = [
+        f"**Domain:** {md.link(domain.title, md.href(page, domain.page))}",
+        f"**Primary key:** {md.code(', '.join(pk.columns)) if pk else 'none'}",
+        f"**Columns:** {len(table.columns)}",
+        f"**Row-level security:** {'on' if table.rls_enabled else 'off'}",
+        f"**Partitioned:** {'yes' if table.is_partitioned else 'no'}",
+    ]
+    return " · ".join(facts)
+
+
+def table_page(hb: Handbook, table: Table) -> str:
+    page = hb.table_page(table.name)
+    return md.page(
+        table.name,
+        hb.prose(page, table.comment),
+        _facts(hb, page, table),
+        columns_section(hb, page, table),
+        constraints_section(hb, page, table),
+        indexes_section(hb, page, table),
+        triggers_section(hb, page, table),
+        rls_section(table),
+        partitions_section(page, table),
+        referenced_by_section(hb, page, table),
+        rules_section(hb, page, table),
+        relations_section(hb, table),
+    )
+
+
+# --- domains and the whole schema ---------------------------------------------------------------
+
+
+def domain_page(hb: Handbook, domain: Domain) -> str:
+    page = domain.page
+    own = {t: erd.Detail.COLUMNS for t in domain.tables}
+    foreign = {n: erd.Detail.NAME for t in domain.tables for n in erd.neighbours(hb.catalog, t) if n not in own}
+    tables = md.table(
+        ("Table", "Comment"),
+        [(hb.table_link(page, t.name), hb.prose(page, t.comment)) for t in hb.tables_in(domain)],
+    )
+    rules = (
+        f"{len(domain.rules)} business rules ({md.link('rules', md.href(page, RULES_PAGE, domain.name))}) "
+        f"and {len(domain.deviations)} deviations from the seed "
+        f"({md.link('deviations', md.href(page, DEVIATIONS_PAGE, domain.name))})."
+    )
+    diagram = (
+        md.mermaid(erd.diagram(hb.catalog, f"{domain.title} domain", {**foreign, **own}))
+        + ("\n\nBoxes without columns belong to other domains." if foreign else "")
+    ) if domain.tables else "No table of this domain is in the database yet."
+    return md.page(
+        domain.title,
+        hb.paragraphs(page, domain_description(domain.name)) if domain.tables else "",
+        rules,
+        "## Tables\n\n" + tables if domain.tables else "",
+        "## Entity-relationship diagram\n\n" + diagram,
+    )
+
+
+def relationships_table(hb: Handbook, page: str, catalog: Catalog) -> str:
+    shapes = {"zero-or-more": "many-to-one", "zero-or-one": "one-to-one"}
+    presence = {"exactly-one": "required", "zero-or-one": "optional"}
+    rows = []
+    for fk in sorted(catalog.constraints, key=lambda c: (c.table, c.name)):
+        if fk.kind != "f" or fk.referred_table is None:
+            continue
+        parent_end, child_end = erd.cardinalities(catalog, fk)
+        rows.append((
+            hb.table_link(page, fk.table),
+            md.link(md.code(fk.name), md.href(page, hb.table_page(fk.table), fk.name)),
+            hb.table_link(page, fk.referred_table),
+            f"{shapes[child_end]}, {presence[parent_end]}",
+            fk.on_delete or md.NONE,
+        ))
+    return md.table(("Child", "Foreign key", "Parent", "Cardinality", "ON DELETE"), rows)
+
+
+def database_schema_page(hb: Handbook) -> str:
+    page = DATABASE_SCHEMA_PAGE
+    catalog = hb.catalog
+    head = hb.revisions[-1].revision if hb.revisions else "none"
+    lead = (
+        f"Every table of the schema at revision {md.link(md.code(head), md.href(page, MIGRATIONS_PAGE, head))}: "
+        f"{len(catalog.tables)} tables in {sum(1 for d in hb.domains if d.tables)} domains, "
+        f"{sum(1 for c in catalog.constraints if c.kind == 'f')} foreign keys. "
+        "Columns show their PostgreSQL type and key markers: PK primary key, FK foreign key, UK unique. "
+        "The diagram is drawn at full size (scroll sideways); each domain page has a smaller one."
+    )
+    index = md.table(
+        ("Table", "Domain", "Columns", "Comment"),
+        [
+            (
+                hb.table_link(page, name),
+                md.link(hb.domain(hb.domain_of[name]).title, md.href(page, hb.domain(hb.domain_of[name]).page)),
+                str(len(catalog.table(name).columns)),
+                hb.prose(page, catalog.table(name).comment),
+            )
+            for name in sorted(catalog.tables)
+        ],
+    )
+    full = erd.diagram(catalog, "Database schema", dict.fromkeys(catalog.tables, erd.Detail.COLUMNS))
+    return md.page(
+        "Database schema",
+        lead,
+        "## Entity-relationship diagram\n\n" + md.mermaid(full),
+        "## Tables\n\n" + index,
+        "## Relationships\n\n" + relationships_table(hb, page, catalog),
+    )
