@@ -171,6 +171,75 @@ def test_activity_log_is_append_only_for_the_owner(head_conn: sa.Connection, sta
     assert "ADM-014" in str(err) and "append-only" in str(err)
 
 
+# --- ADM-019..021: the rate approval workflow ----------------------------------------------------------
+
+
+def _decide(conn: sa.Connection, approval: uuid.UUID, decision: str, admin: uuid.UUID) -> None:
+    columns = {
+        "approved": "approved_by = :admin, approved_at = now()",
+        "rejected": "rejected_by = :admin, rejected_at = now(), rejection_reason = 'Loss ratio unsupported.'",
+    }[decision]
+    conn.execute(sa.text(f"UPDATE admin_rate_approvals SET status = :d, {columns} WHERE id = :id"),
+                 {"d": decision, "admin": admin, "id": approval})
+
+
+def test_submission_starts_pending_and_another_admin_approves(head_conn: sa.Connection) -> None:
+    ctx = Ctx(head_conn)
+    approval = ctx.insert("admin_rate_approvals", status=sa.text("DEFAULT"))
+    assert approval.status == "pending"
+    _decide(head_conn, approval.id, "approved", ctx.insert("admin_users").id)
+
+
+def test_submitter_cannot_approve_their_own_change(head_conn: sa.Connection) -> None:
+    approval = Ctx(head_conn).insert("admin_rate_approvals")
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.IntegrityError) as caught:
+        _decide(head_conn, approval.id, "approved", approval.submitted_by)
+    savepoint.rollback()
+    assert caught.value.orig.diag.constraint_name == "ck_admin_rate_approvals_four_eyes"
+
+
+@pytest.mark.parametrize("decision", ["approved", "rejected"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE admin_rate_approvals SET effective_date = effective_date + 1 WHERE id = :id",
+        "UPDATE admin_rate_approvals SET status = 'pending', approved_by = NULL, approved_at = NULL, "
+        "rejected_by = NULL, rejected_at = NULL, rejection_reason = NULL WHERE id = :id",
+        "DELETE FROM admin_rate_approvals WHERE id = :id",
+    ],
+)
+def test_decision_is_final(head_conn: sa.Connection, decision: str, change: str) -> None:
+    ctx = Ctx(head_conn)
+    approval = ctx.insert("admin_rate_approvals")
+    _decide(head_conn, approval.id, decision, ctx.insert("admin_users").id)
+    err = _refused(head_conn, change, {"id": approval.id})
+    assert isinstance(err, psycopg.errors.CheckViolation)
+    assert "ADM-021" in str(err) and "final" in str(err)
+
+
+def test_pending_submission_may_be_withdrawn(head_conn: sa.Connection) -> None:
+    approval = Ctx(head_conn).insert("admin_rate_approvals")
+    assert head_conn.execute(sa.text("DELETE FROM admin_rate_approvals WHERE id = :id"), {"id": approval.id}).rowcount == 1
+
+
+def test_rate_table_with_approvals_cannot_be_deleted(head_conn: sa.Connection) -> None:
+    approval = Ctx(head_conn).insert("admin_rate_approvals")
+    err = _refused(head_conn, "DELETE FROM rate_tables WHERE id = :id", {"id": approval.rate_table_id})
+    assert err.diag.constraint_name == "fk_admin_rate_approvals_rate_table_id_rate_tables"
+
+
+def test_pending_queue_uses_the_partial_index(head_conn: sa.Connection) -> None:
+    ctx = Ctx(head_conn)
+    for _ in range(3):
+        ctx.insert("admin_rate_approvals")
+    head_conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    plan = "\n".join(head_conn.exec_driver_sql(
+        "EXPLAIN SELECT id FROM admin_rate_approvals WHERE status = 'pending' ORDER BY submitted_at LIMIT 20"
+    ).scalars())
+    assert "ix_admin_rate_approvals_submitted_at" in plan, plan
+
+
 # --- the registry and the catalog agree --------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ auditor must be able to tell who may do what (roles hold registry permissions th
 table, ADM-002, in a hierarchy without cycles, ADM-001), who did what (admin_activity_logs:
 append-only, ADM-014, insert-only for the application and readable by auditors through row-level
 security, ADM-016), and that sensitive settings stay hidden from roles without the right
-(system_settings row-level security, ADM-015). Departures from the seed: DEV-ADM-* in
+(system_settings row-level security, ADM-015), and that no rate change was approved by the admin
+who submitted it (four eyes, ADM-020) or altered after the decision (ADM-021). Departures from the seed: DEV-ADM-* in
 schema.rules.admin (admin_roles is created before admin_users, which the seed referenced first;
 two_factor_secret becomes two_factor_secret_encrypted; the redundant category index is gone).
 
@@ -43,6 +44,7 @@ TABLES = (
     "system_settings",
     "admin_activity_logs",
     "admin_dashboards",
+    "admin_rate_approvals",
 )
 UPDATED_AT_TABLES = ("admin_roles", "admin_users", "admin_dashboards")
 
@@ -131,6 +133,27 @@ COMMENT ON FUNCTION forbid_admin_activity_log_change() IS
     'ADM-014: statement trigger function refusing UPDATE, DELETE and TRUNCATE of admin_activity_logs, for every role including the owner.';
 """
 
+FORBID_DECIDED_RATE_APPROVAL_CHANGE_FUNCTION = """
+CREATE FUNCTION forbid_decided_rate_approval_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- ADM-021: a decision on a rate change is evidence for the state regulator; a new submission
+    -- supersedes it, nobody edits or deletes it. A pending submission may still be decided or withdrawn.
+    IF OLD.status <> 'pending' THEN
+        RAISE EXCEPTION 'ADM-021: rate approval % is already % and its decision is final; % refused', OLD.id, OLD.status, TG_OP
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Submit a new approval request for the rate table instead.';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION forbid_decided_rate_approval_change() IS
+    'ADM-021: BEFORE UPDATE/DELETE trigger function refusing any change to a rate approval that is no longer pending.';
+"""
+
 # name -> (table, timing and events, level, function, comment)
 TRIGGERS: dict[str, tuple[str, str, str, str, str]] = {
     "trg_admin_roles_hierarchy": (
@@ -147,13 +170,23 @@ TRIGGERS: dict[str, tuple[str, str, str, str, str]] = {
         "admin_activity_logs", "BEFORE UPDATE OR DELETE OR TRUNCATE", "STATEMENT", "forbid_admin_activity_log_change",
         "ADM-014: refuses UPDATE, DELETE and TRUNCATE of the admin activity log, owner included.",
     ),
+    "trg_admin_rate_approvals_decision_final": (
+        "admin_rate_approvals", "BEFORE UPDATE OR DELETE", "ROW", "forbid_decided_rate_approval_change",
+        "ADM-021: refuses changing or deleting an approval once it is approved or rejected.",
+    ),
 }
 FUNCTIONS = (
     CHECK_ADMIN_ROLE_HIERARCHY_FUNCTION,
     SET_LAST_MODIFIED_AT_FUNCTION,
     FORBID_ADMIN_ACTIVITY_LOG_CHANGE_FUNCTION,
+    FORBID_DECIDED_RATE_APPROVAL_CHANGE_FUNCTION,
 )
-FUNCTION_NAMES = ("check_admin_role_hierarchy", "set_last_modified_at", "forbid_admin_activity_log_change")
+FUNCTION_NAMES = (
+    "check_admin_role_hierarchy",
+    "set_last_modified_at",
+    "forbid_admin_activity_log_change",
+    "forbid_decided_rate_approval_change",
+)
 
 # --- row-level security ----------------------------------------------------------------------------
 #
@@ -208,6 +241,12 @@ INDEX_PATTERNS: dict[str, str] = {
     "pk_admin_dashboards": "Query pattern: a dashboard by id.",
     "uq_admin_dashboards_slug": "Query pattern: a dashboard by its URL slug (every page load).",
     "ix_admin_dashboards_required_permission_id": "Query pattern: the dashboards a permission opens (menu building); serves fk_admin_dashboards_required_permission_id_admin_permissions.",
+    "pk_admin_rate_approvals": "Query pattern: one approval by id (the review page).",
+    "ix_admin_rate_approvals_rate_table_id": "Query pattern: the approval history of a rate table (regulator inquiries); serves fk_admin_rate_approvals_rate_table_id_rate_tables.",
+    "ix_admin_rate_approvals_submitted_by": "Query pattern: the submissions of one admin; serves fk_admin_rate_approvals_submitted_by_admin_users.",
+    "ix_admin_rate_approvals_approved_by": "Query pattern: the approvals one admin granted (four-eyes review); serves fk_admin_rate_approvals_approved_by_admin_users.",
+    "ix_admin_rate_approvals_rejected_by": "Query pattern: the rejections one admin made; serves fk_admin_rate_approvals_rejected_by_admin_users.",
+    "ix_admin_rate_approvals_submitted_at": "Query pattern: the pending approvals queue, oldest first (partial: WHERE status = 'pending', small however long the history; replaces the seed's index on status).",
 }
 
 
@@ -418,7 +457,10 @@ def _create_tables() -> list[sa.Table]:
                     "outlives nobody it names.",
         ),
         sa.Column("action", sa.String(100), nullable=False, comment="What the admin did (e.g. setting.update, rate.approve)."),
-        sa.Column("resource_type", sa.String(50), nullable=False, comment="Kind of object acted on (usually a table name)."),
+        sa.Column(
+            "resource_type", sa.String(50), nullable=False,
+            comment="ADM-003: kind of object acted on, in the resource vocabulary of admin_permissions (lower snake case).",
+        ),
         sa.Column("resource_id", sa.Uuid(), nullable=True, comment="Object acted on; NULL when the action targets no single row (a search, an export)."),
         sa.Column(
             "old_values", postgresql.JSONB(), nullable=True,
@@ -436,6 +478,7 @@ def _create_tables() -> list[sa.Table]:
         _created_at(),
         _check("admin_activity_logs", "status IN ('success', 'failed', 'unauthorized')", "status_allowed"),
         _check("admin_activity_logs", "(status = 'success') = (error_message IS NULL)", "error_message_iff_not_success"),
+        _check("admin_activity_logs", f"resource_type ~ '{SNAKE_CASE}'", "resource_type_format"),
         _check("admin_activity_logs", "jsonb_typeof(old_values) = 'object'", "old_values_is_object"),
         _check("admin_activity_logs", "jsonb_typeof(new_values) = 'object'", "new_values_is_object"),
         _admin_fk("admin_activity_logs", "admin_user_id"),
@@ -478,7 +521,72 @@ def _create_tables() -> list[sa.Table]:
     )
     op.create_index(op.f("ix_admin_dashboards_required_permission_id"), "admin_dashboards", ["required_permission_id"])
 
-    return [admin_roles, admin_permissions, admin_role_permissions, admin_users, system_settings, admin_activity_logs, admin_dashboards]
+    admin_rate_approvals = op.create_table(
+        "admin_rate_approvals",
+        _id(),
+        sa.Column(
+            "rate_table_id", sa.Uuid(), nullable=False,
+            comment="Rate table whose change is submitted; RESTRICT, a rate table with approval records cannot be deleted.",
+        ),
+        sa.Column("submitted_by", sa.Uuid(), nullable=False, comment="Admin who submitted the change; RESTRICT (ADM-010)."),
+        sa.Column(
+            "submitted_at", sa.DateTime(timezone=True), server_default=sa.text("CURRENT_TIMESTAMP"), nullable=False,
+            comment="ADM-019: when the change was submitted, which is when the row is inserted.",
+        ),
+        sa.Column(
+            "approved_by", sa.Uuid(), nullable=True,
+            comment="ADM-019/ADM-020: admin who approved, never the submitter; NULL unless status is approved. RESTRICT (ADM-010).",
+        ),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True, comment="ADM-019: when it was approved; NULL unless status is approved."),
+        sa.Column("rejected_by", sa.Uuid(), nullable=True, comment="ADM-019: admin who rejected; NULL unless status is rejected. RESTRICT (ADM-010)."),
+        sa.Column("rejected_at", sa.DateTime(timezone=True), nullable=True, comment="ADM-019: when it was rejected; NULL unless status is rejected."),
+        sa.Column("rejection_reason", sa.Text(), nullable=True, comment="ADM-019: why it was rejected (not blank); NULL unless status is rejected."),
+        sa.Column(
+            "changes_summary", postgresql.JSONB(), nullable=False,
+            comment="What the change does to the rate table, as a JSON object (old and new values).",
+        ),
+        sa.Column("effective_date", sa.Date(), nullable=False, comment="Calendar date from which the approved change applies."),
+        sa.Column(
+            "status", sa.String(20), server_default=sa.text("'pending'::character varying"), nullable=False,
+            comment="ADM-019: every submission starts pending, then is approved or rejected once (ADM-021).",
+        ),
+        _check("admin_rate_approvals", "status IN ('pending', 'approved', 'rejected')", "status_allowed"),
+        _check(
+            "admin_rate_approvals",
+            "(status = 'approved') = (approved_by IS NOT NULL) AND (status = 'approved') = (approved_at IS NOT NULL)",
+            "approval_iff_approved",
+        ),
+        _check(
+            "admin_rate_approvals",
+            "(status = 'rejected') = (rejected_by IS NOT NULL) AND (status = 'rejected') = (rejected_at IS NOT NULL) "
+            "AND (status = 'rejected') = (rejection_reason IS NOT NULL)",
+            "rejection_iff_rejected",
+        ),
+        _check("admin_rate_approvals", "btrim(rejection_reason) <> ''", "rejection_reason_not_blank"),
+        _check("admin_rate_approvals", "approved_by <> submitted_by", "four_eyes"),
+        _check("admin_rate_approvals", "approved_at >= submitted_at AND rejected_at >= submitted_at", "decided_after_submitted"),
+        _check("admin_rate_approvals", "jsonb_typeof(changes_summary) = 'object'", "changes_summary_is_object"),
+        sa.ForeignKeyConstraint(
+            ["rate_table_id"], ["rate_tables.id"], name=op.f("fk_admin_rate_approvals_rate_table_id_rate_tables"), ondelete="RESTRICT"
+        ),
+        _admin_fk("admin_rate_approvals", "submitted_by"),
+        _admin_fk("admin_rate_approvals", "approved_by"),
+        _admin_fk("admin_rate_approvals", "rejected_by"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_rate_approvals")),
+        comment="Approval workflow of rate table changes: submitted by one admin, approved or rejected by "
+                "another (ADM-020), final once decided (ADM-021).",
+    )
+    for column in ("rate_table_id", "submitted_by", "approved_by", "rejected_by"):
+        op.create_index(op.f(f"ix_admin_rate_approvals_{column}"), "admin_rate_approvals", [column])
+    op.create_index(
+        op.f("ix_admin_rate_approvals_submitted_at"), "admin_rate_approvals", ["submitted_at"],
+        postgresql_where=sa.text("status = 'pending'"),
+    )
+
+    return [
+        admin_roles, admin_permissions, admin_role_permissions, admin_users, system_settings, admin_activity_logs,
+        admin_dashboards, admin_rate_approvals,
+    ]
 
 
 def _create_policies() -> None:
@@ -526,6 +634,10 @@ def downgrade() -> None:
     for function in reversed(FUNCTION_NAMES):
         op.execute(f"DROP FUNCTION {function}()")
 
+    op.drop_index(op.f("ix_admin_rate_approvals_submitted_at"), table_name="admin_rate_approvals")
+    for column in ("rejected_by", "approved_by", "submitted_by", "rate_table_id"):
+        op.drop_index(op.f(f"ix_admin_rate_approvals_{column}"), table_name="admin_rate_approvals")
+    op.drop_table("admin_rate_approvals")
     op.drop_index(op.f("ix_admin_dashboards_required_permission_id"), table_name="admin_dashboards")
     op.drop_table("admin_dashboards")
     op.drop_index(op.f("ix_admin_activity_logs_resource_type_resource_id"), table_name="admin_activity_logs")

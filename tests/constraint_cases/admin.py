@@ -2,7 +2,9 @@
 
 admin_users needs its one bootstrap admin (created_by NULL, ADM-008) before any other admin can
 exist; the sample creates it on first use in the transaction and points every other admin at it.
-system_settings and admin_activity_logs force row-level security, but these samples are written
+admin_rate_approvals has two mutually exclusive deciders (approved_by, rejected_by): its sample is
+a workflow-aware row (RateApprovalRow) so that the derived foreign-key violation of either one
+breaks only that foreign key. system_settings and admin_activity_logs force row-level security, but these samples are written
 by the test connection's superuser, which row-level security never restricts (tests/test_rls.py
 covers the group roles).
 """
@@ -73,6 +75,41 @@ def admin_activity_log(ctx: Ctx, n: int) -> dict[str, Any]:
     }
 
 
+class RateApprovalRow(dict):
+    """A pending approval that follows its workflow (ADM-019) when a decider is overridden.
+
+    Overriding approved_by (or rejected_by) with an id, without saying the status, makes the row
+    that decision: status, time and reason come along. The coverage test derives one FK violation
+    per foreign key by overriding only its column; without this, the workflow CHECKs (evaluated
+    before foreign keys) would refuse the row first. Overrides that name the status are applied
+    as given, which is how the workflow CHECKs themselves are violated below.
+    """
+
+    DECISIONS = {
+        "approved_by": {"status": "approved", "approved_at": sa.func.now()},
+        "rejected_by": {"status": "rejected", "rejected_at": sa.func.now(), "rejection_reason": "Loss ratio unsupported."},
+    }
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
+        given = dict(other, **kwargs)
+        super().update(given)
+        for decider, decision in self.DECISIONS.items():
+            if isinstance(given.get(decider), uuid.UUID) and "status" not in given:
+                super().update(decision)
+
+
+def admin_rate_approval(ctx: Ctx, n: int) -> dict[str, Any]:
+    return RateApprovalRow(
+        rate_table_id=ctx.insert("rate_tables").id, submitted_by=ctx.insert("admin_users").id, status="pending",
+        approved_by=None, approved_at=None, rejected_by=None, rejected_at=None, rejection_reason=None,
+        changes_summary={"base_rate": {"old": "42.125000", "new": "43.500000"}}, effective_date=dt.date(2026, 7, 1),
+    )
+
+
+def _self_approved(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
+    return values | {"approved_by": values["submitted_by"]}
+
+
 def admin_dashboard(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
         "name": f"Operations {n}", "slug": f"operations-{n}", "layout": {"columns": 12},
@@ -89,7 +126,10 @@ SAMPLES = {
     "system_settings": system_setting,
     "admin_activity_logs": admin_activity_log,
     "admin_dashboards": admin_dashboard,
+    "admin_rate_approvals": admin_rate_approval,
 }
+
+APPROVED = {"status": "approved", "approved_by": SAME_ID, "approved_at": sa.func.now()}
 
 CHECK_VIOLATIONS = [
     CheckViolation("ck_admin_roles_name_format", "admin_roles", {"name": "Rate Approver"}),
@@ -116,10 +156,27 @@ CHECK_VIOLATIONS = [
     ),
     CheckViolation("ck_admin_activity_logs_status_allowed", "admin_activity_logs", {"status": "ok", "error_message": "?"}),
     CheckViolation("ck_admin_activity_logs_error_message_iff_not_success", "admin_activity_logs", {"error_message": "boom"}),
+    CheckViolation("ck_admin_activity_logs_resource_type_format", "admin_activity_logs", {"resource_type": "System Settings"}),
     CheckViolation("ck_admin_activity_logs_old_values_is_object", "admin_activity_logs", {"old_values": [30]}),
     CheckViolation("ck_admin_activity_logs_new_values_is_object", "admin_activity_logs", {"new_values": "45"}),
     CheckViolation("ck_admin_dashboards_slug_format", "admin_dashboards", {"slug": "Operations Board"}),
     CheckViolation("ck_admin_dashboards_layout_is_object", "admin_dashboards", {"layout": [12]}),
     CheckViolation("ck_admin_dashboards_widgets_is_array", "admin_dashboards", {"widgets": {"type": "chart"}}),
     CheckViolation("ck_admin_dashboards_refresh_interval_range", "admin_dashboards", {"refresh_interval": 1}),
+    CheckViolation("ck_admin_rate_approvals_status_allowed", "admin_rate_approvals", {"status": "withdrawn"}),
+    CheckViolation("ck_admin_rate_approvals_approval_iff_approved", "admin_rate_approvals", {"status": "approved"}),
+    CheckViolation("ck_admin_rate_approvals_rejection_iff_rejected", "admin_rate_approvals", {"status": "rejected"}),
+    CheckViolation(
+        "ck_admin_rate_approvals_rejection_reason_not_blank", "admin_rate_approvals",
+        {"status": "rejected", "rejected_by": SAME_ID, "rejected_at": sa.func.now(), "rejection_reason": "  "},
+    ),
+    CheckViolation(
+        "ck_admin_rate_approvals_four_eyes", "admin_rate_approvals", APPROVED, prepare=_self_approved,
+        why="the submitter approves their own change",
+    ),
+    CheckViolation(
+        "ck_admin_rate_approvals_decided_after_submitted", "admin_rate_approvals",
+        APPROVED | {"approved_at": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)},
+    ),
+    CheckViolation("ck_admin_rate_approvals_changes_summary_is_object", "admin_rate_approvals", {"changes_summary": ["base_rate"]}),
 ]

@@ -257,6 +257,7 @@ class AdminActivityLog(Base):
     __table_args__ = (
         sa.CheckConstraint(in_values("status", ACTIVITY_STATUSES), name="status_allowed"),
         sa.CheckConstraint("(status = 'success') = (error_message IS NULL)", name="error_message_iff_not_success"),
+        sa.CheckConstraint(f"resource_type ~ '{SNAKE_CASE}'", name="resource_type_format"),
         jsonb_type_check("old_values", "object"),
         jsonb_type_check("new_values", "object"),
         admin_fk("admin_user_id"),
@@ -274,7 +275,10 @@ class AdminActivityLog(Base):
                 "outlives nobody it names.",
     )
     action: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="What the admin did (e.g. setting.update, rate.approve).")
-    resource_type: Mapped[str] = mapped_column(sa.String(50), nullable=False, comment="Kind of object acted on (usually a table name).")
+    resource_type: Mapped[str] = mapped_column(
+        sa.String(50), nullable=False,
+        comment="ADM-003: kind of object acted on, in the resource vocabulary of admin_permissions (lower snake case).",
+    )
     resource_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.Uuid, nullable=True, comment="Object acted on; NULL when the action targets no single row (a search, an export)."
     )
@@ -333,3 +337,73 @@ class AdminDashboard(Base):
     )
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
+
+
+class AdminRateApproval(Base):
+    __tablename__ = "admin_rate_approvals"
+    __table_args__ = (
+        sa.CheckConstraint(in_values("status", APPROVAL_STATUSES), name="status_allowed"),
+        sa.CheckConstraint(
+            "(status = 'approved') = (approved_by IS NOT NULL) AND (status = 'approved') = (approved_at IS NOT NULL)",
+            name="approval_iff_approved",
+        ),
+        sa.CheckConstraint(
+            "(status = 'rejected') = (rejected_by IS NOT NULL) AND (status = 'rejected') = (rejected_at IS NOT NULL) "
+            "AND (status = 'rejected') = (rejection_reason IS NOT NULL)",
+            name="rejection_iff_rejected",
+        ),
+        sa.CheckConstraint("btrim(rejection_reason) <> ''", name="rejection_reason_not_blank"),
+        sa.CheckConstraint("approved_by <> submitted_by", name="four_eyes"),
+        sa.CheckConstraint("approved_at >= submitted_at AND rejected_at >= submitted_at", name="decided_after_submitted"),
+        jsonb_type_check("changes_summary", "object"),
+        sa.ForeignKeyConstraint(["rate_table_id"], ["rate_tables.id"], ondelete="RESTRICT"),
+        admin_fk("submitted_by"),
+        admin_fk("approved_by"),
+        admin_fk("rejected_by"),
+        sa.Index("ix_admin_rate_approvals_rate_table_id", "rate_table_id"),
+        sa.Index("ix_admin_rate_approvals_submitted_by", "submitted_by"),
+        sa.Index("ix_admin_rate_approvals_approved_by", "approved_by"),
+        sa.Index("ix_admin_rate_approvals_rejected_by", "rejected_by"),
+        sa.Index("ix_admin_rate_approvals_submitted_at", "submitted_at", postgresql_where=sa.text("status = 'pending'")),
+        {"comment": "Approval workflow of rate table changes: submitted by one admin, approved or rejected by "
+                    "another (ADM-020), final once decided (ADM-021)."},
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    rate_table_id: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, nullable=False,
+        comment="Rate table whose change is submitted; RESTRICT, a rate table with approval records cannot be deleted.",
+    )
+    submitted_by: Mapped[uuid.UUID] = mapped_column(
+        sa.Uuid, nullable=False, comment="Admin who submitted the change; RESTRICT (ADM-010)."
+    )
+    submitted_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP"),
+        comment="ADM-019: when the change was submitted, which is when the row is inserted.",
+    )
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.Uuid, nullable=True,
+        comment="ADM-019/ADM-020: admin who approved, never the submitter; NULL unless status is approved. RESTRICT (ADM-010).",
+    )
+    approved_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), nullable=True, comment="ADM-019: when it was approved; NULL unless status is approved."
+    )
+    rejected_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.Uuid, nullable=True, comment="ADM-019: admin who rejected; NULL unless status is rejected. RESTRICT (ADM-010)."
+    )
+    rejected_at: Mapped[dt.datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), nullable=True, comment="ADM-019: when it was rejected; NULL unless status is rejected."
+    )
+    rejection_reason: Mapped[str | None] = mapped_column(
+        sa.Text, nullable=True, comment="ADM-019: why it was rejected (not blank); NULL unless status is rejected."
+    )
+    changes_summary: Mapped[dict] = mapped_column(
+        postgresql.JSONB, nullable=False, comment="What the change does to the rate table, as a JSON object (old and new values)."
+    )
+    effective_date: Mapped[dt.date] = mapped_column(
+        sa.Date, nullable=False, comment="Calendar date from which the approved change applies."
+    )
+    status: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, server_default=sa.text("'pending'::character varying"),
+        comment="ADM-019: every submission starts pending, then is approved or rejected once (ADM-021).",
+    )

@@ -23,9 +23,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "ADM-003",
         "A permission is a unique (resource, action) pair; the action is read, write, delete or approve, and "
-        "the resource a lower snake case name (an open list: a new console module registers its resources as rows).",
+        "the resource a lower snake case name (an open list: a new console module registers its resources as rows). "
+        "The admin activity log names resources in the same vocabulary.",
         "seed: admin_permissions UNIQUE(resource, action) and its 'read, write, delete, approve' comment",
-        ("uq_admin_permissions_resource_action", "ck_admin_permissions_action_allowed", "ck_admin_permissions_resource_format"),
+        ("uq_admin_permissions_resource_action", "ck_admin_permissions_action_allowed", "ck_admin_permissions_resource_format",
+         "ck_admin_activity_logs_resource_type_format"),
     ),
     Rule(
         "ADM-004",
@@ -127,6 +129,30 @@ RULES: tuple[Rule, ...] = (
         "Opening a dashboard requires a permission of the registry; a permission a dashboard requires cannot be deleted.",
         "seed: admin_dashboards.required_permission; our decision: a reference, not free text",
         ("admin_dashboards.required_permission_id", "fk_admin_dashboards_required_permission_id_admin_permissions"),
+    ),
+    Rule(
+        "ADM-019",
+        "A rate change submission starts pending at its insert time; approved_by and approved_at are set exactly when it "
+        "is approved, rejected_by, rejected_at and a non-blank rejection_reason exactly when it is rejected, and a "
+        "decision is never dated before the submission.",
+        "seed: admin_rate_approvals status DEFAULT 'pending'; issue 4 (approval workflow consistency)",
+        ("admin_rate_approvals.status", "admin_rate_approvals.submitted_at", "ck_admin_rate_approvals_status_allowed",
+         "ck_admin_rate_approvals_approval_iff_approved", "ck_admin_rate_approvals_rejection_iff_rejected",
+         "ck_admin_rate_approvals_rejection_reason_not_blank", "ck_admin_rate_approvals_decided_after_submitted",
+         "ix_admin_rate_approvals_submitted_at"),
+    ),
+    Rule(
+        "ADM-020",
+        "Four eyes: the admin who approves a rate change is not the admin who submitted it.",
+        "segregation of duties (internal control over rate filings); issue 4 brief; our decision",
+        ("ck_admin_rate_approvals_four_eyes",),
+    ),
+    Rule(
+        "ADM-021",
+        "A rate approval decision is final: once approved or rejected, the row is neither changed nor deleted; a new "
+        "submission supersedes it.",
+        "our decision: the decision is evidence for the state regulator",
+        ("trg_admin_rate_approvals_decision_final", "forbid_decided_rate_approval_change()"),
     ),
 )
 
@@ -246,7 +272,21 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "a refresh of 0 seconds hammers the database; NULL has no meaning",
     ),
     Deviation(
-        "DEV-ADM-19", "all admin tables",
+        "DEV-ADM-19", "admin_rate_approvals",
+        "rate_table_id, submitted_by REFERENCES ... (nullable, no ON DELETE); status VARCHAR(20) DEFAULT 'pending' "
+        "(nullable, no CHECK); approved_*/rejected_* free of the status; submitted_at nullable",
+        "rate_table_id and submitted_by NOT NULL, every FK RESTRICT and indexed; status NOT NULL CHECK DEFAULT 'pending' "
+        "(ADM-019); workflow CHECKs; four eyes (ADM-020); decided rows final by trigger (ADM-021)",
+        "an approval that does not say by whom, of what, or that its approver is its submitter is no control at all",
+    ),
+    Deviation(
+        "DEV-ADM-20", "admin_rate_approvals",
+        "CREATE INDEX idx_admin_rate_approvals_status ON admin_rate_approvals(status)",
+        "partial index ix_admin_rate_approvals_submitted_at (submitted_at) WHERE status = 'pending'",
+        "the query is the pending queue, oldest first; a three-value status index grows with a history nobody scans by status",
+    ),
+    Deviation(
+        "DEV-ADM-21", "all admin tables",
         "created_at / updated_at TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP (nullable), updated_at never maintained",
         "NOT NULL; updated_at kept true by set_updated_at (COR-002)",
         "DESIGN.md: updated_at is kept true by a trigger, not by a default that never changes",
