@@ -109,15 +109,23 @@ def cardinalities(catalog: Catalog, fk: Constraint) -> tuple[str, str]:
 
 
 class SchemaDiagram(ERDiagram):
-    """An ERDiagram drawn at its natural size: mermaid would otherwise shrink a wide schema to the
-    page width until its text is unreadable; the page scrolls sideways instead."""
+    """An ERDiagram laid out left to right at its natural size.
+
+    Left to right, a parent's many children stack down the page (which scrolls) instead of
+    across it; at natural size, mermaid does not shrink a wide schema to the page width until
+    its text is unreadable. mermaid-py's model has neither setting, so they are added here.
+    """
 
     NATURAL_WIDTH = "config:\n  er:\n    useMaxWidth: false\n"
+    DIRECTION = "\n\tdirection LR"
 
     def _build_script(self) -> None:
         super()._build_script()
         head, separator, rest = self.script.partition("\n---\n")
-        self.script = f"{head}\n{self.NATURAL_WIDTH}---\n{rest}" if separator else self.script
+        if not separator or not rest.startswith("erDiagram"):
+            raise ValueError(f"mermaid-py wrote an unexpected diagram header: {self.script[:80]!r}")
+        body = rest.removeprefix("erDiagram")
+        self.script = f"{head}\n{self.NATURAL_WIDTH}---\nerDiagram{self.DIRECTION}{body}"
 
 
 def diagram(catalog: Catalog, title: str, entities: dict[str, Detail]) -> str:

@@ -54,8 +54,8 @@ def rules_page(hb: Handbook) -> str:
             lines += [
                 f"### {rule.id} {{#{rule_anchor(rule.id)}}}",
                 md.text(rule.statement),
-                f"- **Source:** {md.text(rule.source)}",
-                f"- **Implemented by:** {implemented or md.NONE}",
+                f"- **Source:** {md.text(rule.source)}\n"
+                f"- **Implemented by:** {implemented or md.NONE}\n"
                 f"- **Cited in:** {cites or md.NONE}",
             ]
         blocks.append("\n\n".join(lines))
