@@ -7,8 +7,10 @@ Row-level security per group role is in tests/test_rls.py.
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psycopg.errors
 import pytest
@@ -75,6 +77,37 @@ def test_cycle_is_refused_naming_the_rule(head_conn: sa.Connection) -> None:
     err = _refused(head_conn, "UPDATE admin_roles SET parent_role_id = :p WHERE id = :id", {"p": bottom, "id": top})
     assert isinstance(err, psycopg.errors.CheckViolation)
     assert "ADM-001" in str(err) and "cycle" in str(err)
+
+
+def test_concurrent_reparentings_cannot_close_a_cycle_together(head_engine: sa.Engine) -> None:
+    """A -> B and B -> A in two transactions: each alone is fine, together a cycle. The trigger
+    serializes hierarchy changes, so the second sees the first once it commits, and refuses."""
+    tag = secrets.token_hex(4)
+    with head_engine.begin() as setup:
+        a, b = (
+            setup.execute(sa.text("INSERT INTO admin_roles (name, description) VALUES (:n, 'x') RETURNING id"), {"n": f"cc_{tag}_{x}"}).scalar_one()
+            for x in "ab"
+        )
+    reparent = sa.text("UPDATE admin_roles SET parent_role_id = :p WHERE id = :id")
+    try:
+        with head_engine.connect() as first, head_engine.connect() as second, ThreadPoolExecutor(1) as pool:
+            first.execute(reparent, {"p": b, "id": a})
+
+            def close_the_cycle() -> None:
+                with second.begin():
+                    second.execute(reparent, {"p": a, "id": b})
+
+            pending = pool.submit(close_the_cycle)
+            time.sleep(0.5)
+            assert not pending.done(), "the second re-parenting must wait for the first"
+            first.commit()
+            with pytest.raises(sa.exc.DBAPIError) as caught:
+                pending.result(timeout=30)
+        assert "ADM-001" in str(caught.value.orig) and "cycle" in str(caught.value.orig)
+    finally:
+        with head_engine.begin() as cleanup:
+            cleanup.execute(sa.text("UPDATE admin_roles SET parent_role_id = NULL WHERE id IN (:a, :b)"), {"a": a, "b": b})
+            cleanup.execute(sa.text("DELETE FROM admin_roles WHERE id IN (:a, :b)"), {"a": a, "b": b})
 
 
 def test_own_parent_is_refused_by_the_named_check(head_conn: sa.Connection) -> None:
