@@ -1,0 +1,285 @@
+"""The query-pattern catalog: every query the platform runs often, and the index that serves it.
+
+An index costs every write; it earns its place only by serving a query someone runs. So each
+non-primary index at head must appear here, either as the ``index`` of a pattern or in
+``UNSERVED_INDEXES`` with the reason it exists anyway (a constraint that needs it), and each
+pattern names its index or says why it needs none (``why_no_index``). tests/test_perf.py derives
+both directions from the live catalog, so an index added without a pattern fails CI.
+
+Foreign-key indexes serve PostgreSQL's own query: deleting a parent row (or changing its key) runs
+``SELECT 1 FROM [ONLY] child x WHERE fk = $1 FOR KEY SHARE OF x`` to prove nothing refers to it.
+Those checks are patterns here too (``fk_check``), with the exact text PostgreSQL runs.
+
+Parameters are bound from the seeded data: ``params`` is a SELECT returning one row whose column
+names are the pattern's ``:name`` parameters. It must find a row; no row is an error, not a skip.
+Time-bounded queries on partitioned tables set ``prunes``: their plan must scan fewer partitions
+than the table has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Why a pattern on a small catalog table is not expected to get 10x from its index.
+SMALL_TABLE = ("a catalog table of tens of rows: any plan reads one or two pages, so the planner rightly "
+               "prefers a sequential scan and the index cannot be 10x faster; it exists because the foreign key "
+               "convention requires one (a parent delete never scans the child) and stays right if the table grows")
+SMALL_LOOKUP = ("a catalog table of at most a few hundred rows: the planner rightly reads its few pages instead "
+                "of the index, which cannot be 10x faster; the index is the UNIQUE constraint's own, there to "
+                "enforce uniqueness")
+
+OPEN_STATUSES = "('draft', 'calculating', 'quoted')"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One query the platform runs often."""
+
+    name: str
+    title: str
+    table: str
+    sql: str
+    params: str  # a SELECT returning one row: column name = parameter name ("" when none)
+    index: str | None  # the index the plan must use
+    why_no_index: str = ""  # required when index is None
+    prunes: bool = False  # time-bounded on a partitioned table: the plan must prune partitions
+    speedup_note: str = ""  # why the index is not expected to be 10x faster here (small table, ...)
+    kind: str = "read"  # read | fk_check | lookup
+
+    @property
+    def small_table(self) -> bool:
+        """On a catalog-size table the planner rightly reads its page or two instead of the index,
+        at every scale; for these "usable" (with enable_seqscan off) is the check, said so in the report."""
+        return self.speedup_note in {SMALL_TABLE, SMALL_LOOKUP}
+
+
+def fk_check(child: str, columns: tuple[str, ...], parent: str, index: str, *, partitioned: bool = False,
+             speedup_note: str = "") -> Pattern:
+    """The ON DELETE / ON UPDATE check PostgreSQL runs on ``child`` when a ``parent`` row goes.
+
+    The key is one that child rows really carry, so the check finds rows (the RESTRICT case) and
+    without the index has to read the whole child table to find them all.
+    """
+    only = "" if partitioned else "ONLY "
+    where = " AND ".join(f"{col} = :{col}" for col in columns)
+    picked = ", ".join(columns)
+    not_null = " AND ".join(f"{col} IS NOT NULL" for col in columns)
+    return Pattern(
+        name=f"fk_check_{child}_{'_'.join(columns)}",
+        title=f"delete a {parent} row: prove no {child} row references it ({', '.join(columns)})",
+        table=child,
+        sql=f"SELECT 1 FROM {only}{child} x WHERE {where} FOR KEY SHARE OF x",
+        params=f"SELECT {picked} FROM {child} WHERE {not_null} ORDER BY {picked} LIMIT 1",
+        index=index,
+        speedup_note=speedup_note,
+        kind="fk_check",
+    )
+
+
+def lookup(table: str, columns: tuple[str, ...], index: str, title: str, *, select: str = "*",
+           speedup_note: str = "") -> Pattern:
+    """Fetch one row by a unique business key (the key a person types or a client sends)."""
+    where = " AND ".join(f"{col} = :{col}" for col in columns)
+    picked = ", ".join(columns)
+    return Pattern(
+        name=f"{table}_by_{'_'.join(columns)}",
+        title=title,
+        table=table,
+        sql=f"SELECT {select} FROM {table} WHERE {where}",
+        # ORDER BY id: a pseudo-random but repeatable row (ids are random UUIDs).
+        params=f"SELECT {picked} FROM {table} ORDER BY id LIMIT 1",
+        index=index,
+        speedup_note=speedup_note,
+        kind="lookup",
+    )
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    # --- quotes ----------------------------------------------------------------------------------
+    lookup("quotes", ("quote_number",), "uq_quotes_quote_number",
+           "quote by number (agent or customer types QUOT-YYYY-NNNNNN)"),
+    Pattern(
+        name="customer_open_quotes",
+        title="a customer's open quotes, newest first (customer portal, agent desktop)",
+        table="quotes",
+        sql=("SELECT id, quote_number, status, product_type, total_premium, expires_at FROM quotes "
+             f"WHERE customer_id = :customer_id AND status IN {OPEN_STATUSES} ORDER BY created_at DESC"),
+        params=f"SELECT customer_id FROM quotes WHERE status IN {OPEN_STATUSES} ORDER BY id LIMIT 1",
+        index="ix_quotes_customer_id_status",
+    ),
+    Pattern(
+        name="expiring_quotes_sweep",
+        title="expiring-quotes sweep: open quotes past their expiry (QUO job, every few minutes)",
+        table="quotes",
+        sql=f"SELECT id, quote_number FROM quotes WHERE status IN {OPEN_STATUSES} AND expires_at < :cutoff",
+        # The sweep's clock: one day after the earliest open expiry, so the sweep has rows to expire.
+        params=f"SELECT min(expires_at) + interval '1 day' AS cutoff FROM quotes WHERE status IN {OPEN_STATUSES}",
+        index="ix_quotes_expires_at",
+    ),
+    Pattern(
+        name="quote_versions",
+        title="the requotes of a quote (version history shown beside a quote)",
+        table="quotes",
+        sql=("SELECT id, quote_number, version, status, total_premium FROM quotes "
+             "WHERE parent_quote_id = :parent_quote_id AND customer_id = :customer_id ORDER BY version"),
+        params="SELECT parent_quote_id, customer_id FROM quotes WHERE parent_quote_id IS NOT NULL ORDER BY id LIMIT 1",
+        index="ix_quotes_parent_quote_id_customer_id",
+    ),
+    Pattern(
+        name="state_product_book",
+        title="a state's book for one product (rate filing support, state regulator requests)",
+        table="quotes",
+        sql=("SELECT status, count(*), sum(total_premium) FROM quotes "
+             "WHERE state = :state AND product_type = :product_type GROUP BY status"),
+        # The least common (state, product) that has quotes: most states are small; for the largest
+        # (CA auto, about a tenth of all quotes) a sequential scan rightly wins.
+        params=("SELECT state, product_type FROM quotes GROUP BY state, product_type "
+                "ORDER BY count(*), state, product_type LIMIT 1"),
+        index="ix_quotes_state_product_type",
+    ),
+    fk_check("quotes", ("customer_id",), "customers", "ix_quotes_customer_id_status"),
+    fk_check("quotes", ("parent_quote_id", "customer_id"), "quotes", "ix_quotes_parent_quote_id_customer_id"),
+    fk_check("quotes", ("converted_to_policy_id",), "policies", "uq_quotes_converted_to_policy_id"),
+    fk_check("quotes", ("created_by",), "users", "ix_quotes_created_by"),
+    fk_check("quotes", ("updated_by",), "users", "ix_quotes_updated_by"),
+    # --- core ------------------------------------------------------------------------------------
+    lookup("customers", ("email",), "uq_customers_email", "customer by e-mail (sign-in, duplicate check on sign-up)"),
+    lookup("customers", ("customer_number",), "uq_customers_customer_number", "customer by customer number (call centre)"),
+    lookup("users", ("email",), "uq_users_email", "staff user by e-mail (sign-in)"),
+    lookup("policies", ("policy_number",), "uq_policies_policy_number", "policy by number (claims intake, billing)"),
+    lookup("claims", ("claim_number",), "uq_claims_claim_number", "claim by number (adjuster, customer)"),
+    Pattern(
+        name="customer_policies",
+        title="a customer's policies (customer portal, renewal)",
+        table="policies",
+        sql=("SELECT id, policy_number, product_type, status, effective_date, expiration_date FROM policies "
+             "WHERE customer_id = :customer_id ORDER BY effective_date DESC"),
+        params="SELECT customer_id FROM policies ORDER BY id LIMIT 1",
+        index="ix_policies_customer_id",
+    ),
+    Pattern(
+        name="policy_claims",
+        title="a policy's claims (adjuster view, renewal underwriting)",
+        table="claims",
+        sql=("SELECT id, claim_number, status, loss_date, claimed_amount, approved_amount FROM claims "
+             "WHERE policy_id = :policy_id ORDER BY loss_date DESC"),
+        params="SELECT policy_id FROM claims ORDER BY id LIMIT 1",
+        index="ix_claims_policy_id",
+    ),
+    fk_check("policies", ("customer_id",), "customers", "ix_policies_customer_id"),
+    fk_check("claims", ("policy_id",), "policies", "ix_claims_policy_id"),
+    # --- security --------------------------------------------------------------------------------
+    lookup("oauth2_clients", ("client_id",), "uq_oauth2_clients_client_id",
+           "OAuth2 client by client_id (every token request)", speedup_note=SMALL_LOOKUP),
+    lookup("sso_providers", ("provider_name",), "uq_sso_providers_provider_name",
+           "SSO provider by name (every SSO sign-in)", speedup_note=SMALL_LOOKUP),
+    Pattern(
+        name="resource_audit_trail_month",
+        title="a resource's audit trail for one month (SOC 2 evidence, dispute handling)",
+        table="audit_logs",
+        sql=("SELECT created_at, user_id, action, response_status FROM audit_logs "
+             "WHERE resource_type = :resource_type AND resource_id = :resource_id "
+             "AND created_at >= :month_start AND created_at < :month_start + interval '1 month' ORDER BY created_at"),
+        params=("SELECT resource_type, resource_id, date_trunc('month', created_at) AS month_start FROM audit_logs "
+                "WHERE resource_id IS NOT NULL ORDER BY id LIMIT 1"),
+        index="ix_audit_logs_resource_type_resource_id_created_at",
+        prunes=True,
+    ),
+    Pattern(
+        name="user_audit_activity_week",
+        title="what one user did in a week (security investigation, SOC 2 access review)",
+        table="audit_logs",
+        sql=("SELECT created_at, action, resource_type, resource_id, ip_address FROM audit_logs "
+             "WHERE user_id = :user_id AND created_at >= :since AND created_at < :since + interval '7 days' "
+             "ORDER BY created_at"),
+        params=("SELECT user_id, date_trunc('day', created_at) AS since FROM audit_logs "
+                "WHERE user_id IS NOT NULL ORDER BY id LIMIT 1"),
+        index="ix_audit_logs_user_id_created_at",
+        prunes=True,
+    ),
+    Pattern(
+        name="audit_dashboard_last_five_minutes",
+        title="security dashboard: audit events per action in the last five minutes",
+        table="audit_logs",
+        sql=("SELECT action, count(*) FROM audit_logs "
+             "WHERE created_at > CAST(:now AS timestamptz) - interval '5 minutes' AND created_at <= :now GROUP BY action"),
+        # "now" is the newest seeded event, so the window holds rows.
+        params="SELECT max(created_at) AS now FROM audit_logs",
+        index="ix_audit_logs_created_at",
+        prunes=True,
+    ),
+    fk_check("audit_logs", ("user_id",), "users", "ix_audit_logs_user_id_created_at", partitioned=True),
+    # --- admin -----------------------------------------------------------------------------------
+    lookup("admin_users", ("email",), "uq_admin_users_email", "admin by e-mail (admin console sign-in)",
+           speedup_note=SMALL_LOOKUP),
+    lookup("admin_roles", ("name",), "uq_admin_roles_name", "admin role by name (role assignment screen)",
+           speedup_note=SMALL_LOOKUP),
+    lookup("admin_permissions", ("resource", "action"), "uq_admin_permissions_resource_action",
+           "permission by resource and action (every admin authorization check)", speedup_note=SMALL_LOOKUP),
+    lookup("admin_dashboards", ("slug",), "uq_admin_dashboards_slug", "dashboard by URL slug (console navigation)",
+           speedup_note=SMALL_LOOKUP),
+    lookup("system_settings", ("category", "key"), "uq_system_settings_category_key",
+           "a setting by category and key (read by services at start and on change)", speedup_note=SMALL_LOOKUP),
+    Pattern(
+        name="admin_activity_of_user",
+        title="admin activity of one admin user over the last 30 days (SOC 2 admin review, ADM-014)",
+        table="admin_activity_logs",
+        sql=("SELECT created_at, action, resource_type, resource_id, status FROM admin_activity_logs "
+             "WHERE admin_user_id = :admin_user_id AND created_at >= CAST(:now AS timestamptz) - interval '30 days' "
+             "ORDER BY created_at DESC"),
+        params=("SELECT admin_user_id, (SELECT max(created_at) FROM admin_activity_logs) AS now "
+                "FROM admin_activity_logs ORDER BY id LIMIT 1"),
+        index="ix_admin_activity_logs_admin_user_id_created_at",
+    ),
+    Pattern(
+        name="admin_activity_last_hour",
+        title="admin console feed: every admin action in the last hour",
+        table="admin_activity_logs",
+        sql=("SELECT created_at, admin_user_id, action, resource_type, status FROM admin_activity_logs "
+             "WHERE created_at > CAST(:now AS timestamptz) - interval '1 hour' ORDER BY created_at DESC"),
+        params="SELECT max(created_at) AS now FROM admin_activity_logs",
+        index="ix_admin_activity_logs_created_at",
+    ),
+    Pattern(
+        name="admin_changes_to_resource",
+        title="who in the admin console changed this object (history tab of a record)",
+        table="admin_activity_logs",
+        sql=("SELECT created_at, admin_user_id, action, old_values, new_values FROM admin_activity_logs "
+             "WHERE resource_type = :resource_type AND resource_id = :resource_id ORDER BY created_at DESC"),
+        params=("SELECT resource_type, resource_id FROM admin_activity_logs WHERE resource_id IS NOT NULL "
+                "ORDER BY id LIMIT 1"),
+        index="ix_admin_activity_logs_resource_type_resource_id",
+    ),
+    fk_check("admin_users", ("role_id",), "admin_roles", "ix_admin_users_role_id", speedup_note=SMALL_TABLE),
+    fk_check("admin_users", ("created_by",), "admin_users", "ix_admin_users_created_by", speedup_note=SMALL_TABLE),
+    fk_check("admin_roles", ("parent_role_id",), "admin_roles", "ix_admin_roles_parent_role_id", speedup_note=SMALL_TABLE),
+    fk_check("admin_role_permissions", ("permission_id",), "admin_permissions",
+             "ix_admin_role_permissions_permission_id", speedup_note=SMALL_TABLE),
+    fk_check("admin_dashboards", ("required_permission_id",), "admin_permissions",
+             "ix_admin_dashboards_required_permission_id", speedup_note=SMALL_TABLE),
+    fk_check("system_settings", ("last_modified_by",), "admin_users", "ix_system_settings_last_modified_by",
+             speedup_note=SMALL_TABLE),
+)
+
+# Non-primary indexes no pattern above uses, and why they exist anyway.
+UNSERVED_INDEXES: dict[str, str] = {
+    "ix_quotes_id_customer_id": (
+        "UNIQUE (id, customer_id): the target a composite foreign key needs so that a requote's parent "
+        "belongs to the same customer (fk_quotes_parent_quote_id_customer_id_quotes); lookups by id use pk_quotes"),
+    "ex_admin_users_single_bootstrap": (
+        "the partial unique index behind the constraint that allows one bootstrap admin (created_by IS NULL); "
+        "it enforces a rule and serves no query"),
+}
+
+
+def by_name() -> dict[str, Pattern]:
+    out: dict[str, Pattern] = {}
+    for p in PATTERNS:
+        if p.name in out:
+            raise ValueError(f"two query patterns are named {p.name!r}")
+        out[p.name] = p
+    return out
+
+
+def served_indexes() -> set[str]:
+    return {p.index for p in PATTERNS if p.index}
