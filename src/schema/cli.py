@@ -17,6 +17,7 @@ from schema.partitions_cli import app as partitions_app
 from schema.lint.cli import app as lint_app
 from schema.seed.cli import app as seed_app
 from schema.docs import cli as docs_cli
+from schema.perf import cli as perf_cli
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
@@ -26,6 +27,7 @@ app.add_typer(lint_app, name="lint")
 app.add_typer(seed_app, name="seed")
 app.command("docs")(docs_cli.docs)
 app.command("handbook")(docs_cli.handbook)
+app.command("perf")(perf_cli.perf)
 
 console = Console(stderr=True)
 
