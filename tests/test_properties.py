@@ -160,6 +160,39 @@ def quote_refusals(row: dict[str, Any]) -> tuple[dict[str, Any], Refusals]:
     return stored, refusals | {name for name, ok in checks.items() if not ok}
 
 
+def json_value(value: object) -> object:
+    """``value`` with every JSON number as the Decimal jsonb keeps (the float's shortest decimal
+    text): 3.602879272399667e+16 is stored as the numeric 36028792723996670 and read back as an int."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if isinstance(value, list):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    return value
+
+
+RATE_TYPES = {
+    "base_rate": lambda v: numeric(v, 8, 6),
+    "min_premium": lambda v: numeric(v, 10, 2),
+    "max_premium": lambda v: numeric(v, 10, 2),
+}
+
+
+def rate_table_refusals(row: dict[str, Any]) -> tuple[dict[str, Any], Refusals]:
+    stored, refusals = _stored(row, RATE_TYPES)
+    low, high = stored["min_premium"], stored["max_premium"]
+    checks = {
+        "ck_rate_tables_base_rate_positive": not isinstance(stored["base_rate"], Decimal) or stored["base_rate"] > 0,
+        "ck_rate_tables_min_premium_non_negative": not isinstance(low, Decimal) or low >= 0,
+        # NULL max_premium: no cap, the CHECK is not false.
+        "ck_rate_tables_min_premium_at_most_max": not (isinstance(low, Decimal) and isinstance(high, Decimal)) or low <= high,
+    }
+    return stored, refusals | {name for name, ok in checks.items() if not ok}
+
+
 # --- the judge ------------------------------------------------------------------------------------
 
 
@@ -196,7 +229,9 @@ def judge(conn: sa.Connection, table: str, overrides: dict[str, Any], model: Cal
         assert not predicted, f"the database accepted a row the rules refuse ({sorted(predicted)}): {overrides}"
         event("accepted")
         for column in overrides:
-            assert stored[column] == predicted_row[column], f"{column}: stored {stored[column]!r}, predicted {predicted_row[column]!r}"
+            assert json_value(stored[column]) == json_value(predicted_row[column]), (
+                f"{column}: stored {stored[column]!r}, predicted {predicted_row[column]!r}"
+            )
         _, refusals = model(stored)
         assert not refusals, f"a stored row does not re-validate: {sorted(refusals)} in {stored}"
     finally:
@@ -266,7 +301,7 @@ BAD_COVERAGE_VALUES = {
 @st.composite
 def _corrupt(draw: st.DrawFn, doc: dict[str, object]) -> object:
     """One typical corruption of a valid payload."""
-    kinds = ["state", "effective_date", "expiration_date", "coverages", "drop", "whole"]
+    kinds = ["state", "effective_date", "expiration_date", "coverages", "whole", *(["drop"] if doc else [])]
     if "effective_date" in doc:
         kinds.append("order")
     coverages = doc.get("coverages")
@@ -364,3 +399,16 @@ def test_quotes_accept_exactly_what_the_rules_accept(
 ) -> None:
     overrides = {"ai_risk_score": score, "conversion_probability": probability, "state": state, "zip_code": zip_code}
     judge(head_conn, "quotes", overrides, quote_refusals)
+
+
+@PROPERTY_SETTINGS
+@given(
+    base_rate=mostly(st.decimals(Decimal("0.000001"), 99, places=6), decimals(100), st.decimals(0, 1, places=8)),
+    min_premium=mostly(st.decimals(0, 5000, places=2), decimals(10**8)),
+    max_premium=mostly(st.decimals(0, 10**5, places=2), st.none(), decimals(10**8)),
+)
+def test_rate_tables_accept_exactly_what_the_rules_accept(
+    head_conn: sa.Connection, base_rate: Decimal, min_premium: Decimal, max_premium: Decimal | None
+) -> None:
+    overrides = {"base_rate": base_rate, "min_premium": min_premium, "max_premium": max_premium}
+    judge(head_conn, "rate_tables", overrides, rate_table_refusals)
