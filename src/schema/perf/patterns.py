@@ -27,6 +27,9 @@ SMALL_TABLE = ("a catalog table of tens of rows: any plan reads one or two pages
 SMALL_LOOKUP = ("a catalog table of at most a few hundred rows: the planner rightly reads its few pages instead "
                 "of the index, which cannot be 10x faster; the index is the UNIQUE constraint's own, there to "
                 "enforce uniqueness")
+SMALL_READ = ("a table of at most a few thousand rows at any scale (rates and approvals grow by filings, not by "
+              "customers): the planner rightly reads its pages instead of the index, which cannot be 10x faster; "
+              "the index keeps the query flat if the table grows and is proven usable by the plan check")
 
 OPEN_STATUSES = "('draft', 'calculating', 'quoted')"
 
@@ -50,7 +53,7 @@ class Pattern:
     def small_table(self) -> bool:
         """On a catalog-size table the planner rightly reads its page or two instead of the index,
         at every scale; for these "usable" (with enable_seqscan off) is the check, said so in the report."""
-        return self.speedup_note in {SMALL_TABLE, SMALL_LOOKUP}
+        return self.speedup_note in {SMALL_TABLE, SMALL_LOOKUP, SMALL_READ}
 
 
 def fk_check(child: str, columns: tuple[str, ...], parent: str, index: str, *, partitioned: bool = False,
@@ -209,7 +212,146 @@ PATTERNS: tuple[Pattern, ...] = (
         prunes=True,
     ),
     fk_check("audit_logs", ("user_id",), "users", "ix_audit_logs_user_id_created_at", partitioned=True),
+    # --- rating --------------------------------------------------------------------------------
+    Pattern(
+        name="current_rate",
+        title="current base rate for a state, product and coverage on a date (every quote calculation)",
+        table="rate_tables",
+        sql=("SELECT id, base_rate, min_premium, max_premium, territory_factors, vehicle_factors, driver_factors, "
+             "credit_factors FROM rate_tables WHERE state = :state AND product_type = :product_type "
+             "AND coverage_type = :coverage_type AND effective_date <= :on_date "
+             "AND (expiration_date IS NULL OR expiration_date > :on_date) ORDER BY effective_date DESC LIMIT 1"),
+        params=("SELECT state, product_type, coverage_type, effective_date + 30 AS on_date FROM rate_tables "
+                "ORDER BY id LIMIT 1"),
+        index="uq_rate_tables_state_product_type_coverage_type_effective_date",
+        speedup_note=SMALL_READ,
+    ),
+    Pattern(
+        name="rates_of_filing",
+        title="the rate rows of one state filing (regulator inquiry, filing audit)",
+        table="rate_tables",
+        sql="SELECT id, state, product_type, coverage_type, effective_date FROM rate_tables WHERE filing_id = :filing_id",
+        params="SELECT filing_id FROM rate_tables WHERE filing_id IS NOT NULL ORDER BY id LIMIT 1",
+        index="ix_rate_tables_filing_id",
+        speedup_note=SMALL_READ,
+    ),
+    Pattern(
+        name="active_discounts",
+        title="active discounts for a state and product on a date (every quote calculation)",
+        table="discount_rules",
+        sql=("SELECT code, discount_type, discount_value, max_discount_amount, eligibility_rules, stackable, priority "
+             "FROM discount_rules WHERE states @> jsonb_build_array(CAST(:state AS text)) "
+             "AND product_types @> jsonb_build_array(CAST(:product_type AS text)) AND effective_date <= :on_date "
+             "AND (expiration_date IS NULL OR expiration_date > :on_date) ORDER BY priority"),
+        params=("SELECT states->>0 AS state, product_types->>0 AS product_type, effective_date + 30 AS on_date "
+                "FROM discount_rules ORDER BY id LIMIT 1"),
+        index=None,
+        why_no_index=("discount_rules is a catalog of tens of rules (a carrier files at most a few hundred): the "
+                      "query reads them all in a page or two, and the match is JSONB containment on two arrays, "
+                      "which only a GIN index could serve; that index would cost every rule change and save nothing"),
+    ),
+    lookup("discount_rules", ("code",), "uq_discount_rules_code", "discount rule by code (applying a named discount)",
+           speedup_note=SMALL_LOOKUP),
+    # --- analytics -------------------------------------------------------------------------------
+    Pattern(
+        name="analytics_dashboard_last_five_minutes",
+        title="real-time dashboard: events per type in the last five minutes",
+        table="analytics_events",
+        sql=("SELECT event_type, count(*) FROM analytics_events "
+             "WHERE created_at > CAST(:now AS timestamptz) - interval '5 minutes' AND created_at <= :now "
+             "GROUP BY event_type"),
+        params="SELECT max(created_at) AS now FROM analytics_events",
+        index="ix_analytics_events_created_at_event_type",
+        prunes=True,
+    ),
+    Pattern(
+        name="analytics_funnel_day",
+        title="one funnel step (event type and category) over a day (conversion report)",
+        table="analytics_events",
+        sql=("SELECT date_trunc('hour', created_at) AS hour, count(*), sum(value) FROM analytics_events "
+             "WHERE event_type = :event_type AND event_category = :event_category "
+             "AND created_at >= :day AND created_at < :day + interval '1 day' GROUP BY 1 ORDER BY 1"),
+        params=("SELECT event_type, event_category, date_trunc('day', created_at) AS day FROM analytics_events "
+                "ORDER BY id LIMIT 1"),
+        index="ix_analytics_events_event_type_event_category_created_at",
+        prunes=True,
+    ),
+    Pattern(
+        name="quote_event_timeline",
+        title="a quote's event timeline over its 30-day life (quote journey view)",
+        table="analytics_events",
+        sql=("SELECT created_at, event_type, value, duration_ms FROM analytics_events WHERE quote_id = :quote_id "
+             "AND created_at >= :since AND created_at < :since + interval '31 days' ORDER BY created_at"),
+        params=("SELECT quote_id, date_trunc('day', created_at) - interval '15 days' AS since FROM analytics_events "
+                "WHERE quote_id IS NOT NULL ORDER BY id LIMIT 1"),
+        index="ix_analytics_events_quote_id_created_at",
+        prunes=True,
+    ),
+    Pattern(
+        name="policy_event_timeline",
+        title="a policy's events in one month (payments, endorsements: policy servicing view)",
+        table="analytics_events",
+        sql=("SELECT created_at, event_type, value FROM analytics_events WHERE policy_id = :policy_id "
+             "AND created_at >= :month_start AND created_at < :month_start + interval '1 month' ORDER BY created_at"),
+        params=("SELECT policy_id, date_trunc('month', created_at) AS month_start FROM analytics_events "
+                "WHERE policy_id IS NOT NULL ORDER BY id LIMIT 1"),
+        index="ix_analytics_events_policy_id_created_at",
+        prunes=True,
+    ),
+    Pattern(
+        name="user_events_day",
+        title="one user's events over a day (support: what did this user see)",
+        table="analytics_events",
+        sql=("SELECT created_at, event_type, event_category, event_data FROM analytics_events WHERE user_id = :user_id "
+             "AND created_at >= :day AND created_at < :day + interval '1 day' ORDER BY created_at"),
+        params=("SELECT user_id, date_trunc('day', created_at) AS day FROM analytics_events "
+                "WHERE user_id IS NOT NULL ORDER BY id LIMIT 1"),
+        index="ix_analytics_events_user_id_created_at",
+        prunes=True,
+    ),
+    fk_check("analytics_events", ("quote_id",), "quotes", "ix_analytics_events_quote_id_created_at", partitioned=True),
+    fk_check("analytics_events", ("policy_id",), "policies", "ix_analytics_events_policy_id_created_at",
+             partitioned=True),
+    fk_check("analytics_events", ("user_id",), "users", "ix_analytics_events_user_id_created_at", partitioned=True),
+    Pattern(
+        name="stale_websocket_sweep",
+        title="stale websocket sweep: open connections without a ping since the cutoff (every minute)",
+        table="websocket_connections",
+        sql=("SELECT connection_id, user_id FROM websocket_connections "
+             "WHERE disconnected_at IS NULL AND last_ping_at < :cutoff"),
+        params=("SELECT min(last_ping_at) + interval '1 minute' AS cutoff FROM websocket_connections "
+                "WHERE disconnected_at IS NULL"),
+        index="ix_websocket_connections_last_ping_at",
+    ),
+    Pattern(
+        name="user_open_connections",
+        title="a user's open websocket connections (push a notification to one user)",
+        table="websocket_connections",
+        sql=("SELECT connection_id, subscribed_channels FROM websocket_connections "
+             "WHERE user_id = :user_id AND disconnected_at IS NULL"),
+        params="SELECT user_id FROM websocket_connections ORDER BY connection_id LIMIT 1",
+        index="ix_websocket_connections_user_id",
+    ),
+    fk_check("websocket_connections", ("user_id",), "users", "ix_websocket_connections_user_id"),
     # --- admin -----------------------------------------------------------------------------------
+    Pattern(
+        name="pending_rate_approvals",
+        title="pending rate approvals, oldest first (the approvers' queue, ADM-020)",
+        table="admin_rate_approvals",
+        sql=("SELECT id, rate_table_id, submitted_by, submitted_at, effective_date FROM admin_rate_approvals "
+             "WHERE status = 'pending' ORDER BY submitted_at"),
+        params="",
+        index="ix_admin_rate_approvals_submitted_at",
+        speedup_note=SMALL_READ,
+    ),
+    fk_check("admin_rate_approvals", ("rate_table_id",), "rate_tables", "ix_admin_rate_approvals_rate_table_id",
+             speedup_note=SMALL_TABLE),
+    fk_check("admin_rate_approvals", ("submitted_by",), "admin_users", "ix_admin_rate_approvals_submitted_by",
+             speedup_note=SMALL_TABLE),
+    fk_check("admin_rate_approvals", ("approved_by",), "admin_users", "ix_admin_rate_approvals_approved_by",
+             speedup_note=SMALL_TABLE),
+    fk_check("admin_rate_approvals", ("rejected_by",), "admin_users", "ix_admin_rate_approvals_rejected_by",
+             speedup_note=SMALL_TABLE),
     lookup("admin_users", ("email",), "uq_admin_users_email", "admin by e-mail (admin console sign-in)",
            speedup_note=SMALL_LOOKUP),
     lookup("admin_roles", ("name",), "uq_admin_roles_name", "admin role by name (role assignment screen)",
@@ -257,6 +399,12 @@ PATTERNS: tuple[Pattern, ...] = (
              "ix_admin_role_permissions_permission_id", speedup_note=SMALL_TABLE),
     fk_check("admin_dashboards", ("required_permission_id",), "admin_permissions",
              "ix_admin_dashboards_required_permission_id", speedup_note=SMALL_TABLE),
+    fk_check("admin_activity_logs", ("admin_user_id",), "admin_users",
+             "ix_admin_activity_logs_admin_user_id_created_at"),
+    # These two foreign keys lead their table's primary key, whose index serves the check.
+    fk_check("admin_role_permissions", ("role_id",), "admin_roles", "pk_admin_role_permissions",
+             speedup_note=SMALL_TABLE),
+    fk_check("user_mfa_settings", ("user_id",), "users", "pk_user_mfa_settings", speedup_note=SMALL_TABLE),
     fk_check("system_settings", ("last_modified_by",), "admin_users", "ix_system_settings_last_modified_by",
              speedup_note=SMALL_TABLE),
 )
