@@ -37,24 +37,13 @@ def data_loss_allowed() -> bool:
     return value == "true"
 
 
-def guard_data_loss(*tables: str) -> None:
-    """Refuse a downgrade that would drop rows, unless the operator allowed data loss.
-
-    Runs in the database (a DO block) so that it also guards offline SQL scripts, and it checks
-    every table before anything is dropped: the downgrade either drops all or touches nothing.
-    """
-    if data_loss_allowed():
-        return
-    names = ", ".join(f"'{t}'" for t in tables)
-    op.execute(
-        f"""
-DO $guard$
+GUARD_DATA_LOSS_BODY = """
 DECLARE
     t text;
     has_rows boolean;
 BEGIN
     FOREACH t IN ARRAY ARRAY[{names}]::text[] LOOP
-        IF to_regclass(t) IS NOT NULL THEN
+        IF to_regclass(quote_ident(t)) IS NOT NULL THEN
             EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', t) INTO has_rows;
             IF has_rows THEN
                 RAISE EXCEPTION 'downgrade refused: table % holds rows and would be dropped', t
@@ -64,8 +53,27 @@ BEGIN
         END IF;
     END LOOP;
 END
-$guard$"""
-    )
+"""
+
+
+def guard_data_loss(*tables: str) -> None:
+    """Refuse a downgrade that would drop rows, unless the operator allowed data loss.
+
+    Runs in the database (a DO block) so that it also guards offline SQL scripts, and it checks
+    every table before anything is dropped: the downgrade either drops all or touches nothing.
+    """
+    if data_loss_allowed():
+        return
+    # Table names are data here: quoted as SQL literals, looked up with quote_ident (a name that
+    # needs quoting must not read as "no such table" and slip past the guard), and the DO body's
+    # dollar-quote tag is chosen so no name can close it.
+    names = ", ".join("'" + t.replace("'", "''") + "'" for t in tables)
+    body = GUARD_DATA_LOSS_BODY.format(names=names)
+    tag, n = "$guard$", 0
+    while tag in body:
+        n += 1
+        tag = f"$guard{n}$"
+    op.execute(f"DO {tag}{body}{tag}")
 
 
 # --- Roles and least-privilege grants (SEC-002) -------------------------------------------------
