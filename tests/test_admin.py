@@ -304,3 +304,19 @@ def test_admin_secrets_are_withheld_from_every_group_role(head_catalog: Catalog)
     readable = {g.column for g in head_catalog.grants if g.object_name == "admin_users" and g.privilege == "SELECT"}
     assert "email" in readable
     assert not readable & {"password_hash", "two_factor_secret_encrypted", None}
+
+
+def test_admin_console_revokes_a_permission_by_deleting_its_link(head_conn: sa.Connection) -> None:
+    """admin_rw grants and revokes permissions (profile admin_link); the application cannot."""
+    link = Ctx(head_conn).insert("admin_role_permissions")
+    head_conn.execute(sa.text("SET LOCAL ROLE app_rw"))
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+        head_conn.execute(sa.text("DELETE FROM admin_role_permissions WHERE role_id = :r"), {"r": link.role_id})
+    savepoint.rollback()
+    head_conn.execute(sa.text("SET LOCAL ROLE admin_rw"))
+    deleted = head_conn.execute(
+        sa.text("DELETE FROM admin_role_permissions WHERE role_id = :r AND permission_id = :p"),
+        {"r": link.role_id, "p": link.permission_id},
+    ).rowcount
+    assert deleted == 1

@@ -615,7 +615,12 @@ def upgrade() -> None:
     _create_policies()
 
     for table in created:
-        grant_profile(table, "append_only" if table.name == "admin_activity_logs" else "admin")
+        grant_profile(table, GRANT_PROFILE_OF.get(table.name, "admin"))
+
+
+# Tables whose grants differ from the admin console's default profile, and why: the activity log
+# is append-only (ADM-014); a role's permission links are revoked by deleting the link row.
+GRANT_PROFILE_OF = {"admin_activity_logs": "append_only", "admin_role_permissions": "admin_link"}
 
 
 def downgrade() -> None:

@@ -61,7 +61,7 @@ TABLE_PROFILES: dict[str, str] = {
     # 006 admin: the admin console writes; everyone else reads (RLS narrows system_settings).
     "admin_roles": "admin",
     "admin_permissions": "admin",
-    "admin_role_permissions": "admin",
+    "admin_role_permissions": "admin_link",
     "admin_users": "admin",
     "system_settings": "admin",
     "admin_dashboards": "admin",

@@ -98,6 +98,9 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     # Admin tables: the admin console writes, the application and auditors read.
     "admin": {"admin_rw": ("SELECT", "INSERT", "UPDATE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
     # Session bookkeeping the application opens and closes and may purge (websocket_connections).
+    # Link rows the admin console grants and revokes (admin_role_permissions): no UPDATE, a link
+    # is replaced by deleting it and inserting another.
+    "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
 }
 
