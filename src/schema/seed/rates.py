@@ -295,7 +295,7 @@ def run(dry_run: bool = False, out: Any = None, url: Any = None) -> int:
         database.check_server(eng)
         out.print(f"database: {database.mask(target_url)}")
         if dry_run:
-            out.print(render())
+            out.print(render(), markup=False, soft_wrap=True, highlight=False)
         with eng.connect() as conn:
             with conn.begin() as trans:
                 report = load(conn, dry_run=dry_run)

@@ -1,0 +1,137 @@
+"""The volume generator at the small scale: every table filled, counts, statuses, partitions, determinism."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from rich.console import Console
+from sqlalchemy.engine import URL
+
+from schema import database, migrations
+from schema.seed import scales, volume
+
+SCALE = scales.get("small")
+SEED = 7
+AS_OF = dt.datetime.now(dt.UTC).date()  # partition maintenance works relative to today
+# Row text of a few tables, in id order: equal between two runs of the same seed and as-of.
+CHECKSUM = """
+SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (
+    SELECT q.id, q.quote_number, q.status, q.total_premium, q.created_at, q.version, q.parent_quote_id FROM quotes q
+    UNION ALL SELECT c.id, c.customer_number, c.state, c.zip_code::numeric, c.created_at, NULL, NULL FROM customers c
+    UNION ALL SELECT a.id, a.action, a.resource_type, a.response_time_ms, a.created_at, NULL, a.user_id FROM audit_logs a
+) AS t
+"""
+
+
+def _generated_database(server_url: URL, seed: int) -> Iterator[tuple[URL, volume.VolumeReport]]:
+    name = f"wb_volume_{os.getpid()}_{secrets.token_hex(3)}"
+    url = database.create_database(server_url, name)
+    try:
+        migrations.upgrade("head", url=url)
+        eng = database.engine(url)
+        with eng.connect() as conn:
+            report = volume.generate(conn, SCALE, seed, AS_OF, console=Console(quiet=True))
+        eng.dispose()
+        yield url, report
+    finally:
+        database.drop_database(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def small(server_url: URL) -> Iterator[tuple[URL, volume.VolumeReport]]:
+    yield from _generated_database(server_url, SEED)
+
+
+@pytest.fixture(scope="module")
+def small_conn(small) -> Iterator[sa.Connection]:
+    eng = database.engine(small[0])
+    with eng.connect() as conn:
+        yield conn
+    eng.dispose()
+
+
+def scalar(conn: sa.Connection, query: str) -> object:
+    return conn.execute(sa.text(query)).scalar_one()
+
+
+def test_small_scale_runs_well_under_a_minute(small) -> None:
+    assert small[1].seconds < 60
+
+
+def test_every_table_of_the_schema_has_rows(small_conn: sa.Connection) -> None:
+    tables = small_conn.execute(sa.text(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'"
+    )).scalars().all()
+    empty = [t for t in tables if not scalar(small_conn, f'SELECT EXISTS (SELECT 1 FROM "{t}")')]
+    assert tables and empty == []
+
+
+def test_row_counts_match_the_scale_and_the_report(small, small_conn: sa.Connection) -> None:
+    expected = {
+        "users": SCALE.users, "customers": SCALE.customers, "quotes": SCALE.quotes, "claims": SCALE.claims,
+        "oauth2_clients": SCALE.oauth2_clients, "audit_logs": SCALE.audit_logs, "analytics_events": SCALE.analytics_events,
+        "websocket_connections": SCALE.websocket_connections, "admin_users": SCALE.admin_users,
+        "admin_activity_logs": SCALE.admin_activity_logs, "admin_rate_approvals": SCALE.rate_approvals,
+    }
+    for table, count in expected.items():
+        assert scalar(small_conn, f"SELECT count(*) FROM {table}") == count, table
+    for table, count in small[1].counts().items():
+        assert scalar(small_conn, f"SELECT count(*) FROM {table}") == count, table
+    assert scalar(small_conn, "SELECT count(*) FROM policies") == scalar(small_conn, "SELECT count(*) FROM quotes WHERE status = 'bound'")
+
+
+@pytest.mark.parametrize(
+    ("query", "values"),
+    [
+        ("SELECT DISTINCT status FROM quotes", {"draft", "calculating", "quoted", "expired", "bound", "declined"}),
+        ("SELECT DISTINCT version::text FROM quotes", {"1", "2", "3"}),
+        ("SELECT DISTINCT status FROM admin_rate_approvals", {"pending", "approved", "rejected"}),
+        ("SELECT DISTINCT CASE WHEN disconnected_at IS NULL THEN 'open' ELSE 'closed' END FROM websocket_connections", {"open", "closed"}),
+        ("SELECT DISTINCT is_sensitive::text FROM system_settings", {"true", "false"}),
+        ("SELECT DISTINCT product_type FROM quotes", {"auto", "home", "renters"}),
+        ("SELECT DISTINCT status FROM policies", {"active", "expired", "cancelled", "pending"}),
+    ],
+)
+def test_lifecycle_values_are_all_present(small_conn: sa.Connection, query: str, values: set[str]) -> None:
+    assert set(small_conn.execute(sa.text(query)).scalars()) == values
+
+
+def test_state_mix_leads_with_ca_tx_ny_fl(small_conn: sa.Connection) -> None:
+    top = small_conn.execute(sa.text("SELECT state FROM customers GROUP BY state ORDER BY count(*) DESC LIMIT 4")).scalars().all()
+    assert set(top) == {"CA", "TX", "NY", "FL"}
+
+
+def test_time_series_spread_over_monthly_partitions_not_default(small_conn: sa.Connection) -> None:
+    for table in ("audit_logs", "analytics_events"):
+        months = scalar(small_conn, f"SELECT count(DISTINCT date_trunc('month', created_at AT TIME ZONE 'UTC')) FROM {table}")
+        partitions = scalar(small_conn, f"SELECT count(DISTINCT tableoid) FROM {table}")
+        assert months >= 20 and partitions >= 20, table
+        assert scalar(small_conn, f"SELECT count(*) FROM partitions.{table}_default") == 0, table
+
+
+def test_event_times_are_bursty(small_conn: sa.Connection) -> None:
+    business = scalar(small_conn, "SELECT avg((extract(hour FROM created_at AT TIME ZONE 'America/Chicago') BETWEEN 8 AND 17)::int) FROM audit_logs")
+    weekend = scalar(small_conn, "SELECT avg((extract(isodow FROM created_at AT TIME ZONE 'America/Chicago') >= 6)::int) FROM audit_logs")
+    assert business > 0.7 and weekend < 0.2
+
+
+def test_a_second_run_refuses_a_database_with_rows(small) -> None:
+    eng = database.engine(small[0])
+    with eng.connect() as conn, pytest.raises(volume.VolumeError, match="must be empty, these hold rows: users"):
+        volume.generate(conn, SCALE, SEED, AS_OF, console=Console(quiet=True))
+    eng.dispose()
+
+
+def test_same_seed_gives_the_same_data(server_url: URL, small_conn: sa.Connection) -> None:
+    first = scalar(small_conn, CHECKSUM)
+    for url, _ in _generated_database(server_url, SEED):
+        eng = database.engine(url)
+        with eng.connect() as conn:
+            assert scalar(conn, CHECKSUM) == first
+        eng.dispose()
