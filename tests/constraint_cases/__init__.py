@@ -22,6 +22,7 @@ from schema.models import metadata
 DOMAIN_MODULES: tuple[str, ...] = (
     "core",
     "security",
+    "analytics",
     "quotes",
     "rating",
     "admin",

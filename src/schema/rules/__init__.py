@@ -46,6 +46,7 @@ class Deviation:
 DOMAIN_MODULES: tuple[str, ...] = (
     "core",
     "security",
+    "analytics",
     "quotes",
     "rating",
     "admin",
