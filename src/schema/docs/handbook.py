@@ -13,13 +13,17 @@ import sys
 
 from schema import database, migrations
 from schema.docs import generate
+from schema.seed import rates
 
 
 def prepare() -> list[str]:
     """Bring the resolved database to head and regenerate docs/; returns what changed in docs/."""
     url = database.resolve().url
     migrations.upgrade("head", url=url)
-    # Seed step goes here (issue 3: "migrate, seed, regenerate, serve"), once schema's seed module exists.
+    # The CA/TX/NY rate tables and discount rules: idempotent, so a second `make handbook` says
+    # "no change". Volume data is left to `schema seed volume`: the handbook documents the
+    # schema, and its pages do not depend on rows.
+    rates.run(url=url)
     return generate.generate_docs(url=url)
 
 
