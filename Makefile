@@ -42,7 +42,12 @@ handbook: db
 # schema promises PostgreSQL >= 15, so both ends of that promise are tested. PG15_ARGS narrows
 # the second run to what depends on the server (the browser and notebook runs are not repeated).
 PG15_ARGS ?= -p no:cacheprovider --ignore=tests/test_handbook_browser.py --ignore=notebooks
-test: install
+# The handbook's browser test drives Debian's chromium (Playwright never downloads a browser).
+/usr/bin/chromium:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: install /usr/bin/chromium
 	$(BIN)/python -m pytest
 	scripts/with_postgres15.sh $(BIN)/python -m pytest $(PG15_ARGS)
 
