@@ -1,0 +1,454 @@
+"""What the notebooks call: every cell that does more than show a result calls a function here.
+
+The notebooks in notebooks/ are the architects' front door (``make lab``); nbmake executes them
+in ``make test``. Keeping their logic here means the tests reach it and a notebook stays a page
+of explanations and calls. Everything goes through the modules the CLI uses: schema.database
+resolves the database, schema.migrations moves it, schema.seed fills it, schema.catalog reads it,
+schema.docs renders the ERD and pages, so a notebook never has an opinion of its own.
+
+A domain is the module of its models and rules (``core``, ``quotes``, ``rating``, ``security``,
+``analytics``, ``admin``), as in the handbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import re
+import reprlib
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from rich.console import Console
+from sqlalchemy.engine import URL, Engine
+
+from schema import catalog as catalog_module
+from schema import database, migrations
+
+# nbmake runs the notebooks with this set to a temporary folder, so executing them never
+# rewrites the committed docs/ (whose drift the docs tests check); in JupyterLab it is unset
+# and the export goes where `schema docs` writes.
+EXPORT_DIR_ENV = "NOTEBOOK_EXPORT_DIR"
+SEED_SCALE = "small"  # notebooks explore; profiling at volume is `schema seed volume --scale medium`
+SEED = 42
+MERMAID_BLOCK = re.compile(r"^```mermaid\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
+
+# jupysql's telemetry was removed in 0.11, but ploomber-core (its dependency) still knows how to
+# phone home and check versions; the lab and CI have no network, so both stay off.
+os.environ.setdefault("PLOOMBER_STATS_ENABLED", "false")
+os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
+
+
+class NotebookError(RuntimeError):
+    """The notebook cannot go on; the message says what to run or fix."""
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """The database a notebook works in, at head, with what ``prepare`` did to get it there."""
+
+    target: database.Target
+    engine: Engine
+    revision: str
+    seeded: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.target} at revision {self.revision}; " + "; ".join(self.seeded)
+
+
+def connect() -> tuple[database.Target, Engine]:
+    """The resolved database (DATABASE_URL, else the embedded server) and a checked engine."""
+    target = database.resolve()
+    eng = database.engine(target.url)
+    database.check_server(eng)
+    return target, eng
+
+
+def prepare(domain: str | None = None) -> Workbench:
+    """Bring the resolved database to head and seed it (idempotently), then check ``domain`` exists.
+
+    Runs on any database, an empty one included; a second run changes nothing.
+    """
+    target, eng = connect()
+    migrations.upgrade("head", url=target.url)
+    seeded = seed(eng)
+    if domain is not None:
+        tables_of(domain)
+    with eng.connect() as conn:
+        revision = migrations.require_head(conn)
+    return Workbench(target, eng, revision, tuple(seeded))
+
+
+def seed(eng: Engine) -> list[str]:
+    """Small-scale seed data, each kind loaded once: what was loaded, or why nothing was."""
+    return [seed_volume(eng), seed_rates(eng)]
+
+
+def seed_volume(eng: Engine) -> str:
+    """The volume generator at small scale, unless its tables already hold its rows.
+
+    The generator refuses tables with rows, by design; here "all of them have rows" means an
+    earlier run seeded them, and "some do" is a state no rerun can fix, so it is an error naming
+    the reset command rather than a partial, silent seed.
+    """
+    from schema.seed import scales, volume
+
+    with eng.connect() as conn:
+        steps, _missing = volume.plan(conn)
+        tables = list(dict.fromkeys(s.table for s in steps))
+        busy = volume.tables_with_rows(conn, tables)
+        if busy and len(busy) == len(tables):
+            return f"volume data already present in {len(tables)} tables"
+        if busy:
+            empty = sorted(set(tables) - set(busy))
+            raise NotebookError(
+                f"the volume generator's tables are half filled ({', '.join(busy)} hold rows, "
+                f"{', '.join(empty)} do not): run `schema seed volume --reset` (every row is lost) "
+                "or point DATABASE_URL at a fresh database"
+            )
+        report = volume.generate(conn, scales.get(SEED_SCALE), SEED, dt.datetime.now(dt.UTC).date(),
+                                 console=Console(quiet=True))
+    return f"volume data generated: {report.rows:,} rows at scale {SEED_SCALE} in {report.seconds:.1f}s"
+
+
+def seed_rates(eng: Engine) -> str:
+    """The CA/TX/NY rate tables and discount rules (scripts/seed_rate_tables.py's loader): it
+    inserts what is missing and leaves identical rows alone, so running it again is harmless."""
+    from schema.seed import rates
+
+    with eng.begin() as conn:
+        return f"rate tables: {rates.load(conn).summary()}"
+
+
+def migration_status(eng: Engine) -> pd.DataFrame:
+    """Every revision of the chain, oldest first, marking the database's current one and head."""
+    with eng.connect() as conn:
+        current = migrations.current_revision(conn)
+    head = migrations.head_revision()
+    chain = list(reversed(list(migrations.script_directory().walk_revisions())))
+    return pd.DataFrame(
+        [
+            {
+                "revision": rev.revision,
+                "title": (rev.doc or "").splitlines()[0],
+                "current": "◀ current" if rev.revision == current else "",
+                "head": "◀ head" if rev.revision == head else "",
+            }
+            for rev in chain
+        ]
+    )
+
+
+@contextmanager
+def scratch_database() -> Iterator[URL]:
+    """A throw-away database on the same server, dropped on the way out, for demos that move revisions."""
+    server = database.resolve().url
+    name = f"wb_notebook_{os.getpid()}_{secrets.token_hex(3)}"
+    url = database.create_database(server, name)
+    try:
+        yield url
+    finally:
+        database.drop_database(server, name)
+
+
+def round_trip(steps: tuple[str, ...] = ("head", "-1", "head")) -> pd.DataFrame:
+    """Upgrade and downgrade a scratch database through ``steps``: the revision after each, and how long.
+
+    A scratch database, because downgrading the notebook's own database would drop its data (the
+    data-loss guard refuses anyway); the commands are those of ``alembic upgrade/downgrade``.
+    """
+    rows = []
+    with scratch_database() as url:
+        eng = database.engine(url)
+        try:
+            for step in steps:
+                move = migrations.downgrade if step.startswith("-") else migrations.upgrade
+                started = time.perf_counter()
+                move(step, url=url)
+                with eng.connect() as conn:
+                    revision = migrations.current_revision(conn)
+                rows.append({"command": f"{move.__name__} {step}", "revision after": revision,
+                             "seconds": round(time.perf_counter() - started, 2)})
+        finally:
+            eng.dispose()
+    return pd.DataFrame(rows)
+
+
+# --- the catalog and the registry, by domain ---------------------------------------------------
+
+
+def read_catalog(eng: Engine) -> catalog_module.Catalog:
+    with eng.connect() as conn:
+        return catalog_module.read(conn)
+
+
+def domain_of() -> dict[str, str]:
+    """Table -> domain, as the handbook assigns it (the model's module)."""
+    from schema.docs.site import model_domains
+
+    return model_domains()
+
+
+def tables_of(domain: str) -> list[str]:
+    """The domain's tables; an unknown or empty domain is an error listing the known ones."""
+    owners = domain_of()
+    tables = sorted(t for t, d in owners.items() if d == domain)
+    if not tables:
+        raise NotebookError(f"no table belongs to domain {domain!r}; domains: {', '.join(sorted(set(owners.values())))}")
+    return tables
+
+
+def _counts(table: catalog_module.Table) -> dict[str, int]:
+    kinds = [c.kind for c in table.constraints]
+    return {
+        "columns": len(table.columns),
+        "checks": kinds.count("c"),
+        "foreign keys": kinds.count("f"),
+        "unique/PK": kinds.count("u") + kinds.count("p"),
+        "indexes": len(table.indexes),
+        "triggers": len(table.triggers),
+        "partitions": len(table.partitions),
+    }
+
+
+def domain_tables(eng: Engine, domain: str) -> pd.DataFrame:
+    """The domain's tables as the live catalog has them, with their comment."""
+    cat = read_catalog(eng)
+    rows = [{"table": t, **_counts(cat.table(t)), "comment": cat.table(t).comment} for t in tables_of(domain)]
+    return pd.DataFrame(rows).set_index("table")
+
+
+def catalog_overview(eng: Engine) -> pd.DataFrame:
+    """Per domain: how many tables, and what the catalog holds for them."""
+    cat = read_catalog(eng)
+    owners = domain_of()
+    frame = pd.DataFrame([{"domain": owners.get(name, "(no model)"), "tables": 1, **_counts(t)}
+                          for name, t in cat.tables.items()])
+    return frame.groupby("domain").sum()
+
+
+def domain_rules(domain: str) -> pd.DataFrame:
+    """The domain's business rules from the registry, with the catalog objects that enforce them."""
+    module = importlib.import_module(f"schema.rules.{domain}")
+    return pd.DataFrame(
+        [{"id": r.id, "statement": r.statement, "source": r.source, "implemented by": ", ".join(r.implemented_by)}
+         for r in module.RULES]
+    ).set_index("id")
+
+
+def domain_deviations(domain: str) -> pd.DataFrame:
+    """Where the domain departs from the seed's SQL, and why (the registry's DEVIATIONS)."""
+    from schema.rules import Deviation
+
+    module = importlib.import_module(f"schema.rules.{domain}")
+    columns = list(Deviation.__dataclass_fields__)
+    return pd.DataFrame([vars(d) for d in module.DEVIATIONS], columns=columns).set_index("id")
+
+
+# --- constraints refusing bad rows -------------------------------------------------------------
+
+
+def constraint_cases():  # noqa: ANN201 - the tests.constraint_cases module
+    """tests/constraint_cases: the one definition of a valid row per table and of each CHECK's violation.
+
+    Imported rather than copied: the coverage test proves every constraint refuses these rows, the
+    notebook shows the same refusals, and a new CHECK needs its violation written once. The
+    package sits at the checkout's root (the notebooks run from a checkout, editable install).
+    """
+    root = str(database.project_root())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("tests.constraint_cases")
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A bad row for one constraint: the rule it breaks and how to build it from a valid row."""
+
+    constraint: str
+    kind: str
+    table: str
+    bad: str  # what is wrong with the row, for the reader
+    build: Callable[[Any], dict[str, Any]]  # Ctx -> row values
+    # A partitioned table's unique index has a copy per partition, and PostgreSQL names the copy
+    # of the partition the row went to: a refusal there is this constraint's.
+    partitions: tuple[str, ...] = ()
+
+
+def demos_for(cat: catalog_module.Catalog, tables: list[str]) -> list[Demo]:
+    """One demo per constraint of ``tables``: CHECKs from the hand-written violations, foreign
+    keys as orphans, UNIQUE and primary keys as duplicates of a row just inserted."""
+    cases = constraint_cases()
+    by_name = {v.constraint: v for v in cases.CHECK_VIOLATIONS}
+    demos: list[Demo] = []
+    for con in sorted((c for t in tables for c in cat.table(t).constraints), key=lambda c: (c.table, c.kind, c.name)):
+        if con.kind in ("c", "x"):
+            if con.name not in by_name:
+                raise NotebookError(f"{con.name} has no violation in tests/constraint_cases (the coverage test fails too)")
+            demos.append(_check_demo(by_name[con.name], con.kind_name))
+        elif con.kind == "f":
+            demos.append(Demo(con.name, con.kind_name, con.table, f"{', '.join(con.columns)} point at no {con.referred_table} row",
+                              lambda ctx, c=con: ctx.row(c.table, **{col: uuid.uuid4() for col in c.columns})))
+        else:
+            demos.append(Demo(con.name, con.kind_name, con.table, f"repeats ({', '.join(con.columns)}) of an existing row",
+                              lambda ctx, c=con: _duplicate(ctx, c)))
+    return [replace(d, partitions=tuple(p.name for p in cat.table(d.table).partitions)) for d in demos]
+
+
+def _check_demo(violation: Any, kind: str) -> Demo:
+    def build(ctx: Any) -> dict[str, Any]:
+        values = ctx.row(violation.table, **violation.overrides)
+        return violation.prepare(ctx, values) if violation.prepare is not None else values
+
+    shown = ", ".join(f"{k}={reprlib.repr(v)}" for k, v in violation.overrides.items()) or violation.why
+    return Demo(violation.constraint, kind, violation.table, shown, build)
+
+
+def _duplicate(ctx: Any, con: catalog_module.Constraint) -> dict[str, Any]:
+    first = ctx.insert(con.table)
+    return ctx.row(con.table, **{col: getattr(first, col) for col in con.columns})
+
+
+def constraint_demos(domain: str) -> pd.DataFrame:
+    """Each constraint of the domain refusing a bad row: the row's fault and PostgreSQL's answer.
+
+    The rows are built in an empty scratch database at head, as the coverage test builds them:
+    the samples number their unique values from 1, which the seeded rows of a working database
+    may already hold. All in one transaction, rolled back. A bad row the database accepts, or a
+    refusal by another constraint than the one shown, is an error: the demo would lie.
+    """
+    from schema.models import metadata
+
+    cases = constraint_cases()
+    rows = []
+    with scratch_database() as url:
+        migrations.upgrade("head", url=url)
+        eng = database.engine(url)
+        try:
+            demos = demos_for(read_catalog(eng), tables_of(domain))
+            with eng.connect() as conn:
+                trans = conn.begin()
+                try:
+                    ctx = cases.Ctx(conn)
+                    for demo in demos:
+                        rows.append({"constraint": demo.constraint, "kind": demo.kind, "table": demo.table, "bad row": demo.bad,
+                                     "refused with": _refusal(conn, metadata.tables[demo.table], demo, ctx)})
+                finally:
+                    trans.rollback()
+        finally:
+            eng.dispose()
+    return pd.DataFrame(rows).set_index("constraint")
+
+
+def _refusal(conn: sa.Connection, table: sa.Table, demo: Demo, ctx: Any) -> str:
+    values = demo.build(ctx)
+    savepoint = conn.begin_nested()
+    try:
+        conn.execute(table.insert().values(**values))
+    except sa.exc.IntegrityError as exc:
+        savepoint.rollback()
+        diag = exc.orig.diag  # type: ignore[union-attr]
+        if diag.constraint_name != demo.constraint and not (demo.kind in ("UNIQUE", "PRIMARY KEY") and diag.table_name in demo.partitions):
+            raise NotebookError(f"{demo.table}: the bad row for {demo.constraint} was refused by "
+                                f"{diag.constraint_name or 'another check'}: {diag.message_primary}") from exc
+        via = f" (partition {diag.table_name})" if diag.table_name in demo.partitions else ""
+        return diag.message_primary + via
+    savepoint.rollback()
+    raise NotebookError(f"{demo.table} accepted a row that breaks {demo.constraint} ({demo.bad})")
+
+
+# --- the ERD and the handbook pages --------------------------------------------------------------
+
+
+def handbook_pages(eng: Engine, domain: str) -> dict[str, str]:
+    """The domain's handbook pages (domain page with its ERD, one page per table), path -> text,
+    exactly as `schema docs` renders them."""
+    from schema.docs import generate
+
+    tables_of(domain)
+    with eng.connect() as conn:
+        pages = generate.render(generate.handbook(conn))
+    return {rel: text for rel, text in pages.items() if rel.startswith(f"{domain}/")}
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """Mermaid source that JupyterLab (>= 4.1, built-in mermaid) draws, and plain text elsewhere."""
+
+    source: str
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
+        return {"text/vnd.mermaid": self.source, "text/markdown": f"```mermaid\n{self.source}\n```",
+                "text/plain": self.source}
+
+
+def erd(eng: Engine, domain: str) -> Diagram:
+    """The domain's ERD, taken from its handbook page so the notebook and the handbook draw the same."""
+    from schema.docs.site import Domain
+
+    page = handbook_pages(eng, domain)[Domain(domain, (), (), ()).page]
+    found = MERMAID_BLOCK.search(page)
+    if found is None:
+        raise NotebookError(f"the handbook page of {domain} has no mermaid diagram")
+    return Diagram(found.group(1))
+
+
+def export_dir() -> Path:
+    """docs/ of the checkout, or ``$NOTEBOOK_EXPORT_DIR`` (nbmake sets it: see EXPORT_DIR_ENV)."""
+    from schema.docs import generate
+
+    configured = os.environ.get(EXPORT_DIR_ENV)
+    return Path(configured) if configured else generate.default_docs_dir()
+
+
+def export_domain(eng: Engine, domain: str, docs_dir: Path | None = None) -> list[str]:
+    """Write the domain's folder of the handbook as `schema docs` would: same pages, same writer
+    (which also removes pages of tables that left the domain); returns what changed."""
+    from schema.docs import generate
+
+    target = (docs_dir or export_dir()) / domain
+    pages = {rel.removeprefix(f"{domain}/"): text for rel, text in handbook_pages(eng, domain).items()}
+    target.mkdir(parents=True, exist_ok=True)
+    return [f"{line} in {target}" for line in generate.write(pages, target)]
+
+
+# --- partitions and query plans ---------------------------------------------------------------------
+
+
+def partition_maintenance_preview(wb: Workbench) -> pd.DataFrame:
+    """What `schema partitions maintain` would do now (a dry run, rolled back)."""
+    from schema import partitions
+
+    actions = partitions.maintain_database(wb.target.url, dry_run=True)
+    return pd.DataFrame([vars(a) for a in actions], columns=["parent_table", "action", "partition", "detail"])
+
+
+def profile(eng: Engine, kinds: tuple[str, ...] = ("read",), repeats: int = 3) -> pd.DataFrame:
+    """`schema perf` on the notebook's database for the patterns of ``kinds``: the plan's index
+    choice and the time with and without it (each index dropped in a rolled-back transaction).
+
+    ``allow_usable``: at the notebooks' small scale the planner may rightly prefer a sequential
+    scan; whether the index is chosen at volume is what `schema perf` on a medium seed proves.
+    """
+    from schema.perf.patterns import PATTERNS
+    from schema.perf.run import run
+
+    with eng.connect() as conn:
+        results = run(conn, [p for p in PATTERNS if p.kind in kinds], allow_usable=True, repeats=repeats)
+    return pd.DataFrame(
+        [{"pattern": r.pattern, "table": r.table, "index": r.index, "choice": r.choice, "ms with index": r.ms_with,
+          "ms without": r.ms_without, "speedup": r.speedup, "problems": "; ".join(r.problems)} for r in results]
+    ).set_index("pattern")
