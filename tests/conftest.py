@@ -7,8 +7,6 @@ No mock, no SQLite, no skip: an unreachable server fails the session with the re
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -34,12 +32,8 @@ def server_url() -> URL:
 @pytest.fixture
 def scratch_database(server_url: URL) -> Iterator[URL]:
     """A throw-away database for one test that needs its own (failing migrations, concurrency)."""
-    name = f"wb_scratch_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server_url, name)
-    try:
+    with migrations.temporary_database(server_url, "wb_scratch") as url:
         yield url
-    finally:
-        database.drop_database(server_url, name)
 
 
 # --- pytest-alembic: each of its tests gets an empty database of its own ---------------------
@@ -65,13 +59,8 @@ def alembic_engine(scratch_database: URL) -> Iterator[sa.Engine]:
 def head_database(server_url: URL) -> Iterator[URL]:
     """A database migrated to head once per session (separate from pytest-alembic's, which it
     migrates up and down)."""
-    name = f"wb_head_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server_url, name)
-    try:
-        migrations.upgrade("head", url=url)
+    with migrations.temporary_database(server_url, "wb_head", revision="head") as url:
         yield url
-    finally:
-        database.drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,7 @@ already shows the uncommitted DDL.
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from schema import catalog, database
+from schema import catalog, database, migrations
 from schema.catalog import Catalog
 from schema.lint import CATALOG_RULES, run_rule
 
@@ -30,14 +28,12 @@ EXPECT = re.compile(r"^-- expect: (.+)$", re.MULTILINE)
 @pytest.fixture(scope="module")
 def fixture_engine(server_url: URL) -> Iterator[sa.Engine]:
     """One empty database for every fixture of this module (each runs in a rolled-back transaction)."""
-    name = f"wb_lint_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server_url, name)
-    eng = database.engine(url)
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        database.drop_database(server_url, name)
+    with migrations.temporary_database(server_url, "wb_lint") as url:
+        eng = database.engine(url)
+        try:
+            yield eng
+        finally:
+            eng.dispose()
 
 
 def catalog_of(engine: sa.Engine, sql: str) -> Catalog:

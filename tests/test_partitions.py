@@ -9,8 +9,6 @@ test touches.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 import threading
 from collections.abc import Iterator
 
@@ -28,13 +26,8 @@ HOSTILE = 'evil"; DROP TABLE users; --'
 
 @pytest.fixture(scope="module")
 def maint_url(server_url: URL) -> Iterator[URL]:
-    name = f"wb_partitions_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server_url, name)
-    try:
-        migrations.upgrade("head", url=url)
+    with migrations.temporary_database(server_url, "wb_partitions", revision="head") as url:
         yield url
-    finally:
-        database.drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -29,17 +27,12 @@ SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (
 
 
 def _generated_database(server_url: URL, seed: int) -> Iterator[tuple[URL, volume.VolumeReport]]:
-    name = f"wb_volume_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server_url, name)
-    try:
-        migrations.upgrade("head", url=url)
+    with migrations.temporary_database(server_url, "wb_volume", revision="head") as url:
         eng = database.engine(url)
         with eng.connect() as conn:
             report = volume.generate(conn, SCALE, seed, AS_OF, console=Console(quiet=True))
         eng.dispose()
         yield url, report
-    finally:
-        database.drop_database(server_url, name)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,10 @@ notebook's "upgrade" is exactly the operator's ``alembic upgrade head``.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import command
@@ -87,3 +90,19 @@ def require_head(conn: sa.Connection) -> str:
             "run 'alembic upgrade head' first"
         )
     return head
+
+
+@contextmanager
+def temporary_database(server: URL, prefix: str, revision: str | None = None) -> Iterator[URL]:
+    """A database of its own on ``server`` (migrated to ``revision`` if given), dropped afterwards.
+
+    Tests, benchmarks and notebooks' demos use it so they never touch the developer's data.
+    """
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    url = database.create_database(server, name)
+    try:
+        if revision is not None:
+            upgrade(revision, url=url)
+        yield url
+    finally:
+        database.drop_database(server, name)
