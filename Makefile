@@ -55,8 +55,11 @@ lint: db
 	$(BIN)/schema lint
 	$(BIN)/schema lint migrations
 
+# JupyterLab on notebooks/ with the venv's own python3 kernel (jupyter_client runs its "python" as
+# the venv's interpreter); JUPYTER_PREFER_ENV_PATH puts the venv's kernelspecs before any user-wide
+# ones in ~/.local/share/jupyter. The notebooks resolve the database as everything else does.
 lab: db
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean:
 	rm -rf site .pytest_cache
