@@ -11,39 +11,34 @@ database is dropped when the session ends, whatever happened.
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
+from contextlib import ExitStack
 
 import pytest
-from sqlalchemy.engine import URL
 
-from schema import database
+from schema import database, migrations
 from schema.notebook import EXPORT_DIR_ENV
 
-_fresh: dict[str, object] = {}
+_session = ExitStack()
+_started: list[bool] = []
+
+
+def _set_env(key: str, value: str) -> None:
+    """Set ``key`` for the session; the previous value comes back when it ends."""
+    previous = os.environ.get(key)
+    os.environ[key] = value
+    _session.callback(lambda: os.environ.__setitem__(key, previous) if previous is not None else os.environ.pop(key, None))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _fresh:
+    if _started:
         return
-    server: URL = database.resolve().url
-    name = f"wb_nb_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server, name)
-    export = tempfile.TemporaryDirectory(prefix="wb_nb_docs_")
-    _fresh.update(server=server, name=name, export=export,
-                  saved={k: os.environ.get(k) for k in (database.ENV_VAR, EXPORT_DIR_ENV)})
-    os.environ[database.ENV_VAR] = url.render_as_string(hide_password=False)
-    os.environ[EXPORT_DIR_ENV] = export.name
+    _started.append(True)
+    url = _session.enter_context(migrations.temporary_database(database.resolve().url, "wb_nb"))
+    export = _session.enter_context(tempfile.TemporaryDirectory(prefix="wb_nb_docs_"))
+    _set_env(database.ENV_VAR, url.render_as_string(hide_password=False))
+    _set_env(EXPORT_DIR_ENV, export)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if not _fresh:
-        return
-    for key, value in _fresh["saved"].items():  # type: ignore[union-attr]
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
-    database.drop_database(_fresh["server"], _fresh["name"])  # type: ignore[arg-type]
-    _fresh["export"].cleanup()  # type: ignore[union-attr]
-    _fresh.clear()
+    _session.close()

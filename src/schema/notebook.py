@@ -17,12 +17,10 @@ import importlib
 import os
 import re
 import reprlib
-import secrets
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 from rich.console import Console
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import Engine
 
 from schema import catalog as catalog_module
 from schema import database, migrations
@@ -152,18 +150,6 @@ def migration_status(eng: Engine) -> pd.DataFrame:
     )
 
 
-@contextmanager
-def scratch_database() -> Iterator[URL]:
-    """A throw-away database on the same server, dropped on the way out, for demos that move revisions."""
-    server = database.resolve().url
-    name = f"wb_notebook_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server, name)
-    try:
-        yield url
-    finally:
-        database.drop_database(server, name)
-
-
 def round_trip(steps: tuple[str, ...] = ("head", "-1", "head")) -> pd.DataFrame:
     """Upgrade and downgrade a scratch database through ``steps``: the revision after each, and how long.
 
@@ -171,7 +157,7 @@ def round_trip(steps: tuple[str, ...] = ("head", "-1", "head")) -> pd.DataFrame:
     data-loss guard refuses anyway); the commands are those of ``alembic upgrade/downgrade``.
     """
     rows = []
-    with scratch_database() as url:
+    with migrations.temporary_database(database.resolve().url, "wb_notebook") as url:
         eng = database.engine(url)
         try:
             for step in steps:
@@ -334,8 +320,7 @@ def constraint_demos(domain: str) -> pd.DataFrame:
 
     cases = constraint_cases()
     rows = []
-    with scratch_database() as url:
-        migrations.upgrade("head", url=url)
+    with migrations.temporary_database(database.resolve().url, "wb_notebook", "head") as url:
         eng = database.engine(url)
         try:
             demos = demos_for(read_catalog(eng), tables_of(domain))
