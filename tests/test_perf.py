@@ -120,3 +120,15 @@ def test_every_pattern_uses_its_index_and_prunes_at_small_scale(small_volume: sa
         assert row["ms_with"] is None and row["speedup"] is None  # plans only: no timings
     text = page.read_text()
     assert "| `quotes_by_quote_number` |" in text and "usable" in text and "## Machine" in text
+
+
+def test_scaling_page_places_every_table_and_names_real_blockers(head_catalog: catalog.Catalog) -> None:
+    from schema.perf import scaling
+
+    assert scaling.unplanned(head_catalog) == [], "a new table needs a Citus placement in src/schema/perf/scaling.py"
+    names = head_catalog.object_names()
+    found = scaling.blockers(head_catalog)
+    assert {"uq_quotes_quote_number", "fk_claims_policy_id_policies", "claims.customer_id"} <= {b.constraint for b in found}
+    assert all(b.constraint in names or b.constraint.endswith(".customer_id") for b in found)
+    page = scaling.markdown(head_catalog, {}, {})
+    assert page.startswith("# Scaling out") and "| quotes | `customer_id` |" in page and "No rows to measure" in page
