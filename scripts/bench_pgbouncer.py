@@ -147,7 +147,9 @@ def main() -> int:
     p.add_argument("--transactions", type=int, default=3, help="quote inserts per client")
     p.add_argument("--pool-size", type=int, default=20, help="PgBouncer server connections for the database")
     p.add_argument("--baseline-clients", type=int, default=20)
-    p.add_argument("--timeout", type=float, default=300.0, help="seconds after which clients stop")
+    p.add_argument("--timeout", type=float, default=400.0, help="seconds after which clients stop")
+    p.add_argument("--think", type=float, default=0.0,
+                   help="mean seconds a client pauses before each quote (0: all at once, saturation)")
     args = p.parse_args()
     limit = raise_fd_limit(args.clients + 1000)
     ensure_pgbouncer()
@@ -158,7 +160,8 @@ def main() -> int:
         user = url.username or "postgres"
         try:
             through = workload.run(f"host=127.0.0.1 port={port} dbname=bench user={user}", args.clients,
-                                   args.transactions, args.timeout, on_connected=lambda: pools(port, user))
+                                   args.transactions, args.timeout, on_connected=lambda: pools(port, user),
+                                   think_s=args.think)
         finally:
             proc.terminate()  # PgBouncer 1.18: SIGTERM is an immediate shutdown; our clients are gone by now
             try:
@@ -180,7 +183,9 @@ def main() -> int:
         result.notes += [
             f"PgBouncer SHOW POOLS with every client connected, before the first transaction: {observed}",
             f"{through.connected:,} of {args.clients:,} clients connected at once; each ran {args.transactions} quote "
-            "inserts (INSERT a draft, RETURNING its QUOT number from the row-locked per-year counter)",
+            "inserts (INSERT a draft, RETURNING its QUOT number from the row-locked per-year counter)"
+            + (f", pausing 0..{2 * args.think:g} s before each (offered load {args.clients / args.think:,.0f}/s)"
+               if args.think else ", all at once: latency is mostly the wait in PgBouncer's queue at saturation"),
             f"quote numbers issued through PgBouncer: {len(through.numbers):,} distinct for {through.committed:,} commits",
             f"open-files limit {limit:,}; clients are asyncio tasks with psycopg AsyncConnection (no prepared statements)",
             *(f"error: {e}" for e in sorted(set(base.errors + through.errors))[:5]),

@@ -116,7 +116,12 @@ def finish(result: Result, markdown_file: Path | None, url: URL) -> None:
 
 
 def ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.3g}x" if baseline else "–"
+    if not baseline:
+        return "–"
+    x = value / baseline
+    if x >= 100:
+        return f"{x:,.0f}x"
+    return f"{x:.3g}x" if x >= 0.01 else f"1/{1 / x:,.0f}"
 
 
 def execute(url: URL, statements: list[str]) -> None:

@@ -9,7 +9,9 @@ clients behind PgBouncer see.
 Clients are asyncio tasks on psycopg AsyncConnections: one Python process holds thousands of
 connections. All clients connect first and wait at a barrier, so "N concurrent connections" is
 true while the transactions run. Prepared statements are off (PgBouncer transaction pooling hands
-a client a different server connection per transaction). The run is bounded: a fixed number of
+a client a different server connection per transaction). With ``think_s`` each client pauses
+between transactions like a person (offered load = clients / think_s); without it every client
+fires at once, which measures the saturated throughput and the queueing it causes. The run is bounded: a fixed number of
 transactions per client and a deadline after which clients stop and the rest count as not run.
 """
 
@@ -61,7 +63,8 @@ def parents(conninfo: str) -> tuple[list[tuple], list]:
 
 
 async def _client(conninfo: str, stats: Stats, transactions: int, customers: list[tuple], users: list,
-                  gate: asyncio.Semaphore, barrier: asyncio.Barrier, deadline: list[float], rng: random.Random) -> None:
+                  gate: asyncio.Semaphore, barrier: asyncio.Barrier, deadline: list[float], rng: random.Random,
+                  think_s: float) -> None:
     conn = None
     try:
         async with gate:
@@ -76,6 +79,8 @@ async def _client(conninfo: str, stats: Stats, transactions: int, customers: lis
         return
     try:
         for i in range(transactions):
+            if think_s:  # a user between two quotes: uniform 0..2x the mean, so arrivals spread out
+                await asyncio.sleep(rng.uniform(0, 2 * think_s))
             if time.monotonic() > deadline[0]:
                 stats.not_run += transactions - i
                 return
@@ -97,14 +102,15 @@ async def _client(conninfo: str, stats: Stats, transactions: int, customers: lis
 
 
 async def run_async(conninfo: str, clients: int, transactions: int, timeout_s: float, seed: int = 7,
-                    on_connected: Callable[[], object] | None = None) -> Stats:
+                    on_connected: Callable[[], object] | None = None, think_s: float = 0.0) -> Stats:
     customers, users = await asyncio.to_thread(parents, conninfo)
     stats = Stats(clients)
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     barrier = asyncio.Barrier(clients + 1)
     deadline = [float("inf")]
     rng = random.Random(seed)
-    tasks = [asyncio.create_task(_client(conninfo, stats, transactions, customers, users, gate, barrier, deadline, rng))
+    tasks = [asyncio.create_task(_client(conninfo, stats, transactions, customers, users, gate, barrier, deadline, rng,
+                                         think_s))
              for _ in range(clients)]
     started = time.perf_counter()
     await barrier.wait()
@@ -119,6 +125,6 @@ async def run_async(conninfo: str, clients: int, transactions: int, timeout_s: f
 
 
 def run(conninfo: str, clients: int, transactions: int, timeout_s: float = 300.0,
-        on_connected: Callable[[], object] | None = None) -> Stats:
+        on_connected: Callable[[], object] | None = None, think_s: float = 0.0) -> Stats:
     """Connect ``clients`` at once, then each runs ``transactions`` quote inserts; stops at the deadline."""
-    return asyncio.run(run_async(conninfo, clients, transactions, timeout_s, on_connected=on_connected))
+    return asyncio.run(run_async(conninfo, clients, transactions, timeout_s, on_connected=on_connected, think_s=think_s))
