@@ -14,7 +14,6 @@ import statistics
 import sys
 import time
 
-from schema import database
 from schema.perf import bench
 
 FILL = """
