@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import yaml
 
 from schema import catalog as catalog_module
-from schema import database, migrations
+from schema import database, migrations, privileges
 from schema.docs import markdown as md
 from schema.docs.lint_pages import EXCEPTIONS_PAGE
 from schema.docs.lint_pages import INDEX_PAGE as LINT_INDEX_PAGE
@@ -62,9 +62,27 @@ def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
             {"Deviations from the seed": DEVIATIONS_PAGE},
             {"Functions": FUNCTIONS_PAGE},
             {"Migrations": MIGRATIONS_PAGE},
+            {"Privileges": PRIVILEGES_PAGE},
         ]},
+        # Measured, not derived: written by the benchmark and perf commands, kept by hand.
+        {"Reports": [{"Benchmarks": "reports/benchmarks.md"}, {"Scaling out": "reports/scaling_out.md"}]},
         {"Lint": [LINT_INDEX_PAGE, {"Exceptions": EXCEPTIONS_PAGE}, *lint_rules]},
     ]
+
+
+PRIVILEGES_PAGE = "reference/privileges.md"
+
+
+def privileges_page(hb: Handbook) -> str:
+    """SEC-002: who may do what, read from the live ACLs (schema.privileges checks it against the design)."""
+    return "\n\n".join([
+        "# Privileges",
+        md.MD_MARKER_LINE,
+        "The role x table matrix as granted at head, read from the catalog's ACLs. Group roles are "
+        "NOLOGIN; people and services log in as members of them. `tests/test_privileges.py` fails "
+        "when this matrix departs from the design kept in `schema.privileges.TABLE_PROFILES`.",
+        privileges.matrix_markdown(hb.catalog),
+    ]) + "\n"
 
 
 def render(hb: Handbook) -> dict[str, str]:
@@ -78,6 +96,7 @@ def render(hb: Handbook) -> dict[str, str]:
     pages[DEVIATIONS_PAGE] = deviations_page(hb)
     pages[FUNCTIONS_PAGE] = functions_page(hb, hb.catalog)
     pages[MIGRATIONS_PAGE] = migrations_page(hb)
+    pages[PRIVILEGES_PAGE] = privileges_page(hb)
     linted = lint_pages(hb)
     pages.update(linted)
     nav_yaml = yaml.safe_dump(nav(hb, list(linted)), sort_keys=False, allow_unicode=True, width=1000)
