@@ -172,7 +172,7 @@ class Runner:
             wanted = "chosen or usable" if self.allow_usable or pattern.small_table else "chosen"
             result.problems.append(
                 f"plan does not use {pattern.index} ({wanted} required); plan: {result.plan}; "
-                f"indexes used: {', '.join(result.indexes_seen) or 'none'}")
+                f"indexes used: {', '.join(result.indexes_seen) or 'none'}{self.brin_hint(pattern.index)}")
         table = self.catalog.table(pattern.table)
         if pattern.prunes:
             result.partitions_total = len(table.partitions)
@@ -182,6 +182,20 @@ class Runner:
                 result.problems.append(
                     f"no partition pruning: read {result.partitions_read} of {result.partitions_total} "
                     f"partitions of {pattern.table}")
+
+    def brin_hint(self, name: str) -> str:
+        """Why a BRIN index may be rightly ignored: rows not stored in the order of its column."""
+        index = self.indexes[name]
+        if index.method != "brin":
+            return ""
+        column = index.key_columns[0]
+        value = self.conn.execute(sa.text(explain.sql("correlation")),
+                                  {"table": f'"{catalog.SCHEMA}"."{index.table}"', "column": column}).scalar_one()
+        self.conn.commit()
+        if value is None:
+            return ""
+        return (f"; {index.table}.{column} has physical-order correlation {value:.2f} (pg_stats): a BRIN index "
+                "only helps when rows are stored in that order (append order in production)")
 
     def time_pattern(self, pattern: Pattern, params: Mapping[str, Any], result: PatternResult) -> None:
         trans = self._begin()
