@@ -39,7 +39,7 @@ SERVED_BY_CUSTOMER_INDEX = (
 PRUNING_DOES_MOST = (
     "partition pruning already limits the query to one or two months (about 210,000 audit rows each at full "
     "scale, a 30 ms scan), and planning over the partitions costs ~2 ms either way, so the index adds 5-12x on "
-    "top (varies run to run); the gain grows with the month: at 100 TB a month of audit_logs is ~450 GiB")
+    "top (varies run to run); the gain grows with the month: at 100 TB a month of audit_logs is hundreds of GiB")
 
 OPEN_STATUSES = "('draft', 'calculating', 'quoted')"
 
