@@ -65,7 +65,7 @@ def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
             {"Privileges": PRIVILEGES_PAGE},
         ]},
         # Measured, not derived: written by the benchmark and perf commands, kept by hand.
-        {"Reports": [{"Benchmarks": "reports/benchmarks.md"}, {"Scaling out": "reports/scaling_out.md"}]},
+        {"Reports": [{"Query patterns": "reports/performance.md"}, {"Benchmarks": "reports/benchmarks.md"}, {"Scaling out": "reports/scaling_out.md"}]},
         {"Lint": [LINT_INDEX_PAGE, {"Exceptions": EXCEPTIONS_PAGE}, *lint_rules]},
     ]
 
