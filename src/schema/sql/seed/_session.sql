@@ -75,14 +75,74 @@ SELECT least(
     pg_temp.as_of() - make_interval(secs => 1 + 3600 * pg_temp.u(salt || '.cl', n)))
 $$;
 
--- Rows 1..24 of a monthly-partitioned table: one per month back from as_of, so that the
--- partition maintenance creates the 24 monthly partitions before the bulk of the rows arrives
--- (they then go straight to their month instead of through DEFAULT).
-CREATE FUNCTION pg_temp.spread_time(salt text, n bigint) RETURNS timestamptz
+-- Append-only streams (audit_logs, analytics_events) are written in time order in production, and
+-- their BRIN and created_at-led indexes count on it (a BRIN range then covers minutes, not the
+-- whole month). So their rows come in time order here too: row n of total sits at rank
+-- q = (n - 24.5) / (total - 24) of the same bursty distribution event_time draws from, its
+-- inverse applied to q instead of to a random draw. Day: 730 * q^0.8 days after the start, as
+-- uniform_day; time of day: the fraction of that day through the inverse of the hourly shares
+-- below (stream_hour). Weekend rows still move to the Friday before 60% of the time and the last
+-- hour is still clamped before as_of; those few rows fall out of order by a day at most, and each
+-- chunk is inserted ORDER BY created_at.
+
+-- The share of a day's events in each local hour 0-23: 20% spread over the clock (1/120 an
+-- hour) plus 80% in business hours 8:00-18:00, triangular, peaking at 13:00 (0.8 x 0.02, 0.06,
+-- 0.10, 0.14, 0.18, 0.18, ...), the shape event_time draws. hour_starts is their running sum.
+CREATE FUNCTION pg_temp.hour_shares() RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY[0.008333, 0.008333, 0.008333, 0.008333, 0.008333, 0.008333, 0.008333, 0.008333,
+                   0.024333, 0.056333, 0.088333, 0.120333, 0.152333, 0.152333, 0.120333, 0.088333,
+                   0.056333, 0.024333, 0.008333, 0.008333, 0.008333, 0.008333, 0.008333, 0.008333]::float8[] $$;
+
+CREATE FUNCTION pg_temp.hour_starts() RETURNS float8[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT ARRAY[0.000000, 0.008333, 0.016667, 0.025000, 0.033333, 0.041667, 0.050000, 0.058333,
+                   0.066667, 0.091000, 0.147333, 0.235667, 0.356000, 0.508333, 0.660667, 0.781000,
+                   0.869333, 0.925667, 0.950000, 0.958333, 0.966667, 0.975000, 0.983333, 0.991667]::float8[] $$;
+
+-- The local hour (fractional) at fraction f in [0, 1) of a day's events: the inverse of the
+-- piecewise-linear distribution above.
+CREATE FUNCTION pg_temp.stream_hour(f float8) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT (width_bucket(f, pg_temp.hour_starts()) - 1)
+             + (f - (pg_temp.hour_starts())[width_bucket(f, pg_temp.hour_starts())])
+               / (pg_temp.hour_shares())[width_bucket(f, pg_temp.hour_starts())] $$;
+
+-- Days after the start of the 730-day history of row n of total (n > 24), fraction included.
+CREATE FUNCTION pg_temp.stream_x(n bigint, total bigint) RETURNS float8
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 730 * power((n - 24.5) / greatest(total - 24, 1), 0.8) $$;
+
+CREATE FUNCTION pg_temp.stream_day(x float8) RETURNS date
+LANGUAGE sql STABLE
+AS $$ SELECT (pg_temp.as_of() AT TIME ZONE 'UTC')::date - 730 + floor(x)::int $$;
+
+-- Row n's time: day and hour of stream_x, then the weekend move and the as_of clamp of event_time.
+CREATE FUNCTION pg_temp.stream_time(salt text, n bigint, total bigint) RETURNS timestamptz
 LANGUAGE sql STABLE
 AS $$
-SELECT CASE WHEN n <= 24 THEN pg_temp.as_of() - make_interval(months => (n - 1)::int, hours => 12)
-            ELSE pg_temp.event_time(salt, n) END
+SELECT least(
+    (pg_temp.stream_day(pg_temp.stream_x(n, total))::timestamp
+     + make_interval(days => CASE WHEN extract(isodow FROM pg_temp.stream_day(pg_temp.stream_x(n, total))) >= 6
+                                       AND pg_temp.u(salt || '.we', n) < 0.6
+                                  THEN (5 - extract(isodow FROM pg_temp.stream_day(pg_temp.stream_x(n, total))))::int ELSE 0 END,
+                     secs => 3600 * pg_temp.stream_hour(pg_temp.stream_x(n, total) - floor(pg_temp.stream_x(n, total))))
+    ) AT TIME ZONE 'America/Chicago',
+    pg_temp.as_of() - make_interval(secs => 1 + 3600 * pg_temp.u(salt || '.cl', n)))
+$$;
+
+-- Rows 1..24 of a monthly-partitioned table: one per month back from as_of, so that the
+-- partition maintenance creates the 24 monthly partitions before the bulk of the rows arrives
+-- (they then go straight to their month instead of through DEFAULT). Each is its month's first
+-- instant (UTC, the partition bound), so stored first it is still in time order; the month of
+-- as_of itself gets the second before as_of when as_of is the 1st. The rest in time order.
+CREATE FUNCTION pg_temp.spread_time(salt text, n bigint, total bigint) RETURNS timestamptz
+LANGUAGE sql STABLE
+AS $$
+SELECT CASE WHEN n <= 24
+            THEN least(date_trunc('month', (pg_temp.as_of() AT TIME ZONE 'UTC') - make_interval(months => (n - 1)::int)) AT TIME ZONE 'UTC',
+                       pg_temp.as_of() - interval '1 second')
+            ELSE pg_temp.stream_time(salt, n, total) END
 $$;
 
 -- States written, weighted like a national personal-lines book (CA, TX, NY, FL first): state i
