@@ -337,3 +337,33 @@ def read_roles(conn: sa.Connection, names: tuple[str, ...]) -> dict[str, Role]:
                         r["can_create_db"], tuple(r["member_of"]), r["comment"])
         for r in rows
     }
+
+
+# Physical facts of a seeded database, read for the profile (schema perf) and the scaling page:
+# not part of what the schema is, so not in Catalog, but still pg_catalog, so still here.
+
+
+@dataclass(frozen=True)
+class TableSize:
+    bytes: int  # heap, TOAST and indexes, all partitions of a partitioned table included
+    rows: int  # the planner's estimate (reltuples), exact enough for sizing
+
+
+def relation_roots(conn: sa.Connection) -> dict[str, str]:
+    """Table or index name -> the name of its partition-tree root (itself when not a partition):
+    plans name partitions and their indexes; the questions are about the designed objects."""
+    return {r.name: r.root for r in conn.execute(sa.text(sql("relation_roots")))}
+
+
+def table_sizes(conn: sa.Connection) -> dict[str, TableSize]:
+    """Bytes on disk and estimated rows of every table of ``SCHEMA``, partitions summed."""
+    rows = conn.execute(sa.text(sql("table_sizes")), {"schema": SCHEMA}).mappings()
+    return {r["table_name"]: TableSize(int(r["bytes"]), int(r["estimated_rows"])) for r in rows}
+
+
+def column_correlation(conn: sa.Connection, table: str, column: str) -> float | None:
+    """Average pg_stats physical-order correlation of a column over a table's partitions (None
+    before ANALYZE): what decides whether a BRIN index on it can serve a range."""
+    value = conn.execute(sa.text(sql("column_correlation")),
+                         {"table": f'"{SCHEMA}"."{table}"', "column": column}).scalar_one()
+    return None if value is None else float(value)

@@ -12,7 +12,7 @@ from rich.console import Console
 from schema import database, migrations
 from schema.perf import machine, report
 from schema.perf.patterns import PATTERNS
-from schema.perf.run import PerfError, PatternResult, run
+from schema.perf.run import PatternResult, PerfError, round_trip_ms, run
 
 console = Console(stderr=True)
 
@@ -66,6 +66,7 @@ def perf(
             results = run(conn, chosen, plans_only=plans_only, allow_usable=allow_usable, repeats=repeats,
                           progress=lambda p: console.print(f"  {p.name}", highlight=False))
             counts = row_counts(conn, sorted({p.table for p in chosen}))
+            round_trip = round_trip_ms(conn)
             info = machine.describe(conn)
         eng.dispose()
     except (database.DatabaseError, PerfError) as exc:
@@ -76,7 +77,8 @@ def perf(
         json_file.write_text(json.dumps(report.to_json(results), indent=2) + "\n")
     if markdown_file:
         context = {"mode": "plans only" if plans_only else "plans and timings",
-                   "rows": ", ".join(f"{t} {n:,}" for t, n in counts.items())}
+                   "rows": ", ".join(f"{t} {n:,}" for t, n in counts.items()),
+                   "client round trip (SELECT 1, median, not in the timings)": f"{round_trip:.3f} ms"}
         markdown_file.write_text(report.markdown(results, title="Query patterns and their indexes",
                                                  context=context, machine_info=info))
     failed = [r for r in results if not r.ok]

@@ -10,23 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
 
 INDEX_NODES = ("Index Scan", "Index Only Scan", "Bitmap Index Scan")
-
-
-@cache
-def sql(name: str) -> str:
-    return resources.files("schema").joinpath("sql", "perf", f"{name}.sql").read_text()
-
-
-def relation_roots(conn: sa.Connection) -> dict[str, str]:
-    """Table or index name -> the name of its partition-tree root (itself when not a partition)."""
-    return {r.name: r.root for r in conn.execute(sa.text(sql("relation_roots")))}
 
 
 @dataclass
@@ -56,9 +44,12 @@ def nodes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield from nodes(child)
 
 
-def explain(conn: sa.Connection, query: str, params: Mapping[str, Any], *, analyze: bool = True) -> dict[str, Any]:
-    """The JSON plan of ``query``; with ``analyze`` the query really runs (callers roll back)."""
-    options = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
+def explain(conn: sa.Connection, query: str, params: Mapping[str, Any], *, analyze: bool = True,
+            timing: bool = True) -> dict[str, Any]:
+    """The JSON plan of ``query``; with ``analyze`` the query really runs (callers roll back).
+    ``timing=False`` keeps the total times but drops the per-node clock reads, which would
+    otherwise tax a sequential scan row by row and flatter an index."""
+    options = ("ANALYZE, BUFFERS, " + ("" if timing else "TIMING OFF, ") + "FORMAT JSON") if analyze else "FORMAT JSON"
     raw = conn.execute(sa.text(f"EXPLAIN ({options}) {query}"), dict(params)).scalar_one()
     document = json.loads(raw) if isinstance(raw, str) else raw
     return document[0]

@@ -15,8 +15,6 @@ Integrator: ``page(conn)`` returns the Markdown of docs/scaling_out.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 import sqlalchemy as sa
 
@@ -50,23 +48,12 @@ REFERENCE: tuple[str, ...] = (
 )
 
 
-@cache
-def sql(name: str) -> str:
-    return resources.files("schema").joinpath("sql", "perf", f"{name}.sql").read_text()
-
-
 @dataclass(frozen=True)
 class Blocker:
     table: str
     constraint: str
     problem: str
     change: str
-
-
-@dataclass(frozen=True)
-class TableSize:
-    bytes: int
-    rows: int
 
 
 def unplanned(cat: catalog.Catalog) -> list[str]:
@@ -134,11 +121,6 @@ def blockers(cat: catalog.Catalog) -> list[Blocker]:
     return out
 
 
-def sizes(conn: sa.Connection) -> dict[str, TableSize]:
-    rows = conn.execute(sa.text(sql("table_sizes")), {"schema": catalog.SCHEMA}).mappings()
-    return {r["table_name"]: TableSize(int(r["bytes"]), int(r["estimated_rows"])) for r in rows}
-
-
 def retention(conn: sa.Connection) -> dict[str, tuple[int, str]]:
     """Months kept per partitioned table and the rule that says so (partition_policies)."""
     rows = conn.execute(sa.text("SELECT parent_table, retention_months, rule_id FROM partition_policies")).mappings()
@@ -149,13 +131,13 @@ def _gib(n: float) -> str:
     return f"{n / 2**40:,.1f} TiB" if n >= 2**40 else f"{n / 2**30:,.1f} GiB"
 
 
-def size_table(cat: catalog.Catalog, measured: dict[str, TableSize], kept: dict[str, tuple[int, str]]) -> list[str]:
+def size_table(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept: dict[str, tuple[int, str]]) -> list[str]:
     total = sum(s.bytes for name, s in measured.items() if name in cat.tables)
     if total == 0 or not any(s.rows for s in measured.values()):
         return ["No rows to measure: run `schema seed volume --scale full` and regenerate this page."]
     lines = ["| table | share of bytes today | at 100 TB | bytes/row | retention | per monthly partition | "
              f"per partition shard ({SHARD_COUNT} shards) | advice |", "|---|---|---|---|---|---|---|---|"]
-    for name in sorted(cat.tables, key=lambda n: -measured.get(n, TableSize(0, 0)).bytes):
+    for name in sorted(cat.tables, key=lambda n: -measured.get(n, catalog.TableSize(0, 0)).bytes):
         size = measured.get(name)
         if size is None or size.bytes * 1000 < total:  # under 0.1 %: not a sizing question
             continue
@@ -180,7 +162,7 @@ def size_table(cat: catalog.Catalog, measured: dict[str, TableSize], kept: dict[
     return lines
 
 
-def markdown(cat: catalog.Catalog, measured: dict[str, TableSize], kept: dict[str, tuple[int, str]]) -> str:
+def markdown(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept: dict[str, tuple[int, str]]) -> str:
     found = blockers(cat)
     lines = [
         "# Scaling out",
@@ -229,4 +211,4 @@ def markdown(cat: catalog.Catalog, measured: dict[str, TableSize], kept: dict[st
 def page(conn: sa.Connection) -> str:
     """The page for a database at head (seeded, for the size section)."""
     cat = catalog.read(conn)
-    return markdown(cat, sizes(conn), retention(conn))
+    return markdown(cat, catalog.table_sizes(conn), retention(conn))
