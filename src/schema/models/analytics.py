@@ -73,7 +73,6 @@ class AnalyticsEvent(Base):
         sa.CheckConstraint("jsonb_typeof(event_data) = 'object'", name="event_data_is_object"),
         sa.CheckConstraint("duration_ms >= 0", name="duration_ms_non_negative"),
         sa.Index("ix_analytics_events_created_at_event_type", "created_at", "event_type"),
-        sa.Index("ix_analytics_events_event_type_event_category_created_at", "event_type", "event_category", "created_at"),
         sa.Index("ix_analytics_events_user_id_created_at", "user_id", "created_at"),
         sa.Index("ix_analytics_events_quote_id_created_at", "quote_id", "created_at"),
         sa.Index("ix_analytics_events_policy_id_created_at", "policy_id", "created_at"),

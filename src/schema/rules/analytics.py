@@ -89,9 +89,11 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "DEV-ANA-03",
         "analytics_events",
         "indexes (created_at) and (event_type, event_category)",
-        "(created_at, event_type) and (event_type, event_category, created_at)",
-        "the dashboard counts recent events by type (index-only); trends filter a type over time; the plain created_at "
-        "index would be a prefix of the first",
+        "(created_at, event_type) only",
+        "the dashboard counts recent events by type (index-only) and funnel trends read a type over a range through "
+        "the same index; the plain created_at index would be a prefix of it. An (event_type, event_category, "
+        "created_at) index was measured at full scale and dropped: 0.9x on a day, 1.9x on a month, because one "
+        "event type is a fifth of the stream and the stream is stored in time order; it only cost every insert",
     ),
     Deviation(
         "DEV-ANA-04",
