@@ -15,9 +15,10 @@ SELECT pg_temp.uid('analytics_events', g), event_type, category,
             THEN pg_temp.lognormal('ae.value', g, 1200, 0.5) END,
        CASE WHEN event_type IN ('quote_priced', 'page_view', 'rate_refresh')
             THEN least(60000, round(pg_temp.lognormal('ae.ms', g, 240, 0.9)))::int END,
-       t.at
-FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
-CROSS JOIN LATERAL (SELECT pg_temp.spread_time('ae.at', g, CAST(:total AS bigint)) AS at) AS t
+       ts.at
+-- Rows in time order: sorted here, on (g, at) only, and every other column computed after.
+FROM (SELECT g, pg_temp.spread_time('ae.at', g, CAST(:total AS bigint)) AS at
+      FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g ORDER BY at) AS ts
 CROSS JOIN LATERAL (SELECT pg_temp.pick(pg_temp.u('ae.cat', g), ARRAY['quote', 'policy', 'claim', 'customer', 'user', 'system'],
                                         ARRAY[0, 55, 68, 74, 80, 97]) AS category,
                            pg_temp.u('ae.type', g) AS t) AS c
@@ -29,4 +30,3 @@ CROSS JOIN LATERAL (SELECT CASE category
                                WHEN 'user' THEN (ARRAY['login', 'dashboard_viewed', 'page_view'])[1 + floor(3 * t)::int]
                                ELSE 'rate_refresh' END AS event_type) AS e
 LEFT JOIN seed_policies AS sp ON category = 'policy' AND sp.k = pg_temp.between(pg_temp.u('ae.policy', g), 1, :policies)
-ORDER BY t.at

@@ -17,9 +17,10 @@ SELECT pg_temp.uid('audit_logs', g),
        CASE WHEN method IS NOT NULL THEN least(30000, round(pg_temp.lognormal('audit.ms', g, 85, 0.8)))::int END,
        CASE WHEN kind <> 'job' THEN risk END,
        CASE WHEN kind <> 'job' THEN CASE WHEN risk > 0.7 THEN '["unusual_location", "velocity"]'::jsonb ELSE '[]'::jsonb END END,
-       t.at
-FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
-CROSS JOIN LATERAL (SELECT pg_temp.spread_time('audit.at', g, CAST(:total AS bigint)) AS at) AS t
+       ts.at
+-- Rows in time order: sorted here, on (g, at) only, and every other column computed after.
+FROM (SELECT g, pg_temp.spread_time('audit.at', g, CAST(:total AS bigint)) AS at
+      FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g ORDER BY at) AS ts
 CROSS JOIN LATERAL (SELECT pg_temp.pick(pg_temp.u('audit.kind', g), ARRAY['api', 'login', 'job'], ARRAY[0, 78, 97]) AS kind,
                            pg_temp.u('audit.op', g) AS op,
                            round(least(1, greatest(0, 0.12 + 0.15 * pg_temp.normal('audit.risk', g)))::numeric, 2) AS risk) AS k
@@ -38,4 +39,3 @@ CROSS JOIN LATERAL (SELECT CASE WHEN kind = 'job' THEN NULL WHEN kind = 'login' 
                                 WHEN pg_temp.u('audit.err', g) < 0.02 THEN 500
                                 WHEN pg_temp.u('audit.err', g) < 0.06 THEN 422
                                 WHEN action LIKE '%.create' OR action LIKE '%.submit' THEN 201 ELSE 200 END AS status) AS m
-ORDER BY t.at

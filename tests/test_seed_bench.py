@@ -1,0 +1,31 @@
+"""`schema seed bench` (scripts/bench_seed.py): generator vs COPY in a scratch database it drops."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL
+
+from schema import database
+from schema.seed import bench
+
+
+def _bench_databases(server_url: URL) -> list[str]:
+    eng = database.engine(server_url)
+    with eng.connect() as conn:
+        names = list(conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'wb_bench_%'")).scalars())
+    eng.dispose()
+    return names
+
+
+def test_bench_measures_both_sides_of_every_table_and_drops_its_database(server_url: URL) -> None:
+    before = _bench_databases(server_url)
+    result = bench.run(rows=3_000, server=server_url)
+    assert [m.table for m in result.measures] == list(bench.TABLES)
+    for m in result.measures:
+        # The generator's rows are counted by the database, and COPY reloads exactly those rows.
+        assert m.rows == 3_000, m
+        assert m.generator_seconds > 0 and m.copy_seconds > 0 and m.row_bytes > 50, m
+    assert 0 < result.ratio
+    page = bench.markdown(result)
+    assert "| audit_logs | 3,000 |" in page and "of COPY's rate" in page
+    assert _bench_databases(server_url) == before
