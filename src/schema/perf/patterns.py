@@ -31,7 +31,7 @@ SMALL_READ = ("a table of at most a few thousand rows at any scale (rates and ap
               "customers): the planner rightly reads its pages instead of the index, which cannot be 10x faster; "
               "the index keeps the query flat if the table grows and is proven usable by the plan check")
 STAFF_SIZED = ("one row per staff user (3,000 at full scale): a sequential scan reads a few dozen pages, so the "
-               "index gains a few times (2-9x across runs), not 10x; it is the constraint's own index and keeps "
+               "index gains a few times (2-10x across runs), not 10x; it is the constraint's own index and keeps "
                "sign-in flat as staff grows")
 SERVED_BY_CUSTOMER_INDEX = (
     "the pattern also binds customer_id, and ix_quotes_customer_id_status finds a customer's handful of quotes as "
@@ -224,7 +224,7 @@ PATTERNS: tuple[Pattern, ...] = (
         speedup_note=("without the BRIN index the planner does not scan the month's heap: it walks the month's "
                       "whole ix_audit_logs_user_id_created_at (created_at is its second column; about 1,350 cached "
                       "pages at full scale), ~6 ms, while the BRIN reads the one block range holding the window "
-                      "(about 60 pages, ~0.7 ms): 8-10x at full scale across runs, where a 128-page range is a "
+                      "(about 60 pages, ~0.7 ms): 8-12x at full scale across runs, where a 128-page range is a "
                       "day of audit rows. The walk grows with the month (hundreds of GiB a month at 100 TB, where a "
                       "range is seconds of traffic) and the BRIN read does not"),
     ),
@@ -330,7 +330,7 @@ PATTERNS: tuple[Pattern, ...] = (
         prunes=True,
         speedup_note=("the stream is stored in time order, so without this index the planner reads the day's "
                       "events (about 11,000, contiguous) through ix_analytics_events_created_at_event_type and "
-                      "filters the user, ~3 ms: the index gives about 5x on a day; measured at full scale it gives "
+                      "filters the user, ~3 ms: the index gives 3-5x on a day; measured at full scale it gives "
                       "47x on a week and 86x on a month of one user's events, and it serves the users FK's check "
                       "(fk_check_analytics_events_user_id, over 100x)"),
     ),
