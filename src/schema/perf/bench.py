@@ -26,9 +26,9 @@ from schema.perf import machine
 
 
 @contextmanager
-def scratch_database(prefix: str, *, at_head: bool = False) -> Iterator[URL]:
-    """A database of our own on the server in use, dropped on the way out."""
-    server = database.resolve().url
+def scratch_database(prefix: str, *, at_head: bool = False, server: URL | None = None) -> Iterator[URL]:
+    """A database of our own on the server in use (or ``server``), dropped on the way out."""
+    server = server if server is not None else database.resolve().url
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     url = database.create_database(server, name)
     try:

@@ -13,9 +13,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import os
-import platform
-import secrets
 import time
 from dataclasses import dataclass
 
@@ -23,7 +20,9 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.engine import URL
 
-from schema import database, migrations
+from schema import database
+from schema.perf import bench as perf_bench
+from schema.perf import machine
 from schema.seed import scales, volume
 
 TABLES = ("customers", "audit_logs")
@@ -50,25 +49,13 @@ class Measure:
 @dataclass(frozen=True)
 class BenchResult:
     measures: list[Measure]
-    machine: str
+    machine: dict[str, str]  # schema.perf.machine.describe
 
     @property
     def ratio(self) -> float:
         gen = sum(m.rows for m in self.measures) / sum(m.generator_seconds for m in self.measures)
         copy = sum(m.rows for m in self.measures) / sum(m.copy_seconds for m in self.measures)
         return gen / copy
-
-
-def machine(conn) -> str:  # noqa: ANN001 - a SQLAlchemy connection
-    mem = ""
-    meminfo = "/proc/meminfo"
-    if os.path.exists(meminfo):
-        with open(meminfo) as fh:
-            kb = int(fh.readline().split()[1])
-        mem = f", {kb / 1024 / 1024:.1f} GiB RAM"
-    server = conn.exec_driver_sql("SHOW server_version").scalar_one()
-    return (f"{platform.node()}: {platform.machine()} {platform.processor() or platform.system()}, "
-            f"{os.cpu_count()} CPU(s){mem}, PostgreSQL {server}, Python {platform.python_version()}")
 
 
 def _copy_round_trip(conn, table: str) -> tuple[float, int]:  # noqa: ANN001
@@ -110,28 +97,20 @@ def measure(url: URL, rows: int) -> BenchResult:
                     report = gen.report.tables[-1]
                     copy_seconds, width = _copy_round_trip(conn, table)
                     measures.append(Measure(table, report.rows, report.seconds, copy_seconds, width))
-            return BenchResult(measures, machine(conn))
+            return BenchResult(measures, machine.describe(conn))
     finally:
         eng.dispose()
 
 
 def run(rows: int = 200_000, server: URL | None = None) -> BenchResult:
-    """Create a scratch database on the resolved server, migrate it to head, measure, drop it."""
-    server_url = server if server is not None else database.resolve().url
-    name = f"wb_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server_url, name)
-    try:
-        migrations.upgrade("head", url=url)
+    """Measure in a scratch database at head on the resolved server (or ``server``), then drop it."""
+    with perf_bench.scratch_database("wb_bench", at_head=True, server=server) as url:
         return measure(url, rows)
-    finally:
-        database.drop_database(server_url, name)
 
 
 def markdown(result: BenchResult) -> str:
     lines = [
         "### Volume generator vs COPY",
-        "",
-        f"Machine: {result.machine}",
         "",
         "| table | rows | bytes/row | generator rows/s | COPY rows/s | generator / COPY |",
         "|---|---:|---:|---:|---:|---:|",
@@ -141,5 +120,6 @@ def markdown(result: BenchResult) -> str:
                      f"{m.generator_rate / m.copy_rate:.0%} |")
     verdict = "meets" if result.ratio >= TARGET_RATIO else "misses"
     lines += ["", f"Overall the generator runs at **{result.ratio:.0%}** of COPY's rate ({verdict} the {TARGET_RATIO:.0%} target). "
-              "COPY loads a clone without foreign keys, triggers or partitions, so its rate is an upper bound."]
+              "COPY loads a clone without foreign keys, triggers or partitions, so its rate is an upper bound.",
+              "", machine.markdown(result.machine)]
     return "\n".join(lines)
