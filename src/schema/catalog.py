@@ -207,10 +207,14 @@ class Catalog:
 
     def root_table(self, name: str) -> str:
         """The designed table a name belongs to: itself, or the parent of a partition."""
-        for t in self.tables.values():
-            if any(p.name == name for p in t.partitions):
-                return t.name
-        return name
+        return self.partition_roots.get(name, name)
+
+    @property
+    def partition_roots(self) -> dict[str, str]:
+        """Partition -> its designed table and partition's index -> the designed index: plans and
+        errors name the partitions' own objects, the questions are about the designed ones."""
+        roots = {p.name: t.name for t in self.tables.values() for p in t.partitions}
+        return roots | self.partition_indexes
 
     def constraint_for_index(self, index_name: str) -> str | None:
         """The constraint (PK/UNIQUE/EXCLUDE) an index implements, seen through partitions:
@@ -347,12 +351,6 @@ def read_roles(conn: sa.Connection, names: tuple[str, ...]) -> dict[str, Role]:
 class TableSize:
     bytes: int  # heap, TOAST and indexes, all partitions of a partitioned table included
     rows: int  # the planner's estimate (reltuples), exact enough for sizing
-
-
-def relation_roots(conn: sa.Connection) -> dict[str, str]:
-    """Table or index name -> the name of its partition-tree root (itself when not a partition):
-    plans name partitions and their indexes; the questions are about the designed objects."""
-    return {r.name: r.root for r in conn.execute(sa.text(sql("relation_roots")))}
 
 
 def table_sizes(conn: sa.Connection) -> dict[str, TableSize]:

@@ -138,7 +138,7 @@ class Runner:
         self.allow_usable = allow_usable
         self.repeats = repeats
         self.catalog = catalog.read(conn)
-        self.roots = catalog.relation_roots(conn)
+        self.roots = self.catalog.partition_roots
         conn.commit()
         self.indexes = {i.name: i for i in self.catalog.indexes}
 
