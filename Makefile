@@ -30,8 +30,10 @@ db: install
 	$(BIN)/schema db start
 	$(BIN)/alembic upgrade head
 
-# Regenerate docs/ from the database at head (commit the result: a test checks it for drift).
+# Regenerate schema.sql (a replay of 001..head) and docs/ from the database at head (commit both:
+# tests check them for drift).
 docs: db
+	$(BIN)/schema dump
 	$(BIN)/schema docs
 
 # Migrate, regenerate docs/ and serve the handbook on http://$(HOST):$(PORT) until Ctrl-C.

@@ -365,3 +365,86 @@ def column_correlation(conn: sa.Connection, table: str, column: str) -> float | 
     value = conn.execute(sa.text(sql("column_correlation")),
                          {"table": f'"{SCHEMA}"."{table}"', "column": column}).scalar_one()
     return None if value is None else float(value)
+
+
+# What the whole-schema dump needs beyond the designed tables: full function bodies, schemas,
+# views, event triggers, owners and the fixed partitions. Read separately from ``read`` because
+# only ``schema dump`` and its tests ask for it.
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    name: str
+    arguments: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class SchemaInfo:
+    name: str
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    definition: str
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class EventTrigger:
+    name: str
+    event: str
+    tags: tuple[str, ...]
+    function_name: str
+    enabled: str
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class FixedPartition:
+    """A partition that is not one of the date-named monthly ones (the DEFAULT partition)."""
+
+    parent_table: str
+    schema_name: str
+    name: str
+    bound: str
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class Definitions:
+    functions: tuple[FunctionDefinition, ...]
+    schemas: tuple[SchemaInfo, ...]
+    views: tuple[View, ...]
+    event_triggers: tuple[EventTrigger, ...]
+    table_owners: dict[str, str]
+    fixed_partitions: tuple[FixedPartition, ...]
+
+
+def read_definitions(conn: sa.Connection) -> Definitions:
+    """Definitions for the dump, each row built by keyword from SQL whose columns are the fields."""
+    schemas = tuple(SchemaInfo(**r) for r in conn.execute(sa.text(sql("schemas"))).mappings())
+    names = [s.name for s in schemas]
+    functions = tuple(
+        FunctionDefinition(**r) for r in conn.execute(sa.text(sql("function_definitions")), {"schemas": names}).mappings()
+    )
+    event_triggers = tuple(
+        EventTrigger(**{**r, "tags": tuple(r["tags"])}) for r in conn.execute(sa.text(sql("event_triggers"))).mappings()
+    )
+    return Definitions(
+        functions=functions,
+        schemas=schemas,
+        views=tuple(View(**r) for r in _rows(conn, "views")),
+        event_triggers=event_triggers,
+        table_owners={r["table_name"]: r["owner"] for r in _rows(conn, "table_owners")},
+        fixed_partitions=tuple(FixedPartition(**r) for r in _rows(conn, "secondary_partitions")),
+    )
+
+
+def read_rows(conn: sa.Connection, table: str, order_by: tuple[str, ...]) -> list[sa.RowMapping]:
+    """Every row of a reference table of ``SCHEMA`` (rows a revision writes as part of the schema),
+    in a stable order, for the dump."""
+    order = ", ".join(f'"{c}"' for c in order_by)
+    return list(conn.execute(sa.text(f'SELECT * FROM "{SCHEMA}"."{table}" ORDER BY {order}')).mappings())
