@@ -26,18 +26,33 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from schema.revision_ops import (
-    create_group_roles,
-    create_updated_at_trigger,
-    drop_updated_at_trigger,
-    grant_profile,
-    guard_data_loss,
-)
+from schema.revision_ops import Grant, create_group_roles, grant, guard_data_loss
 
 revision: str = "001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# What each kind of table this revision creates grants to each group role (SEC-002), as decided
+# when the revision was released: today's policy lives in schema.privileges and may move on.
+SECRET_SUFFIXES = ("_hash", "_encrypted")  # never granted: SELECT goes column by column on the rest
+GRANT_PROFILES: dict[str, tuple[Grant, ...]] = {
+    # business data the application changes
+    "operational": (Grant("app_rw", ("SELECT", "INSERT", "UPDATE")), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",)), Grant("admin_rw", ("SELECT",))),
+}
+
+# COR-002: updated_at kept true by set_updated_at() (created by 001) on every UPDATE.
+UPDATED_AT_TRIGGER = "CREATE TRIGGER trg_{table}_set_updated_at BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+DROP_UPDATED_AT_TRIGGER = "DROP TRIGGER trg_{table}_set_updated_at ON {table}"
+
+# SEC-002: the four NOLOGIN group roles; login roles of people and services are members of them.
+# Roles are cluster-wide: created idempotently, never dropped (another database may use them).
+GROUP_ROLES: dict[str, str] = {
+    "app_rw": "the application's writing services: read and write business data, append to audit trails",
+    "app_ro": "reporting and read-only services: read business data, write nothing",
+    "auditor": "SOC 2 and regulatory auditors: read everything that is not a secret, including audit trails",
+    "admin_rw": "the admin console: manage admin tables and system settings",
+}
 
 TABLES = ("users", "customers", "policies", "claims")
 
@@ -356,7 +371,7 @@ def _timestamps() -> list[sa.Column]:
 
 
 def upgrade() -> None:
-    create_group_roles()
+    create_group_roles(GROUP_ROLES)
     op.execute(SET_UPDATED_AT_FUNCTION)
     op.execute(US_FEDERAL_HOLIDAYS_FUNCTION)
     op.execute(IS_US_BUSINESS_DAY_FUNCTION)
@@ -471,15 +486,15 @@ def upgrade() -> None:
 
     created = (users, customers, policies, claims)
     for table in TABLES:
-        create_updated_at_trigger(table)
+        op.execute(UPDATED_AT_TRIGGER.format(table=table))
     for table in created:
-        grant_profile(table, "operational")
+        grant(table, GRANT_PROFILES["operational"], SECRET_SUFFIXES)
 
 
 def downgrade() -> None:
     guard_data_loss(*TABLES)
     for table in reversed(TABLES):
-        drop_updated_at_trigger(table)
+        op.execute(DROP_UPDATED_AT_TRIGGER.format(table=table))
 
     op.drop_index("ix_claims_policy_id", table_name="claims")
     op.drop_table("claims")

@@ -21,17 +21,24 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from schema.revision_ops import (
-    create_updated_at_trigger,
-    drop_updated_at_trigger,
-    grant_profile,
-    guard_data_loss,
-)
+from schema.revision_ops import Grant, grant, guard_data_loss
 
 revision: str = "002"
 down_revision: str | None = "001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# What each kind of table this revision creates grants to each group role (SEC-002), as decided
+# when the revision was released: today's policy lives in schema.privileges and may move on.
+SECRET_SUFFIXES = ("_hash", "_encrypted")  # never granted: SELECT goes column by column on the rest
+GRANT_PROFILES: dict[str, tuple[Grant, ...]] = {
+    # business data the application changes
+    "operational": (Grant("app_rw", ("SELECT", "INSERT", "UPDATE")), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",)), Grant("admin_rw", ("SELECT",))),
+}
+
+# COR-002: updated_at kept true by set_updated_at() (created by 001) on every UPDATE.
+UPDATED_AT_TRIGGER = "CREATE TRIGGER trg_{table}_set_updated_at BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+DROP_UPDATED_AT_TRIGGER = "DROP TRIGGER trg_{table}_set_updated_at ON {table}"
 
 TABLES = ("quote_number_counters", "quotes")
 
@@ -308,15 +315,15 @@ def upgrade() -> None:
     for name, (timing, function, comment) in TRIGGERS.items():
         op.execute(f"CREATE TRIGGER {name} {timing} ON quotes FOR EACH ROW EXECUTE FUNCTION {function}()")
         op.execute(f"COMMENT ON TRIGGER {name} ON quotes IS {_literal(comment)}")
-    create_updated_at_trigger("quotes")
+    op.execute(UPDATED_AT_TRIGGER.format(table="quotes"))
 
-    grant_profile(counters, "operational")
-    grant_profile(quotes, "operational")
+    grant(counters, GRANT_PROFILES["operational"], SECRET_SUFFIXES)
+    grant(quotes, GRANT_PROFILES["operational"], SECRET_SUFFIXES)
 
 
 def downgrade() -> None:
     guard_data_loss(*TABLES)
-    drop_updated_at_trigger("quotes")
+    op.execute(DROP_UPDATED_AT_TRIGGER.format(table="quotes"))
     for name, (_timing, function, _comment) in reversed(TRIGGERS.items()):
         op.execute(f"DROP TRIGGER {name} ON quotes")
         op.execute(f"DROP FUNCTION {function}()")

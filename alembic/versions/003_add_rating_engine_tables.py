@@ -23,17 +23,24 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from schema.revision_ops import (
-    create_updated_at_trigger,
-    drop_updated_at_trigger,
-    grant_profile,
-    guard_data_loss,
-)
+from schema.revision_ops import Grant, grant, guard_data_loss
 
 revision: str = "003"
 down_revision: str | None = "002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# What each kind of table this revision creates grants to each group role (SEC-002), as decided
+# when the revision was released: today's policy lives in schema.privileges and may move on.
+SECRET_SUFFIXES = ("_hash", "_encrypted")  # never granted: SELECT goes column by column on the rest
+GRANT_PROFILES: dict[str, tuple[Grant, ...]] = {
+    # admin tables: the admin console writes, the application and auditors read
+    "admin": (Grant("admin_rw", ("SELECT", "INSERT", "UPDATE")), Grant("app_rw", ("SELECT",)), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",))),
+}
+
+# COR-002: updated_at kept true by set_updated_at() (created by 001) on every UPDATE.
+UPDATED_AT_TRIGGER = "CREATE TRIGGER trg_{table}_set_updated_at BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+DROP_UPDATED_AT_TRIGGER = "DROP TRIGGER trg_{table}_set_updated_at ON {table}"
 
 TABLES = ("rate_tables", "discount_rules")
 
@@ -210,15 +217,15 @@ def upgrade() -> None:
     for name, pattern in INDEX_PATTERNS.items():
         op.execute(f"COMMENT ON INDEX {name} IS {_literal(pattern)}")
     for table in TABLES:
-        create_updated_at_trigger(table)
-    grant_profile(rate_tables, "admin")
-    grant_profile(discount_rules, "admin")
+        op.execute(UPDATED_AT_TRIGGER.format(table=table))
+    grant(rate_tables, GRANT_PROFILES["admin"], SECRET_SUFFIXES)
+    grant(discount_rules, GRANT_PROFILES["admin"], SECRET_SUFFIXES)
 
 
 def downgrade() -> None:
     guard_data_loss(*TABLES)
     for table in reversed(TABLES):
-        drop_updated_at_trigger(table)
+        op.execute(DROP_UPDATED_AT_TRIGGER.format(table=table))
     op.drop_table("discount_rules")
     op.drop_index(op.f("ix_rate_tables_filing_id"), table_name="rate_tables")
     op.drop_table("rate_tables")

@@ -16,23 +16,50 @@ Create Date: 2026-11-28
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from schema import partitions
-from schema.revision_ops import (
-    create_updated_at_trigger,
-    drop_updated_at_trigger,
-    grant_profile,
-    guard_data_loss,
-)
+from schema.revision_ops import Grant, drop_archives, grant, guard_archives, guard_data_loss
 
 revision: str = "004"
 down_revision: str | None = "003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# What each kind of table this revision creates grants to each group role (SEC-002), as decided
+# when the revision was released: today's policy lives in schema.privileges and may move on.
+SECRET_SUFFIXES = ("_hash", "_encrypted")  # never granted: SELECT goes column by column on the rest
+GRANT_PROFILES: dict[str, tuple[Grant, ...]] = {
+    # admin tables: the admin console writes, the application and auditors read
+    "admin": (Grant("admin_rw", ("SELECT", "INSERT", "UPDATE")), Grant("app_rw", ("SELECT",)), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",))),
+    # business data the application changes
+    "operational": (Grant("app_rw", ("SELECT", "INSERT", "UPDATE")), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",)), Grant("admin_rw", ("SELECT",))),
+    # audit trails: the application appends; nobody updates or deletes (SEC-003)
+    "append_only": (Grant("app_rw", ("INSERT",)), Grant("auditor", ("SELECT",)), Grant("admin_rw", ("INSERT",))),
+}
+
+# COR-002: updated_at kept true by set_updated_at() (created by 001) on every UPDATE.
+UPDATED_AT_TRIGGER = "CREATE TRIGGER trg_{table}_set_updated_at BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+DROP_UPDATED_AT_TRIGGER = "DROP TRIGGER trg_{table}_set_updated_at ON {table}"
+
+# SEC-016: partitions live in a schema of their own; the application only names the parents.
+PARTITIONS_SCHEMA = "partitions"
+# The partition maintenance as released with this revision, frozen beside it (alembic/released.toml
+# holds its checksum): editing today's copy of the job cannot change what a replay of 004 installs.
+FROZEN_SQL = Path(__file__).with_name("sql")
+DEFAULT_PARTITION = "CREATE TABLE partitions.{parent}_default PARTITION OF {parent} DEFAULT"
+DEFAULT_PARTITION_COMMENT = (
+    "COMMENT ON TABLE partitions.{parent}_default IS 'DEFAULT partition of {parent}: rows no monthly partition "
+    "covers yet; maintain_partitions() moves them into the month it creates for them.'"
+)
+# audit_logs's archives: tables of the partitions schema named audit_logs_pYYYYMM that are detached.
+ARCHIVES = (
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'partitions' "
+    "AND c.relkind = 'r' AND NOT c.relispartition AND left(c.relname, 12) = 'audit_logs_p' AND substr(c.relname, 13) ~ '^[0-9]{6}$'"
+)
 
 TABLES = ("sso_providers", "oauth2_clients", "user_mfa_settings", "partition_policies", "audit_logs")
 UPDATED_AT_TABLES = ("sso_providers", "oauth2_clients", "user_mfa_settings", "partition_policies")
@@ -95,9 +122,9 @@ def _is_array(table: str, column: str) -> sa.CheckConstraint:
 
 
 def upgrade() -> None:
-    op.execute(f"CREATE SCHEMA {partitions.SCHEMA}")
+    op.execute(f"CREATE SCHEMA {PARTITIONS_SCHEMA}")
     op.execute(
-        f"COMMENT ON SCHEMA {partitions.SCHEMA} IS 'SEC-016: monthly and DEFAULT partitions of the time series, "
+        f"COMMENT ON SCHEMA {PARTITIONS_SCHEMA} IS 'SEC-016: monthly and DEFAULT partitions of the time series, "
         "and archives detached by retention; the application only names the parent tables.'"
     )
     op.execute(FORBID_AUDIT_MUTATION)
@@ -307,39 +334,44 @@ def upgrade() -> None:
         op.execute(f"COMMENT ON INDEX {index} IS '{quoted}'")
 
     for table in UPDATED_AT_TABLES:
-        create_updated_at_trigger(table)
+        op.execute(UPDATED_AT_TRIGGER.format(table=table))
     op.execute(APPEND_ONLY_TRIGGERS)
 
-    op.execute(partitions.sql("maintain_partitions"))
-    op.execute(partitions.sql("run_partition_maintenance"))
-    partitions.create_default_partition("audit_logs")
+    op.execute((FROZEN_SQL / "004_maintain_partitions.sql").read_text())
+    op.execute((FROZEN_SQL / "004_run_partition_maintenance.sql").read_text())
+    op.execute(DEFAULT_PARTITION.format(parent="audit_logs"))
+    op.execute(DEFAULT_PARTITION_COMMENT.format(parent="audit_logs"))
     # SEC-014 (kept 84 months), SEC-016 (current month + 3 ahead), made relative to now().
-    partitions.register_and_create("audit_logs", months_ahead=3, retention_months=84, rule_id="SEC-014")
+    op.execute(
+        "INSERT INTO partition_policies (parent_table, months_ahead, retention_months, rule_id) "
+        "VALUES ('audit_logs', 3, 84, 'SEC-014')"
+    )
+    op.execute("SELECT count(*) FROM maintain_partitions('audit_logs'::regclass, 3, 84)")
 
     # Identity-provider and API-client registrations are configuration the admin console manages
     # (a compromised application service must not register its own SSO provider or OAuth client);
     # MFA enrolment is the user's own, done through the application (schema.privileges agrees).
     for table in (sso_providers, oauth2_clients, partition_policies):
-        grant_profile(table, "admin")
-    grant_profile(user_mfa_settings, "operational")
-    grant_profile(audit_logs, "append_only")
+        grant(table, GRANT_PROFILES["admin"], SECRET_SUFFIXES)
+    grant(user_mfa_settings, GRANT_PROFILES["operational"], SECRET_SUFFIXES)
+    grant(audit_logs, GRANT_PROFILES["append_only"], SECRET_SUFFIXES)
 
 
 def downgrade() -> None:
     guard_data_loss("audit_logs", "user_mfa_settings", "oauth2_clients", "sso_providers")
-    partitions.guard_archives("audit_logs")
+    guard_archives("audit_logs", ARCHIVES)
     # The registration row is this revision's own; any other policy is someone's data.
     op.execute("DELETE FROM partition_policies WHERE parent_table = 'audit_logs'")
     guard_data_loss("partition_policies")
 
-    partitions.drop_archives("audit_logs")
+    drop_archives(ARCHIVES)
     op.execute("DROP FUNCTION run_partition_maintenance(boolean)")
     op.execute("DROP FUNCTION maintain_partitions(regclass, integer, integer, boolean)")
 
     op.execute("DROP TRIGGER trg_audit_logs_no_truncate ON audit_logs")
     op.execute("DROP TRIGGER trg_audit_logs_append_only ON audit_logs")
     for table in reversed(UPDATED_AT_TABLES):
-        drop_updated_at_trigger(table)
+        op.execute(DROP_UPDATED_AT_TRIGGER.format(table=table))
 
     op.drop_index(op.f("ix_audit_logs_created_at"), table_name="audit_logs")
     op.drop_index(op.f("ix_audit_logs_user_id_created_at"), table_name="audit_logs")
@@ -351,4 +383,4 @@ def downgrade() -> None:
     op.drop_table("sso_providers")
 
     op.execute("DROP FUNCTION forbid_audit_mutation()")
-    op.execute(f"DROP SCHEMA {partitions.SCHEMA}")
+    op.execute(f"DROP SCHEMA {PARTITIONS_SCHEMA}")

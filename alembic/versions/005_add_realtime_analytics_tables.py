@@ -19,13 +19,34 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from schema import partitions
-from schema.revision_ops import grant_profile, guard_data_loss
+from schema.revision_ops import Grant, drop_archives, grant, guard_archives, guard_data_loss
 
 revision: str = "005"
 down_revision: str | None = "004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# What each kind of table this revision creates grants to each group role (SEC-002), as decided
+# when the revision was released: today's policy lives in schema.privileges and may move on.
+SECRET_SUFFIXES = ("_hash", "_encrypted")  # never granted: SELECT goes column by column on the rest
+GRANT_PROFILES: dict[str, tuple[Grant, ...]] = {
+    # session bookkeeping the application opens, closes and purges
+    "ephemeral": (Grant("app_rw", ("SELECT", "INSERT", "UPDATE", "DELETE")), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",))),
+    # audit trails: the application appends; nobody updates or deletes (SEC-003)
+    "append_only": (Grant("app_rw", ("INSERT",)), Grant("auditor", ("SELECT",)), Grant("admin_rw", ("INSERT",))),
+}
+
+# SEC-016: the DEFAULT partition and the archives live in the partitions schema (created by 004).
+DEFAULT_PARTITION = "CREATE TABLE partitions.{parent}_default PARTITION OF {parent} DEFAULT"
+DEFAULT_PARTITION_COMMENT = (
+    "COMMENT ON TABLE partitions.{parent}_default IS 'DEFAULT partition of {parent}: rows no monthly partition "
+    "covers yet; maintain_partitions() moves them into the month it creates for them.'"
+)
+# analytics_events's archives: tables of the partitions schema named analytics_events_pYYYYMM that are detached.
+ARCHIVES = (
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'partitions' "
+    "AND c.relkind = 'r' AND NOT c.relispartition AND left(c.relname, 18) = 'analytics_events_p' AND substr(c.relname, 19) ~ '^[0-9]{6}$'"
+)
 
 INDEXES: dict[str, tuple[str, list[str], dict[str, object], str]] = {
     # name: (table, columns, options, the query pattern it serves)
@@ -145,20 +166,25 @@ def upgrade() -> None:
         quoted = comment.replace("'", "''")
         op.execute(f"COMMENT ON INDEX {name} IS '{quoted}'")
 
-    partitions.create_default_partition("analytics_events")
+    op.execute(DEFAULT_PARTITION.format(parent="analytics_events"))
+    op.execute(DEFAULT_PARTITION_COMMENT.format(parent="analytics_events"))
     # ANA-003 (kept attached 25 months), ANA-008 (current month + 3 ahead), made relative to now().
-    partitions.register_and_create("analytics_events", months_ahead=3, retention_months=25, rule_id="ANA-003")
+    op.execute(
+        "INSERT INTO partition_policies (parent_table, months_ahead, retention_months, rule_id) "
+        "VALUES ('analytics_events', 3, 25, 'ANA-003')"
+    )
+    op.execute("SELECT count(*) FROM maintain_partitions('analytics_events'::regclass, 3, 25)")
 
-    grant_profile(websocket_connections, "ephemeral")
-    grant_profile(analytics_events, "append_only")
+    grant(websocket_connections, GRANT_PROFILES["ephemeral"], SECRET_SUFFIXES)
+    grant(analytics_events, GRANT_PROFILES["append_only"], SECRET_SUFFIXES)
 
 
 def downgrade() -> None:
     guard_data_loss("analytics_events", "websocket_connections")
-    partitions.guard_archives("analytics_events")
+    guard_archives("analytics_events", ARCHIVES)
     # The registration row is this revision's own.
     op.execute("DELETE FROM partition_policies WHERE parent_table = 'analytics_events'")
-    partitions.drop_archives("analytics_events")
+    drop_archives(ARCHIVES)
 
     for name, (table, _columns, _options, _comment) in reversed(INDEXES.items()):
         op.drop_index(op.f(name), table_name=table)

@@ -23,17 +23,28 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from schema.revision_ops import (
-    create_updated_at_trigger,
-    drop_updated_at_trigger,
-    grant_profile,
-    guard_data_loss,
-)
+from schema.revision_ops import Grant, grant, guard_data_loss
 
 revision: str = "006"
 down_revision: str | None = "005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# What each kind of table this revision creates grants to each group role (SEC-002), as decided
+# when the revision was released: today's policy lives in schema.privileges and may move on.
+SECRET_SUFFIXES = ("_hash", "_encrypted")  # never granted: SELECT goes column by column on the rest
+GRANT_PROFILES: dict[str, tuple[Grant, ...]] = {
+    # admin tables: the admin console writes, the application and auditors read
+    "admin": (Grant("admin_rw", ("SELECT", "INSERT", "UPDATE")), Grant("app_rw", ("SELECT",)), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",))),
+    # link rows the admin console grants and revokes: replaced by DELETE + INSERT, never updated
+    "admin_link": (Grant("admin_rw", ("SELECT", "INSERT", "DELETE")), Grant("app_rw", ("SELECT",)), Grant("app_ro", ("SELECT",)), Grant("auditor", ("SELECT",))),
+    # audit trails: the application appends; nobody updates or deletes (SEC-003)
+    "append_only": (Grant("app_rw", ("INSERT",)), Grant("auditor", ("SELECT",)), Grant("admin_rw", ("INSERT",))),
+}
+
+# COR-002: updated_at kept true by set_updated_at() (created by 001) on every UPDATE.
+UPDATED_AT_TRIGGER = "CREATE TRIGGER trg_{table}_set_updated_at BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+DROP_UPDATED_AT_TRIGGER = "DROP TRIGGER trg_{table}_set_updated_at ON {table}"
 
 # Creation order (parents first); downgrade drops in reverse.
 TABLES = (
@@ -610,12 +621,12 @@ def upgrade() -> None:
         op.execute(f"CREATE TRIGGER {name} {timing} ON {table} FOR EACH {level} EXECUTE FUNCTION {function}()")
         op.execute(f"COMMENT ON TRIGGER {name} ON {table} IS {_literal(comment)}")
     for table in UPDATED_AT_TABLES:
-        create_updated_at_trigger(table)
+        op.execute(UPDATED_AT_TRIGGER.format(table=table))
 
     _create_policies()
 
     for table in created:
-        grant_profile(table, GRANT_PROFILE_OF.get(table.name, "admin"))
+        grant(table, GRANT_PROFILES[GRANT_PROFILE_OF.get(table.name, "admin")], SECRET_SUFFIXES)
 
 
 # Tables whose grants differ from the admin console's default profile, and why: the activity log
@@ -633,7 +644,7 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
 
     for table in reversed(UPDATED_AT_TABLES):
-        drop_updated_at_trigger(table)
+        op.execute(DROP_UPDATED_AT_TRIGGER.format(table=table))
     for name, (table, *_definition) in reversed(TRIGGERS.items()):
         op.execute(f"DROP TRIGGER {name} ON {table}")
     for function in reversed(FUNCTION_NAMES):

@@ -18,7 +18,8 @@ from schema.lint.cli import app as lint_app
 from schema.seed.cli import app as seed_app
 from schema.docs import cli as docs_cli
 from schema.perf import cli as perf_cli
-from schema.dump_cli import dump_command
+from schema.history_cli import app as history_app
+from schema.history_cli import dump_command
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
@@ -30,6 +31,7 @@ app.command("docs")(docs_cli.docs)
 app.command("handbook")(docs_cli.handbook)
 app.command("perf")(perf_cli.perf)
 app.command("dump")(dump_command)
+app.add_typer(history_app, name="history")
 
 console = Console(stderr=True)
 

@@ -211,6 +211,11 @@ class Dump:
 
     text: str
 
+    def blocks(self) -> dict[str, str]:
+        """``'<kind>: <name>'`` -> the text of its block (what a revision is compared on)."""
+        lines = self.text.splitlines()
+        return {key: "\n".join(lines[first - 1:last]) for key, (first, last) in self.block_lines().items()}
+
     def block_lines(self) -> dict[str, tuple[int, int]]:
         """``'<kind>: <name>'`` -> (first line, last line) of its block in the file."""
         spans: dict[str, tuple[int, int]] = {}
@@ -256,6 +261,40 @@ def render(conn: sa.Connection) -> Dump:
     parts += [reference_block(conn, cat.tables[name], order) for name, order in REFERENCE_TABLES.items()
               if name in cat.tables]
     return Dump("\n".join(parts))
+
+
+@dataclass(frozen=True)
+class Introduction:
+    """Revision ``revision`` added (or changed) the block ``key`` of the dump."""
+
+    revision: str
+    key: str
+    change: str  # added | changed
+
+
+def introductions(server: sa.URL) -> list[Introduction]:
+    """Which revision added or changed each block: one throw-away database walked up the chain one
+    revision at a time, dumped after each. Blocks a later revision removed are not reported."""
+    found: list[Introduction] = []
+    with migrations.temporary_database(server, "wb_dump_walk") as url:
+        previous: dict[str, str] = {}
+        eng = database.engine(url)
+        try:
+            for script in reversed(list(migrations.script_directory().walk_revisions())):
+                migrations.upgrade(script.revision, url=url)
+                with eng.connect() as conn:
+                    now = render(conn).blocks()
+                for key, text in now.items():
+                    if key.startswith("alembic_version:"):
+                        continue
+                    if key not in previous:
+                        found.append(Introduction(script.revision, key, "added"))
+                    elif previous[key] != text:
+                        found.append(Introduction(script.revision, key, "changed"))
+                previous = now
+        finally:
+            eng.dispose()
+    return found
 
 
 def render_database(url: sa.URL) -> Dump:

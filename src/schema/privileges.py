@@ -4,8 +4,8 @@ Auditors ask "who can read what, who can change what"; the answer must be the da
 document's. So there are two matrices of the same shape, compared by a test:
 
 - ``expected(catalog)``: the design, from ``TABLE_PROFILES`` (one grant profile of
-  ``revision_ops.GRANT_PROFILES`` per table, declared here independently of the revisions, so a
-  revision that grants the wrong profile or forgets a grant is caught) expanded over the table's
+  ``GRANT_PROFILES`` per table, declared here independently of the revisions, which carry their
+  own frozen copies, so a revision that grants the wrong profile or forgets a grant is caught) expanded over the table's
   live columns: SELECT column by column on every column but the secrets;
 - ``actual(catalog)``: what the ACLs of the live catalog grant (``catalog.read_grants``).
 
@@ -21,7 +21,36 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from schema.catalog import SCHEMA, Catalog, Role, Table
-from schema.revision_ops import GRANT_PROFILES, GROUP_ROLES, SECRET_SUFFIXES
+
+# The four NOLOGIN group roles (SEC-002); login roles of people and services are members of them.
+# Revision 001 created them with these purposes; this is today's declaration, which the privilege
+# test compares with the live roles.
+GROUP_ROLES: dict[str, str] = {
+    "app_rw": "the application's writing services: read and write business data, append to audit trails",
+    "app_ro": "reporting and read-only services: read business data, write nothing",
+    "auditor": "SOC 2 and regulatory auditors: read everything that is not a secret, including audit trails",
+    "admin_rw": "the admin console: manage admin tables and system settings",
+}
+
+# What each kind of table grants to each role, today. Each revision wrote its own copy of the
+# profiles it used when it was released (history does not move when this does); the matrix test
+# compares this declaration with the live ACLs, so a revision that grants otherwise is caught.
+# Secret columns (SECRET_SUFFIXES) are never granted: SELECT goes column by column on the others.
+GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
+    # Business data the application changes (quotes, policies, rate tables...).
+    "operational": {"app_rw": ("SELECT", "INSERT", "UPDATE"), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
+    # Audit trails: the application appends; nobody updates or deletes (append-only, SEC-003).
+    "append_only": {"app_rw": ("INSERT",), "auditor": ("SELECT",), "admin_rw": ("INSERT",)},
+    # Admin tables: the admin console writes, the application and auditors read.
+    "admin": {"admin_rw": ("SELECT", "INSERT", "UPDATE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Link rows the admin console grants and revokes (admin_role_permissions): no UPDATE, a link
+    # is replaced by deleting it and inserting another.
+    "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Session bookkeeping the application opens and closes and may purge (websocket_connections).
+    "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+}
+
+SECRET_SUFFIXES = ("_hash", "_encrypted")
 
 PUBLIC = "PUBLIC"
 ROLES: tuple[str, ...] = (*GROUP_ROLES, PUBLIC)
@@ -106,7 +135,7 @@ def profile_of(table: str) -> str:
     except KeyError:
         raise UndeclaredTable(
             f"table {table!r} has no grant profile in schema.privileges.TABLE_PROFILES: declare one of "
-            f"{sorted(GRANT_PROFILES)} (SEC-002), the same the revision grants with revision_ops.grant_profile"
+            f"{sorted(GRANT_PROFILES)} (SEC-002), the same the revision grants (its own GRANT_PROFILES)"
         ) from None
 
 

@@ -1,32 +1,19 @@
-"""Operations the revisions share, so each one reads as business DDL and not as plumbing.
+"""Plumbing the revisions share: rendering statements from what each revision declares.
 
-Kept small and stable on purpose: revisions are history, and a helper they call must keep
-meaning the same thing. Anything table-specific stays in the revision itself.
+Nothing here is schema policy. Roles, grant profiles, trigger definitions, function bodies and
+partition SQL are written into each revision (or into its frozen SQL file beside it), so that
+editing today's policy in the package cannot change what an old revision does on replay. What
+stays shared only renders statements from its arguments (the data-loss guard, role creation, a
+grant list); the checksum of every released revision's offline SQL proves its output unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
 import sqlalchemy as sa
 from alembic import context, op
-
-UPDATED_AT_FUNCTION = "set_updated_at"
-
-
-def updated_at_trigger_name(table: str) -> str:
-    """Trigger names follow the naming convention's spirit: kind prefix, then the table."""
-    return f"trg_{table}_set_updated_at"
-
-
-def create_updated_at_trigger(table: str) -> None:
-    """COR-002: keep ``updated_at`` true on every UPDATE of ``table``."""
-    op.execute(
-        f"CREATE TRIGGER {updated_at_trigger_name(table)} BEFORE UPDATE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {UPDATED_AT_FUNCTION}()"
-    )
-
-
-def drop_updated_at_trigger(table: str) -> None:
-    op.execute(f"DROP TRIGGER {updated_at_trigger_name(table)} ON {table}")
 
 
 def data_loss_allowed() -> bool:
@@ -76,40 +63,26 @@ def guard_data_loss(*tables: str) -> None:
     op.execute(f"DO {tag}{body}{tag}")
 
 
-# --- Roles and least-privilege grants (SEC-002) -------------------------------------------------
+# --- Rendering roles and grants from the revision's own declarations -----------------------------
 #
-# Four NOLOGIN group roles; login roles of real people and services are members of them.
-# Roles are cluster-wide objects shared by every database of the server, so revisions create
-# them idempotently and never drop them (another database of the cluster may hold grants to them).
-GROUP_ROLES: dict[str, str] = {
-    "app_rw": "the application's writing services: read and write business data, append to audit trails",
-    "app_ro": "reporting and read-only services: read business data, write nothing",
-    "auditor": "SOC 2 and regulatory auditors: read everything that is not a secret, including audit trails",
-    "admin_rw": "the admin console: manage admin tables and system settings",
-}
-
-# What each kind of table grants to each role. Secret columns (*_hash, *_encrypted) are never
-# granted: SELECT is given column by column on the others, so only the owner reads secrets.
-GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
-    # Business data the application changes (quotes, policies, rate tables...).
-    "operational": {"app_rw": ("SELECT", "INSERT", "UPDATE"), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
-    # Audit trails: the application appends; nobody updates or deletes (append-only, SEC-003).
-    "append_only": {"app_rw": ("INSERT",), "auditor": ("SELECT",), "admin_rw": ("INSERT",)},
-    # Admin tables: the admin console writes, the application and auditors read.
-    "admin": {"admin_rw": ("SELECT", "INSERT", "UPDATE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
-    # Session bookkeeping the application opens and closes and may purge (websocket_connections).
-    # Link rows the admin console grants and revokes (admin_role_permissions): no UPDATE, a link
-    # is replaced by deleting it and inserting another.
-    "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
-    "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
-}
-
-SECRET_SUFFIXES = ("_hash", "_encrypted")
+# Which roles exist and which privileges each kind of table grants are history: every revision
+# declares them itself (constants in the revision file), and these functions only turn those
+# declarations into statements. The offline SQL of every released revision is checksummed
+# (alembic/released.toml, tests/test_frozen_history.py), so a change here that changes any
+# revision's DDL fails the suite.
 
 
-def create_group_roles() -> None:
-    """Create the NOLOGIN group roles if missing (concurrent-safe: duplicate_object is expected)."""
-    for role, purpose in GROUP_ROLES.items():
+class Grant(NamedTuple):
+    """``role`` holds ``privileges`` on a table; SELECT is granted column by column."""
+
+    role: str
+    privileges: tuple[str, ...]
+
+
+def create_group_roles(roles: Mapping[str, str]) -> None:
+    """Create NOLOGIN group roles if missing (concurrent-safe: duplicate_object is expected),
+    each commented with its purpose. ``roles`` maps name -> purpose, as the revision declares it."""
+    for role, purpose in roles.items():
         op.execute(
             f"""
 DO $roles$
@@ -125,17 +98,66 @@ COMMENT ON ROLE {role} IS 'SEC-002: {purpose.replace("'", "''")}'"""
         )
 
 
-def grant_profile(table: sa.Table, profile: str) -> None:
-    """Grant ``profile``'s privileges on ``table``; SELECT only on its non-secret columns.
+def grant(table: sa.Table, grants: Sequence[Grant], secret_suffixes: tuple[str, ...]) -> None:
+    """Grant each role its privileges on ``table``; SELECT only on columns not ending in one of
+    ``secret_suffixes`` (the revision's own declaration of what a secret column is).
 
     ``table`` is what ``op.create_table`` returned, so the column list is the one the revision
     created (reviewable in the migration, independent of the live catalog and of offline mode).
     """
-    readable = ", ".join(c.name for c in table.columns if not c.name.endswith(SECRET_SUFFIXES))
+    readable = ", ".join(c.name for c in table.columns if not c.name.endswith(secret_suffixes))
     name = table.name
-    for role, privileges in GRANT_PROFILES[profile].items():
+    for role, privileges in grants:
         table_privs = [p for p in privileges if p != "SELECT"]
         if table_privs:
             op.execute(f"GRANT {', '.join(table_privs)} ON {name} TO {role}")
         if "SELECT" in privileges:
             op.execute(f"GRANT SELECT ({readable}) ON {name} TO {role}")
+
+
+# --- Archived partitions: the downgrade guard and the drop ------------------------------------------
+#
+# ``archives`` is the revision's own FROM ... WHERE over pg_class c / pg_namespace n that selects
+# the archived (detached) partitions of one table: which tables count as archives is the
+# revision's declaration, the DO blocks around it are plumbing.
+
+
+def guard_archives(parent: str, archives: str) -> None:
+    """Refuse a downgrade while archived partitions of ``parent`` hold history (they would be
+    dropped with the partitions schema), unless the operator allowed data loss."""
+    if data_loss_allowed():
+        return
+    op.execute(
+        f"""
+DO $guard$
+DECLARE
+    found text;
+BEGIN
+    SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ') INTO found
+    {archives};
+    IF found IS NOT NULL THEN
+        RAISE EXCEPTION 'downgrade refused: archived partitions of {parent} hold history and would be dropped: %', found
+            USING HINT = 'Back them up, then run: alembic -x allow-data-loss=true downgrade <revision>',
+                  ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+END
+$guard$"""
+    )
+
+
+def drop_archives(archives: str) -> None:
+    """Drop the archived partitions ``archives`` selects (reached only when guard_archives let it)."""
+    op.execute(
+        f"""
+DO $drop$
+DECLARE
+    archive text;
+BEGIN
+    FOR archive IN
+        SELECT format('%I.%I', n.nspname, c.relname) {archives}
+    LOOP
+        EXECUTE 'DROP TABLE ' || archive;
+    END LOOP;
+END
+$drop$"""
+    )

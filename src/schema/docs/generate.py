@@ -16,6 +16,7 @@ import yaml
 
 from schema import catalog as catalog_module
 from schema import database, migrations, privileges
+from schema import dump as schema_dump
 from schema.docs import markdown as md
 from schema.docs.lint_pages import EXCEPTIONS_PAGE
 from schema.docs.lint_pages import INDEX_PAGE as LINT_INDEX_PAGE
@@ -23,6 +24,7 @@ from schema.docs.lint_pages import lint_pages
 from schema.docs.pages import database_schema_page, domain_page, table_page
 from schema.docs.reference import deviations_page, functions_page, migrations_page, rules_page
 from schema.docs.revision_reference import revisions
+from schema.docs.schema_sql_page import SCHEMA_SQL_PAGE, schema_sql_page
 from schema.docs.site import (
     DATABASE_SCHEMA_PAGE,
     DEVIATIONS_PAGE,
@@ -44,7 +46,10 @@ def handbook(conn: sa.Connection) -> Handbook:
     """The handbook model of the database behind ``conn``, which must be at head."""
     migrations.require_head(conn)
     cat = catalog_module.read(conn)
-    return Handbook(cat, revisions(set(cat.tables)))
+    # schema.sql's blocks and the revision that added each: a walk up the chain in a throw-away
+    # database on the same server (the head database is only read).
+    return Handbook(cat, revisions(set(cat.tables)), schema_dump.render(conn),
+                    tuple(schema_dump.introductions(conn.engine.url)))
 
 
 def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
@@ -62,6 +67,7 @@ def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
             {"Deviations from the seed": DEVIATIONS_PAGE},
             {"Functions": FUNCTIONS_PAGE},
             {"Migrations": MIGRATIONS_PAGE},
+            {"schema.sql": SCHEMA_SQL_PAGE},
             {"Privileges": PRIVILEGES_PAGE},
         ]},
         # Measured, not derived: written by the benchmark and perf commands, kept by hand.
@@ -96,6 +102,8 @@ def render(hb: Handbook) -> dict[str, str]:
     pages[DEVIATIONS_PAGE] = deviations_page(hb)
     pages[FUNCTIONS_PAGE] = functions_page(hb, hb.catalog)
     pages[MIGRATIONS_PAGE] = migrations_page(hb)
+    if hb.schema_sql is not None:
+        pages[SCHEMA_SQL_PAGE] = schema_sql_page(hb)
     pages[PRIVILEGES_PAGE] = privileges_page(hb)
     linted = lint_pages(hb)
     pages.update(linted)

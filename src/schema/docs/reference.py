@@ -13,6 +13,7 @@ from collections import defaultdict
 from schema.catalog import Catalog
 from schema.docs import markdown as md
 from schema.docs.pages import table_comments
+from schema.docs.schema_sql_page import revision_schema_sql
 from schema.docs.site import DEVIATIONS_PAGE, FUNCTIONS_PAGE, MIGRATIONS_PAGE, RULES_PAGE, Handbook, column_anchor, rule_anchor
 from schema.rules import cited_rule_ids
 
@@ -138,6 +139,8 @@ def migrations_page(hb: Handbook) -> str:
         for label, names in (("Creates", r.created), ("Alters", r.altered), ("Drops", r.dropped)):
             if names:
                 facts.append(f"- **{label}:** {tables(names)}")
+        if in_schema_sql := revision_schema_sql(hb, r.revision, page):
+            facts.append(in_schema_sql)
         details.append(
             f"### {r.revision} {{#{r.revision}}}\n\n{md.text(r.message)}\n\n"
             + (hb.paragraphs(page, r.purpose) + "\n\n" if r.purpose else "")

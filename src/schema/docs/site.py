@@ -17,6 +17,7 @@ from schema import rules as rule_registry
 from schema.catalog import Catalog, Table
 from schema.docs import markdown as md
 from schema.docs.revision_reference import RevisionEntry
+from schema.dump import Dump, Introduction
 from schema.rules import Deviation, Rule
 
 MODELS_PACKAGE = "schema.models"
@@ -91,6 +92,10 @@ class Handbook:
 
     catalog: Catalog
     revisions: list[RevisionEntry]
+    # The whole-schema dump at head and which revision added or changed each of its blocks
+    # (schema.dump); None where a caller renders pages without a server to replay on.
+    schema_sql: Dump | None = None
+    schema_sql_introductions: tuple[Introduction, ...] = ()
     domains: list[Domain] = field(init=False)
     domain_of: dict[str, str] = field(init=False)
 

@@ -13,8 +13,11 @@ from collections.abc import Iterator
 
 from schema.catalog import Catalog, Column, Constraint, Index, Table
 from schema.lint.findings import Problem, rule
-from schema.revision_ops import SECRET_SUFFIXES, UPDATED_AT_FUNCTION
+from schema.privileges import SECRET_SUFFIXES
 from schema.rules import RULES, cited_rule_ids
+
+# COR-002: the trigger function revision 001 created to keep updated_at true.
+UPDATED_AT_FUNCTION = "set_updated_at"
 
 # --- shared facts about names and types ----------------------------------------------------------
 
@@ -501,7 +504,7 @@ def rls_enabled_without_policy(catalog: Catalog) -> Iterator[Problem]:
     what=f"A table with an updated_at column and no BEFORE UPDATE row trigger calling {UPDATED_AT_FUNCTION}().",
     why="A DEFAULT fills updated_at once, at insert; after that it tells the truth only if every caller "
         "remembers to set it. The trigger makes it true (COR-002).",
-    fix="revision_ops.create_updated_at_trigger('<table>') in the revision.",
+    fix="UPDATED_AT_TRIGGER.format(table='<table>') in the revision (CREATE TRIGGER ... EXECUTE FUNCTION set_updated_at()).",
     bad="CREATE TABLE quotes (id uuid PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP);",
     good="""
 CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$

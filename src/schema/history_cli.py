@@ -1,4 +1,5 @@
-"""``schema dump``: write (or check) the committed whole-schema file ``schema.sql``."""
+"""``schema dump`` (the committed whole-schema file ``schema.sql``) and ``schema history`` (frozen
+revisions: ``alembic/released.toml``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from schema import database, dump
+from schema import database, dump, history
 
 console = Console(stderr=True)
+app = typer.Typer(help="Released revisions are frozen: check and record their checksums.", no_args_is_help=True)
 
 
 def dump_command(
@@ -43,3 +45,30 @@ def dump_command(
         return
     target.write_text(rendered.text)
     console.print(f"{target}: written ({len(rendered.text.splitlines())} lines)")
+
+
+@app.command("check")
+def history_check() -> None:
+    """Compare every revision with alembic/released.toml; exit 1 naming each departure."""
+    problems = history.check()
+    for problem in problems:
+        console.print(f"[bold red]{problem}[/]")
+    if problems:
+        raise typer.Exit(1)
+    console.print("history intact: every revision matches alembic/released.toml")
+
+
+@app.command("record")
+def history_record(
+    replace: list[str] = typer.Option(
+        [], "--replace", help="Re-record this revision whatever changed: only for one not yet released."),
+) -> None:
+    """Add new revisions and DDL-neutral edits to alembic/released.toml (refuses any other change)."""
+    try:
+        said = history.record(replace_revisions=tuple(replace))
+    except history.HistoryRefused as exc:
+        console.print(f"[bold red]refused:[/] {exc}")
+        raise typer.Exit(1) from None
+    for line in said:
+        console.print(line)
+    console.print("alembic/released.toml up to date" if not said else f"{len(said)} revision(s) recorded")
