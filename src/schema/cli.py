@@ -18,6 +18,7 @@ from schema.lint.cli import app as lint_app
 from schema.seed.cli import app as seed_app
 from schema.docs import cli as docs_cli
 from schema.perf import cli as perf_cli
+from schema.rehearse import cli as rehearse_cli
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
@@ -28,6 +29,7 @@ app.add_typer(seed_app, name="seed")
 app.command("docs")(docs_cli.docs)
 app.command("handbook")(docs_cli.handbook)
 app.command("perf")(perf_cli.perf)
+app.command("rehearse")(rehearse_cli.rehearse_cmd)
 
 console = Console(stderr=True)
 
