@@ -14,7 +14,6 @@ statement (CREATE INDEX CONCURRENTLY runs outside a transaction) are seen only b
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,10 +44,13 @@ class Hold:
     acquired_s: float
     released_s: float | None = None
     seen_by: str = "session"  # session (introspected) | sampler (seen from the second session)
+    probe_s: float = 0.0  # time the probe's own queries ran while this was held: not the migration's
 
     @property
     def held_s(self) -> float:
-        return (self.released_s if self.released_s is not None else self.acquired_s) - self.acquired_s
+        """How long the migration held it, the probe's own queries in between taken out."""
+        return max(0.0, (self.released_s if self.released_s is not None else self.acquired_s) - self.acquired_s
+                   - self.probe_s)
 
     @property
     def is_table(self) -> bool:
@@ -118,6 +120,7 @@ class Probe:
         self._tuples: dict[str, tuple[int, int]] = {}
         self._tx_ended_s: float | None = None
         self.busy_s = 0.0  # time spent in the probe's own queries (inside the migration's transactions)
+        self.pauses: list[tuple[float, float]] = []  # when they ran
         self.pid = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
         conn.commit()
 
@@ -139,16 +142,29 @@ class Probe:
 
     def _snapshot(self) -> tuple[dict[tuple[str, str], tuple[str, str]], dict[int, int], dict[str, tuple[int, int]]]:
         """Own locks, relfilenodes and this transaction's row counts, in one round trip."""
-        started = time.perf_counter()
+        started = self.clock()
         (locks_, nodes, tuples), = _rows(self._dbapi(), queries.SNAPSHOT, {"schema": catalog.SCHEMA})
-        self.busy_s += time.perf_counter() - started
+        self._paused(started)
         return ({(r[0], r[1]): (r[2], r[3]) for r in locks_},
                 {int(r[0]): int(r[1]) for r in nodes},
                 {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in tuples})
 
+    def _paused(self, started: float) -> None:
+        ended = self.clock()
+        self.pauses.append((started, ended))
+        self.busy_s += ended - started
+
+    def probe_time(self, start: float, end: float) -> float:
+        """Seconds of probe queries within [start, end]."""
+        return sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.pauses)
+
     def _close_missing(self, present: dict[tuple[str, str], tuple[str, str]], at: float) -> None:
         for key in [k for k in self.open if k not in present]:
-            self.open.pop(key).released_s = at
+            self._release(self.open.pop(key), at)
+
+    def _release(self, hold: Hold, at: float) -> None:
+        hold.released_s = at
+        hold.probe_s = self.probe_time(hold.acquired_s, at)
 
     def _before(self, conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any,
                 executemany: bool) -> None:
@@ -160,7 +176,7 @@ class Probe:
             self._close_missing(locks_, self._tx_ended_s if self._tx_ended_s is not None else self.clock())
             self._tx_ended_s = None
         stmt = Statement(len(self.statements), self.revision, self.direction, statement, self.clock(),
-                         harness=harness, in_transaction=conn.in_transaction())
+                         harness=harness, in_transaction=not self._dbapi().autocommit)
         self.statements.append(stmt)
         self._current = stmt
 
@@ -185,10 +201,10 @@ class Probe:
         created = [oid for oid in after if oid not in self._nodes]
         changed = [oid for oid, node in after.items() if oid in self._nodes and self._nodes[oid] != node]
         if created or changed:
-            started = time.perf_counter()
+            started = self.clock()
             names = {int(r[0]): (r[1], r[2], r[3])
                      for r in _rows(self._dbapi(), queries.DESCRIBE, {"oids": created + changed})}
-            self.busy_s += time.perf_counter() - started
+            self._paused(started)
             stmt.created = [Rewrite(*names[oid]) for oid in created if oid in names]
             stmt.rewrites = [Rewrite(*names[oid]) for oid in changed if oid in names]
         for table, (read, written) in tuples.items():
@@ -222,6 +238,6 @@ class Probe:
         """After a revision's command returned: the session holds nothing any more."""
         at = self._tx_ended_s if self._tx_ended_s is not None else self.clock()
         for hold in self.open.values():
-            hold.released_s = at
+            self._release(hold, at)
         self.open.clear()
         self._tx_ended_s = None

@@ -37,14 +37,18 @@ SELECT c.oid, c.relname, c.relkind, {_ROOT} AS root
 FROM pg_class c WHERE c.oid = ANY(%(oids)s)
 """
 
-# Rows this transaction has read and written so far, per table (pg_stat_xact_*: the current
-# transaction only); partitions summed into their root.
+# Rows this transaction has read and written so far, per table (the pg_stat_get_xact_* counters:
+# the current transaction only), partitions summed into their root. Only relations this session
+# has locked: a statement reads or writes no table without locking it, and asking for every
+# relation of the schema would cost more than most statements.
 XACT_TUPLES = """
-SELECT coalesce(pg_partition_root(s.relid), s.relid)::regclass::text AS root,
-       sum(s.seq_tup_read + coalesce(s.idx_tup_fetch, 0))::bigint AS read,
-       sum(s.n_tup_ins + s.n_tup_upd + s.n_tup_del)::bigint AS written
-FROM pg_stat_xact_user_tables s
-WHERE s.schemaname = %(schema)s
+SELECT coalesce(pg_partition_root(c.oid), c.oid)::regclass::text AS root,
+       sum(pg_stat_get_xact_tuples_returned(c.oid) + pg_stat_get_xact_tuples_fetched(c.oid))::bigint AS read,
+       sum(pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
+           + pg_stat_get_xact_tuples_deleted(c.oid))::bigint AS written
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'm')
+  AND c.oid IN (SELECT relation FROM pg_locks WHERE locktype = 'relation' AND pid = pg_backend_pid())
 GROUP BY 1
 """
 

@@ -121,7 +121,7 @@ def statement_rows(step: Step, footprint: dict[str, str]) -> list[str]:
     for st in step.statements:
         if st.harness:
             continue
-        holds = [h for h in step.holds if h.statement == st.index and h.is_table]
+        holds = [h for h in step.holds if h.statement == st.index and h.is_table and h.table != "alembic_version"]
         strongest: dict[str, Hold] = {}
         for h in holds:
             if h.table not in strongest or locks.RANK[h.mode] > locks.RANK[strongest[h.table].mode]:
@@ -178,7 +178,8 @@ def markdown(r: Rehearsal, title: str | None = None) -> str:
             f"({o.samples:,} samples): throughput ratio {o.ratio:.2f}, median latency ratio {o.latency_ratio:.2f}")
     probed = sum(1 for s in r.steps for st in s.statements if not st.harness)
     lines.append(f"- probe: {r.probe_seconds * 1000:,.0f} ms of catalog queries around {probed} statements, run in the "
-                 "migration's own session (they lengthen its transactions by that much)")
+                 "migration's own session: they lengthen its transactions by that much, and are taken out of the lock "
+                 "hold times below")
     lines += [f"- {n}" for n in r.notes]
     lines += ["", "## Timeline", "", *gantt(r), ""]
     for step in r.steps:
