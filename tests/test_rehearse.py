@@ -64,7 +64,11 @@ THROWAWAY = (
      'with op.get_context().autocommit_block():\n'
      '    op.execute("ALTER TABLE quotes VALIDATE CONSTRAINT fk_quotes_rehearsal_updated_by")',
      'op.execute("ALTER TABLE quotes DROP CONSTRAINT fk_quotes_rehearsal_updated_by")'),
+    ("r905", "a long exclusive lock that touches no row (say, a slow step inside the transaction)",
+     'op.execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE")\nop.execute("SELECT pg_sleep(1.5)")',
+     'pass  # nothing to undo'),
 )
+WORKLOAD_LOCK_TIMEOUT = "400ms"  # shorter than r905's hold: queued quote inserts fail with lock_timeout
 
 
 def write_throwaway(versions: Path) -> list[str]:
@@ -88,8 +92,9 @@ def scripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def rehearsal(server_url: URL, scripts: Path) -> Iterator[Rehearsal]:
-    options = Options(from_revision=migrations.head_revision(), to_revision="r904", scale="small",
-                      workload=WorkloadOptions(clients=3, max_seconds=120), overhead_window_s=1.0,
+    options = Options(from_revision=migrations.head_revision(), to_revision="r905", scale="small",
+                      workload=WorkloadOptions(clients=3, max_seconds=120, lock_timeout=WORKLOAD_LOCK_TIMEOUT),
+                      overhead_window_s=1.0,
                       script_location=scripts)
     yield rehearse(options, server=server_url)
 
@@ -135,6 +140,18 @@ def test_validated_foreign_key_fails_while_not_valid_then_validate_passes(rehear
     assert len(validate) == 1 and not validate[0].in_transaction and validate[0].error is None
 
 
+def test_a_long_lock_fails_by_threshold_and_by_the_workload_queries_it_timed_out(rehearsal: Rehearsal) -> None:
+    step = rehearsal.step("r905")
+    found = {r.kind: r for r in step.verdict.reasons}
+    assert verdicts.BLOCKING_LOCK in found and "catalog only" in found[verdicts.BLOCKING_LOCK].message, found
+    assert verdicts.WORKLOAD_FAILED in found and "lock_timeout" in found[verdicts.WORKLOAD_FAILED].message, found
+    lock_stmt = next(s.index for s in step.statements if s.sql.startswith("LOCK TABLE quotes"))
+    assert step.failures and all(f.kind == "lock_timeout" for f in step.failures), step.failures
+    assert {f.statement for f in step.failures} <= {lock_stmt, lock_stmt + 1}  # the LOCK, or the sleep under it
+    # The sampler saw them queue behind the migration, on quotes.
+    assert any(b.table == "quotes" and b.direct and b.waited_s > 0.2 for b in step.blocked), step.blocked
+
+
 def test_workload_ran_and_the_sampler_overhead_is_measured(rehearsal: Rehearsal) -> None:
     assert rehearsal.overhead is not None
     assert rehearsal.overhead.alone.ops > 0 and rehearsal.overhead.sampled.ops > 0
@@ -142,7 +159,7 @@ def test_workload_ran_and_the_sampler_overhead_is_measured(rehearsal: Rehearsal)
     assert not rehearsal.baseline_failures, rehearsal.baseline_failures[:3]
     assert rehearsal.workload_plan is not None
     assert rehearsal.workload_plan.footprint.modes["quotes"] == "RowExclusiveLock"
-    assert [s.direction for s in rehearsal.steps] == ["upgrade"] * 4 + ["downgrade"] * 4
+    assert [s.direction for s in rehearsal.steps] == ["upgrade"] * 5 + ["downgrade"] * 5
     assert all(s.error is None for s in rehearsal.steps)
 
 
@@ -152,7 +169,7 @@ def test_report_has_the_timeline_statements_and_verdicts(rehearsal: Rehearsal, t
     assert "r901" in page and "rewrote table" in page and "FAIL" in page
     document = report.to_json(rehearsal)
     json.dumps(document)
-    assert {s["revision"] for s in document["steps"]} == {"r901", "r902", "r903", "r904"}
+    assert {s["revision"] for s in document["steps"]} == {"r901", "r902", "r903", "r904", "r905"}
     assert document["overhead"]["ratio"] > 0
 
 

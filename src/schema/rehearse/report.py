@@ -137,7 +137,8 @@ def statement_rows(step: Step, footprint: dict[str, str]) -> list[str]:
         rows_text = f"{touched:,}" if touched else (f"{st.rowcount:,}" if st.rowcount else "")
         squawk = ", ".join(sorted({f.rule for f in step.squawk if matches(f, st.sql)}))
         error = f" **error: {st.error}**" if st.error else ""
-        rows.append(f"| {st.index} | `{_cell(st.short_sql)}`{_cell(error)} | {st.duration_s * 1000:,.1f} | {rows_text} | "
+        sql = _cell(st.short_sql.replace("`", "'"))
+        rows.append(f"| {st.index} | `{sql}`{_cell(error)} | {st.duration_s * 1000:,.1f} | {rows_text} | "
                     f"{_cell(held)} | {rewrites} | {waits} | {squawk} |")
     return rows
 
