@@ -6,7 +6,9 @@ the project's head, and rehearsed once (one seed for all of them): each is judge
 - an index built without CONCURRENTLY holds SHARE on quotes (written by every quote insert)
   while it reads the table: failed with a blocking-lock reason;
 - a validated foreign key holds SHARE ROW EXCLUSIVE on quotes while it scans it: failed;
-- the same foreign key NOT VALID, then VALIDATE in a transaction of its own, passes.
+- the same foreign key NOT VALID, then VALIDATE in a transaction of its own, passes;
+- a long ACCESS EXCLUSIVE (no row touched) fails by the threshold and by the lock_timeouts it causes;
+- dropping the index of a query pattern fails by the pattern's name.
 The default thresholds are used (production's 1 s): the lock verdicts do not depend on how fast
 this machine is, because a hold that touches the table's rows is projected to production size.
 """
@@ -67,6 +69,10 @@ THROWAWAY = (
     ("r905", "a long exclusive lock that touches no row (say, a slow step inside the transaction)",
      'op.execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE")\nop.execute("SELECT pg_sleep(1.5)")',
      'pass  # nothing to undo'),
+    ("r906", "drop the index the expiring-quotes sweep uses",
+     'op.execute("DROP INDEX ix_quotes_expires_at")',
+     'op.execute("CREATE INDEX ix_quotes_expires_at ON quotes (expires_at) '
+     "WHERE status IN ('draft', 'calculating', 'quoted')\")"),
 )
 WORKLOAD_LOCK_TIMEOUT = "400ms"  # shorter than r905's hold: queued quote inserts fail with lock_timeout
 
@@ -92,7 +98,7 @@ def scripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def rehearsal(server_url: URL, scripts: Path) -> Iterator[Rehearsal]:
-    options = Options(from_revision=migrations.head_revision(), to_revision="r905", scale="small",
+    options = Options(from_revision=migrations.head_revision(), to_revision="r906", scale="small",
                       workload=WorkloadOptions(clients=3, max_seconds=120, lock_timeout=WORKLOAD_LOCK_TIMEOUT),
                       overhead_window_s=1.0,
                       script_location=scripts)
@@ -152,6 +158,14 @@ def test_a_long_lock_fails_by_threshold_and_by_the_workload_queries_it_timed_out
     assert any(b.table == "quotes" and b.direct and b.waited_s > 0.2 for b in step.blocked), step.blocked
 
 
+def test_a_revision_that_costs_a_pattern_its_index_fails_by_name(rehearsal: Rehearsal) -> None:
+    step = rehearsal.step("r906")
+    lost = [r.message for r in step.verdict.reasons if r.kind == verdicts.PLAN_REGRESSION]
+    assert any(m.startswith("expiring_quotes_sweep: ") and "ix_quotes_expires_at" in m for m in lost), lost
+    # Patterns on the quotes table were re-checked after every revision that altered it, and kept their plans.
+    assert not [r for s in rehearsal.steps[:5] for r in s.verdict.reasons if r.kind == verdicts.PLAN_REGRESSION]
+
+
 def test_workload_ran_and_the_sampler_overhead_is_measured(rehearsal: Rehearsal) -> None:
     assert rehearsal.overhead is not None
     assert rehearsal.overhead.alone.ops > 0 and rehearsal.overhead.sampled.ops > 0
@@ -159,7 +173,7 @@ def test_workload_ran_and_the_sampler_overhead_is_measured(rehearsal: Rehearsal)
     assert not rehearsal.baseline_failures, rehearsal.baseline_failures[:3]
     assert rehearsal.workload_plan is not None
     assert rehearsal.workload_plan.footprint.modes["quotes"] == "RowExclusiveLock"
-    assert [s.direction for s in rehearsal.steps] == ["upgrade"] * 5 + ["downgrade"] * 5
+    assert [s.direction for s in rehearsal.steps] == ["upgrade"] * 6 + ["downgrade"] * 6
     assert all(s.error is None for s in rehearsal.steps)
 
 
@@ -169,7 +183,7 @@ def test_report_has_the_timeline_statements_and_verdicts(rehearsal: Rehearsal, t
     assert "r901" in page and "rewrote table" in page and "FAIL" in page
     document = report.to_json(rehearsal)
     json.dumps(document)
-    assert {s["revision"] for s in document["steps"]} == {"r901", "r902", "r903", "r904", "r905"}
+    assert {s["revision"] for s in document["steps"]} == {"r901", "r902", "r903", "r904", "r905", "r906"}
     assert document["overhead"]["ratio"] > 0
 
 

@@ -6,6 +6,7 @@ for its revision (what is pending there is what gets rehearsed by default).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -72,7 +73,7 @@ def rehearse_cmd(
             start = pending_from(to_revision, base)
         elif start is None:
             start = pending_from(migrations.head_revision(), base)
-        options = Options(**{**base.__dict__, "from_revision": start})
+        options = dataclasses.replace(base, from_revision=start)
         result = rehearse(options, console=console)
     except (ValueError, RehearsalError, database.DatabaseError, PerfError) as exc:
         console.print(f"[bold red]error:[/] {exc}")

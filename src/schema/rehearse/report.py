@@ -13,7 +13,7 @@ import dataclasses
 from typing import Any
 
 from schema.rehearse import locks, verdicts
-from schema.rehearse.probe import Hold, Statement
+from schema.rehearse.probe import Hold
 from schema.rehearse.runner import Rehearsal, Step
 from schema.rehearse.squawk import matches
 
@@ -218,5 +218,3 @@ def summary(r: Rehearsal) -> list[str]:
         out.extend(f"       {reason.kind}: {reason.message}" for reason in (v.reasons if v else []))
     return out
 
-
-__all__ = ["markdown", "summary", "to_json", "Statement"]

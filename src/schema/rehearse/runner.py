@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -472,11 +470,3 @@ def rehearse(options: Options, server: URL | None = None, console: Console | Non
         finally:
             rehearser.engine.dispose()
     return result
-
-
-def with_throwaway_revisions(write: Callable[[Path], None]) -> Path:
-    """A temporary alembic directory: the project's, plus whatever ``write(versions_dir)`` adds."""
-    root = Path(tempfile.mkdtemp(prefix="rehearse_scripts_"))
-    scripts = copy_script_directory(root)
-    write(scripts / "versions")
-    return scripts

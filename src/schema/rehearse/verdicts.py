@@ -118,7 +118,7 @@ def rows_under(hold: Hold, statements: list[Statement]) -> int:
     return total
 
 
-def projected_s(seconds: float, table: str, rows_touched: int, sizes: Sizes) -> float:
+def projected_s(seconds: float, rows_touched: int, sizes: Sizes) -> float:
     """A hold that touched rows grows with the table; one that touched none does not."""
     return seconds * sizes.factor if rows_touched else seconds
 
@@ -134,7 +134,7 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
             if rw.relkind in ("i", "I") or rw.table not in existing:
                 continue
             size = sizes.tables.get(rw.table, TableSize(0, 0))
-            prod = projected_s(s.duration_s, rw.table, 1, sizes)
+            prod = projected_s(s.duration_s, 1, sizes)
             verdict.reasons.append(Reason(
                 REWROTE_TABLE, s.index, rw.table,
                 f"rewrites {rw.table}: {duration(s.duration_s)} at {count(size.rows)} rows here, about "
@@ -151,7 +151,7 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
     for (index, table), h in sorted(worst.items()):
         blocked = locks.what_it_blocks(h.mode, footprint[table])
         touched = rows_under(h, statements)
-        prod = projected_s(h.held_s, table, touched, sizes)
+        prod = projected_s(h.held_s, touched, sizes)
         if h.held_s <= thresholds.lock_threshold_s and prod <= thresholds.lock_threshold_s:
             continue
         size = sizes.tables.get(table, TableSize(0, 0))
