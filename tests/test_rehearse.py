@@ -116,6 +116,7 @@ def test_volatile_default_fails_as_a_table_rewrite(rehearsal: Rehearsal) -> None
     rewrites = [r for r in found if r.kind == verdicts.REWROTE_TABLE]
     assert rewrites and rewrites[0].table == "quotes", found
     assert "rewrites quotes" in rewrites[0].message and "in production under ACCESS EXCLUSIVE" in rewrites[0].message
+    assert "adding-field-with-default" in {f.rule for f in rehearsal.step("r901").squawk}  # Squawk beside
     step = rehearsal.step("r901")
     rewritten = [s for s in step.statements if any(w.table == "quotes" and w.what == "rewrote table" for w in s.rewrites)]
     assert [s.short_sql for s in rewritten] == ["ALTER TABLE quotes ADD COLUMN rehearsal_token uuid DEFAULT gen_random_uuid()"]
@@ -129,6 +130,7 @@ def test_index_without_concurrently_fails_with_a_blocking_lock(rehearsal: Rehear
     assert "holds SHARE on quotes (blocks the workload's writes)" in found[0].message
     assert "CREATE INDEX ix_quotes_rehearsal_zip" in found[0].message
     assert verdicts.REWROTE_TABLE not in rehearsal.step("r902").verdict.kinds()
+    assert "require-concurrent-index-creation" in {f.rule for f in rehearsal.step("r902").squawk}
 
 
 def test_validated_foreign_key_fails_while_not_valid_then_validate_passes(rehearsal: Rehearsal) -> None:

@@ -100,6 +100,13 @@ def duration(seconds: float) -> str:
     return f"{seconds / 86400:,.1f} days"
 
 
+def size(n: int) -> str:
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n:,} B"
+
+
 def count(n: int) -> str:
     if n >= 10**9:
         return f"{n / 10**9:,.1f} billion"
@@ -133,12 +140,13 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
         for rw in s.rewrites:
             if rw.relkind in ("i", "I") or rw.table not in existing:
                 continue
-            size = sizes.tables.get(rw.table, TableSize(0, 0))
+            here = sizes.tables.get(rw.table, TableSize(0, 0))
             prod = projected_s(s.duration_s, 1, sizes)
             verdict.reasons.append(Reason(
                 REWROTE_TABLE, s.index, rw.table,
-                f"rewrites {rw.table}: {duration(s.duration_s)} at {count(size.rows)} rows here, about "
-                f"{duration(prod)} at {count(sizes.production_rows(rw.table))} rows in production under ACCESS EXCLUSIVE"))
+                f"rewrites {rw.table}: {duration(s.duration_s)} at {count(here.rows)} rows ({size(here.bytes)}) here, "
+                f"about {duration(prod)} at {count(sizes.production_rows(rw.table))} rows "
+                f"({size(sizes.production_table_bytes(rw.table))}) in production under ACCESS EXCLUSIVE"))
     worst: dict[tuple[int, str], Hold] = {}
     for h in holds:
         if not h.is_table or h.table not in existing:
@@ -154,15 +162,16 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
         prod = projected_s(h.held_s, touched, sizes)
         if h.held_s <= thresholds.lock_threshold_s and prod <= thresholds.lock_threshold_s:
             continue
-        size = sizes.tables.get(table, TableSize(0, 0))
+        here = sizes.tables.get(table, TableSize(0, 0))
         why = (f"while reading or writing its rows ({count(touched)} row visits): about {duration(prod)} at "
-               f"{count(sizes.production_rows(table))} rows in production" if touched
+               f"{count(sizes.production_rows(table))} rows ({size(sizes.production_table_bytes(table))}) in production"
+               if touched
                else "(catalog only: the same at any size)")
         stmt = by_index.get(index)
         verdict.reasons.append(Reason(
             BLOCKING_LOCK, index, table,
             f"holds {locks.sql_name(h.mode)} on {table} (blocks the workload's {blocked}) for {duration(h.held_s)} "
-            f"at {count(size.rows)} rows here {why}; threshold {duration(thresholds.lock_threshold_s)}"
+            f"at {count(here.rows)} rows here {why}; threshold {duration(thresholds.lock_threshold_s)}"
             + (f"; statement: {stmt.short_sql}" if stmt else "")))
     if len(failures) > thresholds.allow_workload_failures:
         kinds: dict[str, int] = {}
