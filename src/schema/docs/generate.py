@@ -71,12 +71,21 @@ def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
             {"Privileges": PRIVILEGES_PAGE},
         ]},
         # Measured, not derived: written by the benchmark and perf commands, kept by hand.
-        {"Reports": [{"Query patterns": "reports/performance.md"}, {"Benchmarks": "reports/benchmarks.md"}, {"Scaling out": "reports/scaling_out.md"}]},
+        {"Reports": [{"Query patterns": "reports/performance.md"}, {"Benchmarks": "reports/benchmarks.md"}, {"Scaling out": "reports/scaling_out.md"},
+                     *([{"Rehearsals": rehearsals}] if (rehearsals := rehearsal_pages()) else [])]},
         {"Lint": [LINT_INDEX_PAGE, {"Exceptions": EXCEPTIONS_PAGE}, *lint_rules]},
     ]
 
 
 PRIVILEGES_PAGE = "reference/privileges.md"
+REHEARSALS_DIR = "reports/rehearsals"
+
+
+def rehearsal_pages() -> list[object]:
+    """The committed rehearsal reports (``schema rehearse --markdown``), one per revision, in revision order."""
+    folder = default_docs_dir() / REHEARSALS_DIR
+    pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    return [{f"Revision {p.stem}": f"{REHEARSALS_DIR}/{p.name}"} for p in pages]
 
 
 def privileges_page(hb: Handbook) -> str:

@@ -1,0 +1,195 @@
+"""schema.rehearse catches what it claims, on a seeded small-scale database under live traffic.
+
+Throw-away revisions are written into a temporary copy of the alembic directory, chained after
+the project's head, and rehearsed once (one seed for all of them): each is judged on its own.
+- a column with a volatile default rewrites quotes: failed with "rewrote table";
+- an index built without CONCURRENTLY holds SHARE on quotes (written by every quote insert)
+  while it reads the table: failed with a blocking-lock reason;
+- a validated foreign key holds SHARE ROW EXCLUSIVE on quotes while it scans it: failed;
+- the same foreign key NOT VALID, then VALIDATE in a transaction of its own, passes;
+- a long ACCESS EXCLUSIVE (no row touched) fails by the threshold and by the lock_timeouts it causes;
+- dropping the index of a query pattern fails by the pattern's name.
+The default thresholds are used (production's 1 s): the lock verdicts do not depend on how fast
+this machine is, because a hold that touches the table's rows is projected to production size.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+from typer.testing import CliRunner
+
+from schema import migrations
+from schema.cli import app
+from schema.rehearse import Options, Rehearsal, WorkloadOptions, rehearse, report, verdicts
+from schema.rehearse.runner import copy_script_directory
+
+REVISION_TEMPLATE = '''"""Throw-away revision of the rehearsal test: {title}."""
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op
+
+revision = "{rev}"
+down_revision = "{down}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+{upgrade}
+
+
+def downgrade() -> None:
+{downgrade}
+'''
+
+# (revision id, title, upgrade body, downgrade body)
+THROWAWAY = (
+    ("r901", "volatile default",
+     'op.execute("ALTER TABLE quotes ADD COLUMN rehearsal_token uuid DEFAULT gen_random_uuid()")',
+     'op.execute("ALTER TABLE quotes DROP COLUMN rehearsal_token")'),
+    ("r902", "index without CONCURRENTLY",
+     'op.execute("CREATE INDEX ix_quotes_rehearsal_zip ON quotes (zip_code)")',
+     'op.execute("DROP INDEX ix_quotes_rehearsal_zip")'),
+    ("r903", "validated foreign key",
+     'op.execute("ALTER TABLE quotes ADD CONSTRAINT fk_quotes_rehearsal_created_by FOREIGN KEY (created_by) '
+     'REFERENCES users (id)")',
+     'op.execute("ALTER TABLE quotes DROP CONSTRAINT fk_quotes_rehearsal_created_by")'),
+    ("r904", "foreign key NOT VALID, then VALIDATE in its own transaction",
+     'op.execute("ALTER TABLE quotes ADD CONSTRAINT fk_quotes_rehearsal_updated_by FOREIGN KEY (updated_by) '
+     'REFERENCES users (id) NOT VALID")\n'
+     'with op.get_context().autocommit_block():\n'
+     '    op.execute("ALTER TABLE quotes VALIDATE CONSTRAINT fk_quotes_rehearsal_updated_by")',
+     'op.execute("ALTER TABLE quotes DROP CONSTRAINT fk_quotes_rehearsal_updated_by")'),
+    ("r905", "a long exclusive lock that touches no row (say, a slow step inside the transaction)",
+     'op.execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE")\nop.execute("SELECT pg_sleep(1.5)")',
+     'pass  # nothing to undo'),
+    ("r906", "drop the index the expiring-quotes sweep uses",
+     'op.execute("DROP INDEX ix_quotes_expires_at")',
+     'op.execute("CREATE INDEX ix_quotes_expires_at ON quotes (expires_at) '
+     "WHERE status IN ('draft', 'calculating', 'quoted')\")"),
+)
+WORKLOAD_LOCK_TIMEOUT = "400ms"  # shorter than r905's hold: queued quote inserts fail with lock_timeout
+
+
+def write_throwaway(versions: Path) -> list[str]:
+    down = migrations.head_revision()
+    ids = []
+    for rev, title, up, downgrade in THROWAWAY:
+        (versions / f"{rev}_rehearsal_test.py").write_text(REVISION_TEMPLATE.format(
+            title=title, rev=rev, down=down, upgrade=textwrap.indent(up, "    "),
+            downgrade=textwrap.indent(downgrade, "    ")))
+        ids.append(rev)
+        down = rev
+    return ids
+
+
+@pytest.fixture(scope="module")
+def scripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    location = copy_script_directory(tmp_path_factory.mktemp("rehearse"))
+    write_throwaway(location / "versions")
+    return location
+
+
+@pytest.fixture(scope="module")
+def rehearsal(server_url: URL, scripts: Path) -> Iterator[Rehearsal]:
+    options = Options(from_revision=migrations.head_revision(), to_revision="r906", scale="small",
+                      workload=WorkloadOptions(clients=3, max_seconds=120, lock_timeout=WORKLOAD_LOCK_TIMEOUT),
+                      overhead_window_s=1.0,
+                      script_location=scripts)
+    yield rehearse(options, server=server_url)
+
+
+def reasons(r: Rehearsal, rev: str) -> list[verdicts.Reason]:
+    verdict = r.step(rev).verdict
+    assert verdict is not None
+    return verdict.reasons
+
+
+def test_volatile_default_fails_as_a_table_rewrite(rehearsal: Rehearsal) -> None:
+    found = reasons(rehearsal, "r901")
+    rewrites = [r for r in found if r.kind == verdicts.REWROTE_TABLE]
+    assert rewrites and rewrites[0].table == "quotes", found
+    assert "rewrites quotes" in rewrites[0].message and "in production under ACCESS EXCLUSIVE" in rewrites[0].message
+    assert "adding-field-with-default" in {f.rule for f in rehearsal.step("r901").squawk}  # Squawk beside
+    step = rehearsal.step("r901")
+    rewritten = [s for s in step.statements if any(w.table == "quotes" and w.what == "rewrote table" for w in s.rewrites)]
+    assert [s.short_sql for s in rewritten] == ["ALTER TABLE quotes ADD COLUMN rehearsal_token uuid DEFAULT gen_random_uuid()"]
+    holds = [h for h in step.holds if h.table == "quotes" and h.statement == rewritten[0].index]
+    assert "AccessExclusiveLock" in {h.mode for h in holds}
+
+
+def test_index_without_concurrently_fails_with_a_blocking_lock(rehearsal: Rehearsal) -> None:
+    found = [r for r in reasons(rehearsal, "r902") if r.kind == verdicts.BLOCKING_LOCK and r.table == "quotes"]
+    assert found, reasons(rehearsal, "r902")
+    assert "holds SHARE on quotes (blocks the workload's writes)" in found[0].message
+    assert "CREATE INDEX ix_quotes_rehearsal_zip" in found[0].message
+    assert verdicts.REWROTE_TABLE not in rehearsal.step("r902").verdict.kinds()
+    assert "require-concurrent-index-creation" in {f.rule for f in rehearsal.step("r902").squawk}
+
+
+def test_validated_foreign_key_fails_while_not_valid_then_validate_passes(rehearsal: Rehearsal) -> None:
+    found = [r for r in reasons(rehearsal, "r903") if r.kind == verdicts.BLOCKING_LOCK and r.table == "quotes"]
+    assert found and "SHARE ROW EXCLUSIVE on quotes" in found[0].message, reasons(rehearsal, "r903")
+    assert "while reading or writing its rows" in found[0].message  # the validation scan, which grows with the table
+    safe = rehearsal.step("r904")
+    assert safe.verdict.passed, safe.verdict.reasons
+    # It did take the brief lock (seen by the probe, exactly), and VALIDATE ran outside the
+    # migration's transaction, under SHARE UPDATE EXCLUSIVE, which writes pass (seen by the sampler
+    # when it lasts long enough to be sampled: not asserted).
+    modes = {(h.table, h.mode) for h in safe.holds}
+    assert ("quotes", "ShareRowExclusiveLock") in modes, modes
+    validate = [s for s in safe.statements if s.sql.startswith("ALTER TABLE quotes VALIDATE")]
+    assert len(validate) == 1 and not validate[0].in_transaction and validate[0].error is None
+
+
+def test_a_long_lock_fails_by_threshold_and_by_the_workload_queries_it_timed_out(rehearsal: Rehearsal) -> None:
+    step = rehearsal.step("r905")
+    found = {r.kind: r for r in step.verdict.reasons}
+    assert verdicts.BLOCKING_LOCK in found and "catalog only" in found[verdicts.BLOCKING_LOCK].message, found
+    assert verdicts.WORKLOAD_FAILED in found and "lock_timeout" in found[verdicts.WORKLOAD_FAILED].message, found
+    lock_stmt = next(s.index for s in step.statements if s.sql.startswith("LOCK TABLE quotes"))
+    assert step.failures and all(f.kind == "lock_timeout" for f in step.failures), step.failures
+    assert {f.statement for f in step.failures} <= {lock_stmt, lock_stmt + 1}  # the LOCK, or the sleep under it
+    # The sampler saw them queue behind the migration, on quotes.
+    assert any(b.table == "quotes" and b.direct and b.waited_s > 0.2 for b in step.blocked), step.blocked
+
+
+def test_a_revision_that_costs_a_pattern_its_index_fails_by_name(rehearsal: Rehearsal) -> None:
+    step = rehearsal.step("r906")
+    lost = [r.message for r in step.verdict.reasons if r.kind == verdicts.PLAN_REGRESSION]
+    assert any(m.startswith("expiring_quotes_sweep: ") and "ix_quotes_expires_at" in m for m in lost), lost
+    # Patterns on the quotes table were re-checked after every revision that altered it, and kept their plans.
+    assert not [r for s in rehearsal.steps[:5] for r in s.verdict.reasons if r.kind == verdicts.PLAN_REGRESSION]
+
+
+def test_workload_ran_and_the_sampler_overhead_is_measured(rehearsal: Rehearsal) -> None:
+    assert rehearsal.overhead is not None
+    assert rehearsal.overhead.alone.ops > 0 and rehearsal.overhead.sampled.ops > 0
+    assert rehearsal.overhead.samples > 10 and rehearsal.overhead.ratio > 0
+    assert not rehearsal.baseline_failures, rehearsal.baseline_failures[:3]
+    assert rehearsal.workload_plan is not None
+    assert rehearsal.workload_plan.footprint.modes["quotes"] == "RowExclusiveLock"
+    assert [s.direction for s in rehearsal.steps] == ["upgrade"] * 6 + ["downgrade"] * 6
+    assert all(s.error is None for s in rehearsal.steps)
+
+
+def test_report_has_the_timeline_statements_and_verdicts(rehearsal: Rehearsal, tmp_path: Path) -> None:
+    page = report.markdown(rehearsal)
+    assert "```mermaid\ngantt" in page
+    assert "r901" in page and "rewrote table" in page and "FAIL" in page
+    document = report.to_json(rehearsal)
+    json.dumps(document)
+    assert {s["revision"] for s in document["steps"]} == {"r901", "r902", "r903", "r904", "r905", "r906"}
+    assert document["overhead"]["ratio"] > 0
+
+
+def test_cli_rejects_an_unknown_revision() -> None:
+    result = CliRunner().invoke(app, ["rehearse", "--to", "nope"])
+    assert result.exit_code == 1
+    assert "unknown --to revision 'nope'" in result.output
