@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import psycopg.errors
 import pytest
 import sqlalchemy as sa
 
+from schema import integrity
 from schema.catalog import Catalog
 from schema.rules import RULES
 from tests.constraint_cases import Ctx
@@ -66,7 +66,7 @@ def test_a_policy_with_events_cannot_be_deleted(head_conn: sa.Connection) -> Non
     with pytest.raises(sa.exc.DBAPIError) as caught:
         head_conn.execute(sa.text("DELETE FROM policies WHERE id = :id"), {"id": event.policy_id})
     savepoint.rollback()
-    assert isinstance(caught.value.orig, psycopg.errors.ForeignKeyViolation)
+    assert isinstance(caught.value.orig, integrity.RESTRICT_REFUSALS)
     assert caught.value.orig.diag.constraint_name == "fk_analytics_events_policy_id_policies"
 
 
