@@ -43,6 +43,9 @@ TABLE_PROFILES: dict[str, str] = {
     # 002 quotes: written by the quoting service; the counter row is bumped by every new quote.
     "quotes": "operational",
     "quote_number_counters": "operational",
+    # 008 quotes: the lifecycle is reference data a revision changes; the application only reads
+    # it (its triggers do, as the inserting role), nobody may allow bound -> quoted at run time.
+    "quote_status_transitions": "reference",
     # 003 rating: the application reads rates; they change only through the admin console's
     # approval workflow (admin_rate_approvals), never by the quoting service.
     "rate_tables": "admin",

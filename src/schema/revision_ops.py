@@ -101,6 +101,8 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     # Link rows the admin console grants and revokes (admin_role_permissions): no UPDATE, a link
     # is replaced by deleting it and inserting another.
     "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Reference data only a revision changes (the quote lifecycle, revision 008): everyone reads.
+    "reference": {"app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
 }
 
