@@ -91,6 +91,9 @@ class Handbook:
 
     catalog: Catalog
     revisions: list[RevisionEntry]
+    # Lifecycle tables (<thing>_status_transitions) -> their allowed (from, to, rule id) changes,
+    # read from the rows: the state diagrams of the domain pages are generated from the data.
+    lifecycles: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     domains: list[Domain] = field(init=False)
     domain_of: dict[str, str] = field(init=False)
 
