@@ -165,6 +165,13 @@ def test_a_bound_quote_cannot_be_reopened(ctx: Ctx) -> None:
     accepted(ctx.conn, sa.text("UPDATE quotes SET status = 'expired' WHERE id = :id"), {"id": other.id})
 
 
+def test_a_bound_quote_still_takes_changes_that_leave_its_status(ctx: Ctx) -> None:
+    """Writing the same status back (an ORM saving every column) is no transition."""
+    quote = quoted(ctx)
+    ctx.conn.execute(BIND, {"policy": agreeing_policy(ctx, quote).id, "id": quote.id})
+    accepted(ctx.conn, sa.text("UPDATE quotes SET status = 'bound', conversion_probability = 1 WHERE id = :id"), {"id": quote.id})
+
+
 def test_an_expired_offer_cannot_be_bound(ctx: Ctx) -> None:
     quote = quoted(ctx)
     ctx.conn.execute(sa.text("UPDATE quotes SET status = 'expired' WHERE id = :id"), {"id": quote.id})

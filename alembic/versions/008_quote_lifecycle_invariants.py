@@ -91,6 +91,11 @@ class Check(NamedTuple):
     comment: str
 
 
+class Function(NamedTuple):
+    signature: str  # as DROP FUNCTION names it
+    ddl: str
+
+
 class Trigger(NamedTuple):
     name: str
     definition: str  # everything after CREATE [CONSTRAINT] TRIGGER <name>
@@ -165,6 +170,9 @@ BEGIN
             RETURN NEW;
         END IF;
     ELSE
+        IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+            RETURN NEW;  -- status written unchanged (an UPDATE of other columns naming it): no transition
+        END IF;
         IF NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.from_status = OLD.status AND t.to_status = NEW.status) THEN
             IF NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.from_status = OLD.status) THEN
                 RAISE EXCEPTION 'QUO-014: quote % is %, a terminal status: % -> % is not allowed (quote_status_transitions, trigger trg_quotes_status_transition)', OLD.quote_number, OLD.status, OLD.status, NEW.status
@@ -258,11 +266,11 @@ COMMENT ON FUNCTION check_quote_version_chain() IS
     'QUO-017/QUO-006: deferred constraint trigger function on quotes: at commit, a requote is not its own ancestor, has its parent''s line of business and is its parent''s version + 1.';
 """
 
-FUNCTIONS: tuple[tuple[str, str], ...] = (
-    ("quote_historical_import()", HISTORICAL_IMPORT_FUNCTION),
-    ("check_quote_status_transition()", STATUS_TRANSITION_FUNCTION),
-    ("check_quote_server_owned()", SERVER_OWNED_FUNCTION),
-    ("check_quote_version_chain()", VERSION_CHAIN_FUNCTION),
+FUNCTIONS: tuple[Function, ...] = (
+    Function("quote_historical_import()", HISTORICAL_IMPORT_FUNCTION),
+    Function("check_quote_status_transition()", STATUS_TRANSITION_FUNCTION),
+    Function("check_quote_server_owned()", SERVER_OWNED_FUNCTION),
+    Function("check_quote_version_chain()", VERSION_CHAIN_FUNCTION),
 )
 
 TRIGGERS: tuple[Trigger, ...] = (
@@ -484,8 +492,8 @@ CREATE TABLE quote_status_transitions (
     for role in ("app_rw", "app_ro", "auditor", "admin_rw"):
         op.execute(f"GRANT SELECT (from_status, to_status, rule_id, description) ON quote_status_transitions TO {role}")
 
-    for _signature, ddl in FUNCTIONS:
-        op.execute(ddl)
+    for function in FUNCTIONS:
+        op.execute(function.ddl)
     for trigger in TRIGGERS:
         kind = "CONSTRAINT TRIGGER" if "DEFERRABLE" in trigger.definition else "TRIGGER"
         op.execute(f"CREATE {kind} {trigger.name} {trigger.definition} EXECUTE FUNCTION {trigger.function}()")
@@ -513,7 +521,7 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE quotes DROP CONSTRAINT {check.name}")
     for trigger in reversed(TRIGGERS):
         op.execute(f"DROP TRIGGER {trigger.name} ON quotes")
-    for signature, _ddl in reversed(FUNCTIONS):
-        op.execute(f"DROP FUNCTION {signature}")
+    for function in reversed(FUNCTIONS):
+        op.execute(f"DROP FUNCTION {function.signature}")
     op.drop_table("quote_status_transitions")
     op.execute(f"DROP INDEX {POLICY_KEY}")

@@ -5,6 +5,13 @@ without a customer, defaulted its version silently and indexed quote_number twic
 nullable column says what NULL means, lifecycle statuses gate which columns must be filled
 (QUO-004, QUO-005, QUO-008, QUO-009), and the database, not the application, issues quote numbers
 (QUO-003) so they stay unique under any number of concurrent writers.
+
+Revision 008 adds the rules across rows: the lifecycle is the table quote_status_transitions,
+checked by a trigger (QUO-013..QUO-015); a bound quote agrees with its policy through a composite
+foreign key, the policy premium being the quoted total for the term (QUO-016); version chains are
+acyclic and within one line, checked at commit (QUO-017); a priced quote is complete (QUO-018..
+QUO-020); created_at is the database's, historical rows arrive through app.historical_import
+(QUO-021).
 """
 
 from __future__ import annotations
