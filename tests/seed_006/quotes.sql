@@ -1,3 +1,6 @@
+-- Frozen: src/schema/sql/seed/quotes.sql as released with revision 006 (commit 558b591), kept so
+-- tests/test_quote_invariants.py can make the data revision 008 must refuse: most bound quotes
+-- disagree with their policy's effective date and premium. Never edit it; the live file moves on.
 -- quotes of one version (:version). Version 1: originals, drawn by pg_temp.quote_plan (shared with
 -- policies.sql: a bound original carries the id of the policy made from it). Version v > 1: a
 -- requote of a random quote of version v - 1 (same customer, product and address), 1-10 days
