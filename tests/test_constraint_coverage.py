@@ -15,7 +15,20 @@ import sqlalchemy as sa
 
 from schema.catalog import Catalog
 from schema.models import metadata
-from tests.constraint_cases import CHECK_VIOLATIONS, SAMPLES, Ctx
+from tests.constraint_cases import (
+    CHECK_VIOLATIONS,
+    FK_VIOLATIONS,
+    SAMPLES,
+    TRIGGER_COVERED_TABLES,
+    TRIGGER_VIOLATIONS,
+    Ctx,
+)
+
+# Triggers whose function can refuse a row (RAISE EXCEPTION), on the tables of ``:tables``.
+REFUSING_TRIGGERS = """
+SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+WHERE NOT t.tgisinternal AND t.tgrelid::regclass::text = ANY(:tables) AND p.prosrc ~ 'RAISE\\s+EXCEPTION'
+"""
 
 
 def _sqlstate_error(exc: sa.exc.DBAPIError) -> psycopg.Error:
@@ -103,9 +116,12 @@ def test_foreign_keys_refuse_orphans(head_conn: sa.Connection, head_catalog: Cat
     assert fks
     problems = []
     for fk in fks:
-        others = {col for o in fks if o.table == fk.table and o.name != fk.name for col in o.columns}
-        broken = [col for col in fk.columns if col not in others] or list(fk.columns)
-        values = ctx.row(fk.table, **{col: uuid.uuid4() for col in broken})
+        if fk.name in FK_VIOLATIONS:
+            values = ctx.row(fk.table, **FK_VIOLATIONS[fk.name].overrides)
+        else:
+            others = {col for o in fks if o.table == fk.table and o.name != fk.name for col in o.columns}
+            broken = [col for col in fk.columns if col not in others] or list(fk.columns)
+            values = ctx.row(fk.table, **{col: uuid.uuid4() for col in broken})
         problems.append(_refusal_problem(
             head_conn, fk.table, values, psycopg.errors.ForeignKeyViolation,
             lambda o, name=fk.name: o.diag.constraint_name == name or f"expected {name}",
@@ -125,3 +141,38 @@ def test_unique_and_primary_keys_refuse_duplicates(head_conn: sa.Connection, hea
             lambda o, name=key.name: head_catalog.constraint_for_index(o.diag.constraint_name) == name or f"expected {name}",
         ))
     assert [p for p in problems if p] == []
+
+
+def test_every_refusing_trigger_has_a_violation(head_conn: sa.Connection) -> None:
+    """Coverage of triggers, for the domains that declare TRIGGER_VIOLATIONS: every trigger on their
+    tables whose function raises has a row it refuses, and no case names a trigger that is gone."""
+    live = set(head_conn.execute(sa.text(REFUSING_TRIGGERS), {"tables": sorted(TRIGGER_COVERED_TABLES)}).scalars())
+    covered = {v.trigger for v in TRIGGER_VIOLATIONS}
+    assert live, "no refusing trigger found: the catalog query is wrong"
+    assert not (live - covered), f"refusing triggers with no violating test: {sorted(live - covered)}"
+    assert not (covered - live), f"violations for triggers that do not exist at head: {sorted(covered - live)}"
+
+
+@pytest.mark.parametrize("violation", TRIGGER_VIOLATIONS, ids=lambda v: v.trigger)
+def test_trigger_refuses(head_conn: sa.Connection, violation) -> None:
+    """The trigger refuses its row with the rule id (and its own name) and the stated SQLSTATE."""
+    ctx = Ctx(head_conn)
+    values = ctx.row(violation.table, **violation.overrides)
+    if violation.prepare is not None:
+        values = violation.prepare(ctx, values)
+    for name, value in violation.settings.items():
+        head_conn.execute(sa.text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    savepoint = head_conn.begin_nested()
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            head_conn.execute(metadata.tables[violation.table].insert().values(**values))
+            if violation.deferred:
+                head_conn.execute(sa.text(f"SET CONSTRAINTS {violation.trigger} IMMEDIATE"))
+    finally:
+        savepoint.rollback()
+    orig = _sqlstate_error(caught.value)
+    message = orig.diag.message_primary or ""
+    assert orig.sqlstate == violation.sqlstate, f"{violation.trigger}: {orig.sqlstate} {message}"
+    assert violation.rule_id in message, message
+    if violation.names_trigger:
+        assert violation.trigger in message, message

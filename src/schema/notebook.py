@@ -285,6 +285,8 @@ def demos_for(cat: catalog_module.Catalog, tables: list[str]) -> list[Demo]:
             if con.name not in by_name:
                 raise NotebookError(f"{con.name} has no violation in tests/constraint_cases (the coverage test fails too)")
             demos.append(_check_demo(by_name[con.name], con.kind_name))
+        elif con.kind == "f" and con.name in cases.FK_VIOLATIONS:
+            demos.append(_check_demo(cases.FK_VIOLATIONS[con.name], con.kind_name))
         elif con.kind == "f":
             demos.append(Demo(con.name, con.kind_name, con.table, f"{', '.join(con.columns)} point at no {con.referred_table} row",
                               lambda ctx, c=con: ctx.row(c.table, **{col: uuid.uuid4() for col in c.columns})))
@@ -353,6 +355,59 @@ def _refusal(conn: sa.Connection, table: sa.Table, demo: Demo, ctx: Any) -> str:
         return diag.message_primary + via
     savepoint.rollback()
     raise NotebookError(f"{demo.table} accepted a row that breaks {demo.constraint} ({demo.bad})")
+
+
+def trigger_demos(domain: str) -> pd.DataFrame:
+    """Each refusing trigger of the domain with a row it refuses (tests/constraint_cases'
+    TRIGGER_VIOLATIONS, which the coverage test proves): the SQLSTATE and the message, which
+    names the rule and the trigger. Built like constraint_demos, in a scratch database at head."""
+    from schema.models import metadata
+
+    cases = constraint_cases()
+    tables = set(tables_of(domain))
+    rows = []
+    with migrations.temporary_database(database.resolve().url, "wb_notebook", "head") as url:
+        eng = database.engine(url)
+        try:
+            with eng.connect() as conn:
+                trans = conn.begin()
+                try:
+                    ctx = cases.Ctx(conn)
+                    for violation in (v for v in cases.TRIGGER_VIOLATIONS if v.table in tables):
+                        rows.append({"trigger": violation.trigger, "table": violation.table, "rule": violation.rule_id,
+                                     "refused with": _trigger_refusal(conn, metadata.tables[violation.table], violation, ctx)})
+                finally:
+                    trans.rollback()
+        finally:
+            eng.dispose()
+    return pd.DataFrame(rows).set_index("trigger")
+
+
+def _trigger_refusal(conn: sa.Connection, table: sa.Table, violation: Any, ctx: Any) -> str:
+    # One savepoint around everything the case prepares (parents, counters, session settings), so
+    # the cases of one transaction do not see each other's preparation.
+    outer = conn.begin_nested()
+    try:
+        values = ctx.row(violation.table, **violation.overrides)
+        if violation.prepare is not None:
+            values = violation.prepare(ctx, values)
+        for name, value in violation.settings.items():
+            conn.execute(sa.text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+        savepoint = conn.begin_nested()
+        try:
+            conn.execute(table.insert().values(**values))
+            if violation.deferred:
+                conn.execute(sa.text(f"SET CONSTRAINTS {violation.trigger} IMMEDIATE"))
+        except sa.exc.DBAPIError as exc:
+            savepoint.rollback()
+            diag = exc.orig.diag  # type: ignore[union-attr]
+            if violation.rule_id not in (diag.message_primary or ""):
+                raise NotebookError(f"{violation.trigger}: refused for another reason: {diag.message_primary}") from exc
+            return f"{exc.orig.sqlstate}: {diag.message_primary}"  # type: ignore[union-attr]
+        savepoint.rollback()
+        raise NotebookError(f"{violation.table} accepted a row {violation.trigger} must refuse")
+    finally:
+        outer.rollback()
 
 
 # --- the ERD and the handbook pages --------------------------------------------------------------

@@ -46,6 +46,8 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     # Link rows the admin console grants and revokes (admin_role_permissions): no UPDATE, a link
     # is replaced by deleting it and inserting another.
     "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Reference data only a revision changes (the quote lifecycle, revision 008): everyone reads.
+    "reference": {"app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
     # Session bookkeeping the application opens and closes and may purge (websocket_connections).
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
 }
@@ -72,6 +74,9 @@ TABLE_PROFILES: dict[str, str] = {
     # 002 quotes: written by the quoting service; the counter row is bumped by every new quote.
     "quotes": "operational",
     "quote_number_counters": "operational",
+    # 008 quotes: the lifecycle is reference data a revision changes; the application only reads
+    # it (its triggers do, as the inserting role), nobody may allow bound -> quoted at run time.
+    "quote_status_transitions": "reference",
     # 003 rating: the application reads rates; they change only through the admin console's
     # approval workflow (admin_rate_approvals), never by the quoting service.
     "rate_tables": "admin",

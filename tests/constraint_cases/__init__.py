@@ -67,10 +67,40 @@ class CheckViolation:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class TriggerViolation:
+    """A row that a refusing trigger refuses: ``rule_id`` (and, unless ``names_trigger`` is off,
+    the trigger's name) in the message, SQLSTATE ``sqlstate`` (class 23 for a business refusal).
+
+    ``settings`` are session settings applied just before the insert (e.g. switching the
+    historical import path off); ``deferred`` fires a deferred constraint trigger at once.
+    """
+
+    trigger: str
+    table: str
+    rule_id: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    prepare: Callable[[Ctx, dict[str, Any]], dict[str, Any]] | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+    sqlstate: str = "23514"
+    deferred: bool = False
+    names_trigger: bool = True
+    why: str = ""
+
+
 SAMPLES: dict[str, Callable[[Ctx, int], dict[str, Any]]] = {}
 CHECK_VIOLATIONS: list[CheckViolation] = []
+# Hand-written violations of foreign keys the derived orphan test cannot break with a random key.
+FK_VIOLATIONS: dict[str, CheckViolation] = {}
+TRIGGER_VIOLATIONS: list[TriggerViolation] = []
+# Tables whose refusing triggers must each have a TriggerViolation (the domains that declare them).
+TRIGGER_COVERED_TABLES: set[str] = set()
 
 for _name in DOMAIN_MODULES:
     _module = importlib.import_module(f"tests.constraint_cases.{_name}")
     SAMPLES.update(_module.SAMPLES)
     CHECK_VIOLATIONS.extend(_module.CHECK_VIOLATIONS)
+    FK_VIOLATIONS.update({v.constraint: v for v in getattr(_module, "FK_VIOLATIONS", [])})
+    if hasattr(_module, "TRIGGER_VIOLATIONS"):
+        TRIGGER_VIOLATIONS.extend(_module.TRIGGER_VIOLATIONS)
+        TRIGGER_COVERED_TABLES.update(_module.SAMPLES)

@@ -42,14 +42,28 @@ def default_docs_dir() -> Path:
     return database.project_root() / "docs"
 
 
+LIFECYCLE_SUFFIX = "_status_transitions"
+# A lifecycle table's rows: (from_status, to_status, rule_id), in a stable order for the drift check.
+LIFECYCLE_ROWS = 'SELECT from_status, to_status, rule_id FROM "{table}" ORDER BY from_status, to_status'
+
+
+def lifecycles(conn: sa.Connection, cat: catalog_module.Catalog) -> dict[str, list[tuple[str, str, str]]]:
+    """The allowed status changes of every lifecycle table (QUO-013 and any later ones), as data."""
+    return {
+        name: [tuple(row) for row in conn.execute(sa.text(LIFECYCLE_ROWS.format(table=name)))]
+        for name in sorted(cat.tables) if name.endswith(LIFECYCLE_SUFFIX)
+    }
+
+
 def handbook(conn: sa.Connection) -> Handbook:
     """The handbook model of the database behind ``conn``, which must be at head."""
     migrations.require_head(conn)
     cat = catalog_module.read(conn)
     # schema.sql's blocks and the revision that added each: a walk up the chain in a throw-away
     # database on the same server (the head database is only read).
-    return Handbook(cat, revisions(set(cat.tables)), schema_dump.render(conn),
-                    tuple(schema_dump.introductions(conn.engine.url)))
+    return Handbook(cat, revisions(set(cat.tables)), schema_sql=schema_dump.render(conn),
+                    schema_sql_introductions=tuple(schema_dump.introductions(conn.engine.url)),
+                    lifecycles=lifecycles(conn, cat))
 
 
 def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:

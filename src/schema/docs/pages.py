@@ -285,6 +285,31 @@ def table_page(hb: Handbook, table: Table) -> str:
 # --- domains and the whole schema ---------------------------------------------------------------
 
 
+# The from_status of a lifecycle row that creates the thing (quote_status_transitions: 'new').
+CREATION_STATUS = "new"
+
+
+def state_diagram(table: str, transitions: list[tuple[str, str, str]]) -> str:
+    """A Mermaid state diagram of a lifecycle table: creation from [*], terminal states to [*]."""
+    leaving = {f for f, _t, _r in transitions}
+    lines = ["stateDiagram-v2"]
+    for from_status, to_status, rule_id in transitions:
+        start = "[*]" if from_status == CREATION_STATUS else from_status
+        lines.append(f"    {start} --> {to_status} : {rule_id}")
+    for terminal in sorted({t for _f, t, _r in transitions} - leaving):
+        lines.append(f"    {terminal} --> [*]")
+    return md.mermaid("\n".join(lines))
+
+
+def lifecycle_section(hb: Handbook, domain: Domain) -> str:
+    blocks = [
+        f"### {md.code(name)}\n\nGenerated from the table's rows: each arrow is an allowed status change and the "
+        f"rule that allows it; a status with an arrow to the end is terminal.\n\n{state_diagram(name, rows)}"
+        for name, rows in hb.lifecycles.items() if name in domain.tables
+    ]
+    return "## Lifecycles\n\n" + "\n\n".join(blocks) if blocks else ""
+
+
 def domain_page(hb: Handbook, domain: Domain) -> str:
     page = domain.page
     own = {t: erd.Detail.COLUMNS for t in domain.tables}
@@ -308,6 +333,7 @@ def domain_page(hb: Handbook, domain: Domain) -> str:
         rules,
         "## Tables\n\n" + tables if domain.tables else "",
         "## Entity-relationship diagram\n\n" + diagram,
+        lifecycle_section(hb, domain),
     )
 
 

@@ -96,6 +96,9 @@ class Handbook:
     # (schema.dump); None where a caller renders pages without a server to replay on.
     schema_sql: Dump | None = None
     schema_sql_introductions: tuple[Introduction, ...] = ()
+    # Lifecycle tables (<thing>_status_transitions) -> their allowed (from, to, rule id) changes,
+    # read from the rows: the state diagrams of the domain pages are generated from the data.
+    lifecycles: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     domains: list[Domain] = field(init=False)
     domain_of: dict[str, str] = field(init=False)
 

@@ -59,7 +59,17 @@ def allow(revision: str, squawk_rule: str, reason: str) -> Suppression:
 
 
 # Per-revision allowances: (revision, Squawk rule, reason). Empty until a revision needs one.
-REVISION_ALLOWANCES: tuple[Suppression, ...] = ()
+REVISION_ALLOWANCES: tuple[Suppression, ...] = (
+    allow("008", "constraint-missing-not-valid",
+          "each revision runs in one transaction (alembic/env.py), and --reset and pytest-alembic run all revisions "
+          "in the caller's transaction, where autocommit_block cannot commit between ADD ... NOT VALID and VALIDATE; "
+          "the revision's preflight has already shown no violator, so each VALIDATE is one index-less scan of "
+          "quotes under the lock (milliseconds at small scale). A table too large for that gets its VALIDATE in a "
+          "follow-up revision"),
+    allow("008", "require-concurrent-index-creation",
+          "ix_policies_binding_key is built in the revision's transaction for the same reason (CONCURRENTLY cannot "
+          "run inside a transaction); the build takes a SHARE lock on policies: reads continue, binds wait for it"),
+)
 
 
 @dataclass(frozen=True)

@@ -178,8 +178,14 @@ def fk_without_on_delete(catalog: Catalog) -> Iterator[Problem]:
 
 def serves_foreign_key(index: Index, fk_columns: tuple[str, ...]) -> bool:
     """An index serves a FK when its leading keys are the FK's columns (in any order) and it covers
-    every row that can reference the parent: no predicate, or only ``IS NOT NULL`` of FK columns."""
+    every row that can reference the parent: no predicate, or only ``IS NOT NULL`` of FK columns.
+    A UNIQUE btree index without predicate on some of the FK's columns serves too: it finds the
+    at most one row that can match (the composite QUO-016 FK of quotes over
+    uq_quotes_converted_to_policy_id)."""
     n = len(fk_columns)
+    if (index.method == "btree" and index.is_unique and index.predicate is None
+            and {unquote(k) for k in index.key_columns} <= set(fk_columns)):
+        return True
     if index.method != "btree" and not (index.method == "hash" and n == 1):
         return False
     if len(index.key_columns) < n or {unquote(k) for k in index.key_columns[:n]} != set(fk_columns):
@@ -198,7 +204,7 @@ def serves_foreign_key(index: Index, fk_columns: tuple[str, ...]) -> bool:
         "Without an index it scans the whole child table, holding locks for the duration. The same index "
         "serves the everyday 'children of this parent' query.",
     fix="CREATE INDEX ix_<table>_<columns> ON <table> (<fk columns>); an existing index whose leading "
-        "columns are the FK's also serves.",
+        "columns are the FK's also serves, and so does a UNIQUE index on some of the FK's columns.",
     bad="""
 CREATE TABLE customers (id uuid PRIMARY KEY);
 CREATE TABLE policies (id uuid PRIMARY KEY, customer_id uuid NOT NULL REFERENCES customers (id) ON DELETE RESTRICT);

@@ -110,6 +110,11 @@ class Policy(Base):
         # non-object is refused by the more precise name, and the type CHECK survives any validator change.
         sa.CheckConstraint("validate_policy_data(coverage_data)", name="coverage_data_valid"),
         sa.UniqueConstraint("policy_number"),
+        # QUO-016 (revision 008, quotes domain): target of fk_quotes_binding_agrees_with_policy.
+        sa.Index(
+            "ix_policies_binding_key", "id", "customer_id", "product_type", "state", "effective_date", "premium_amount",
+            unique=True,
+        ),
         sa.Index("ix_policies_customer_id", "customer_id"),
         {"comment": "Bound insurance contracts. A legal record: never deleted while claims or quotes refer to it."},
     )

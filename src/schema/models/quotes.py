@@ -5,6 +5,13 @@ without a customer, defaulted its version silently and indexed quote_number twic
 nullable column says what NULL means, lifecycle statuses gate which columns must be filled
 (QUO-004, QUO-005, QUO-008, QUO-009), and the database, not the application, issues quote numbers
 (QUO-003) so they stay unique under any number of concurrent writers.
+
+Revision 008 adds the rules across rows: the lifecycle is the table quote_status_transitions,
+checked by a trigger (QUO-013..QUO-015); a bound quote agrees with its policy through a composite
+foreign key, the policy premium being the quoted total for the term (QUO-016); version chains are
+acyclic and within one line, checked at commit (QUO-017); a priced quote is complete (QUO-018..
+QUO-020); created_at is the database's, historical rows arrive through app.historical_import
+(QUO-021).
 """
 
 from __future__ import annotations
@@ -39,6 +46,16 @@ QUOTE_NUMBER_PATTERN = "^QUOT-[0-9]{4}-[0-9]{6}$"
 # trg_quotes_assign_quote_number replaces with the next number of the quote's year.
 QUOTE_NUMBER_TEMPLATE = "QUOT-YYYY-NNNNNN"
 QUOTE_NUMBERS_PER_YEAR = 999_999
+
+
+# QUO-016: the columns a bound quote shares with its policy, and the policy's matching key.
+BINDING_COLUMNS: tuple[str, ...] = (
+    "converted_to_policy_id", "customer_id", "product_type", "state", "effective_date", "total_premium",
+)
+POLICY_BINDING_KEY: tuple[str, ...] = ("id", "customer_id", "product_type", "state", "effective_date", "premium_amount")
+# from_status of the transitions a quote is created with (QUO-001, QUO-013).
+CREATION = "new"
+LIFECYCLE_FROM: tuple[str, ...] = (CREATION, *QUOTE_STATUSES)
 
 
 def _priced(condition: str) -> str:
@@ -135,12 +152,37 @@ class Quote(Base):
         sa.CheckConstraint("parent_quote_id IS NOT NULL OR version = 1", name="root_is_version_1"),
         sa.CheckConstraint("parent_quote_id <> id", name="parent_is_not_self"),
         sa.CheckConstraint("expires_at > created_at", name="expires_after_created"),
+        # Revision 008: priced means complete (QUO-018..QUO-020); CASE keeps a wrong JSON type for
+        # the *_is_array CHECKs to refuse by name instead of an error from jsonb_array_length.
+        sa.CheckConstraint(
+            _priced("product_type <> 'auto' OR (vehicle_info <> '{}'::jsonb AND "
+                    "CASE WHEN jsonb_typeof(drivers) = 'array' THEN jsonb_array_length(drivers) >= 1 END)"),
+            name="auto_risk_complete_when_priced",
+        ),
+        sa.CheckConstraint(_priced("coverage_selections <> '{}'::jsonb"), name="coverage_selections_not_empty_when_priced"),
+        sa.CheckConstraint(
+            _priced("base_premium > 0 AND total_premium > 0 AND monthly_premium > 0"), name="premiums_positive_when_priced"
+        ),
+        sa.CheckConstraint("monthly_premium <= total_premium", name="monthly_within_total"),
+        sa.CheckConstraint(
+            "CASE WHEN jsonb_typeof(declined_reasons) = 'array' THEN jsonb_array_length(declined_reasons) >= 1 END",
+            name="declined_reasons_not_empty",
+        ),
         # The composite FK comes before the customer FK on purpose: see tests/constraint_cases/quotes.py.
         sa.ForeignKeyConstraint(
             ["parent_quote_id", "customer_id"], ["quotes.id", "quotes.customer_id"], ondelete="RESTRICT"
         ),
         sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="RESTRICT"),
         sa.ForeignKeyConstraint(["converted_to_policy_id"], ["policies.id"], ondelete="RESTRICT"),
+        # QUO-016 (revision 008): the bound policy agrees with the quote. Created after the simple FK,
+        # so a policy that does not exist is reported by fk_quotes_converted_to_policy_id_policies.
+        sa.ForeignKeyConstraint(
+            list(BINDING_COLUMNS), [f"policies.{c}" for c in POLICY_BINDING_KEY], ondelete="RESTRICT",
+            name="fk_quotes_binding_agrees_with_policy",
+            comment="QUO-016: a bound quote's policy has its customer, line, state and effective date, and "
+                    "premium_amount = total_premium (the quoted total for the term); RESTRICT, a policy bound "
+                    "from a quote is never deleted.",
+        ),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"], ondelete="RESTRICT"),
         sa.ForeignKeyConstraint(["updated_by"], ["users.id"], ondelete="RESTRICT"),
         sa.UniqueConstraint("quote_number"),
@@ -224,4 +266,26 @@ class Quote(Base):
     updated_by: Mapped[uuid.UUID] = mapped_column(
         sa.Uuid, nullable=False,
         comment="QUO-011: user who last changed the quote (the creator until the first change); RESTRICT.",
+    )
+
+
+class QuoteStatusTransition(Base):
+    __tablename__ = "quote_status_transitions"
+    __table_args__ = (
+        sa.CheckConstraint(in_values("from_status", LIFECYCLE_FROM), name="from_status_allowed"),
+        sa.CheckConstraint(in_values("to_status", QUOTE_STATUSES), name="to_status_allowed"),
+        sa.CheckConstraint("from_status <> to_status", name="changes_status"),
+        sa.CheckConstraint("rule_id ~ '^QUO-[0-9]{3}$'", name="rule_id_format"),
+        {"comment": "QUO-013: the quote lifecycle as data: each row is an allowed status change; a status with "
+                    "no row leaving it is terminal (QUO-014)."},
+    )
+
+    from_status: Mapped[str] = mapped_column(
+        sa.String(20), primary_key=True,
+        comment="Status before the change; 'new' means the quote is being created (the statuses it may start in, QUO-001).",
+    )
+    to_status: Mapped[str] = mapped_column(sa.String(20), primary_key=True, comment="Status after the change.")
+    rule_id: Mapped[str] = mapped_column(sa.String(7), nullable=False, comment="Business rule (QUO-) that allows this change.")
+    description: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, comment="What happened in the business when a quote makes this change."
     )

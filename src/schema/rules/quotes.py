@@ -1,4 +1,4 @@
-"""Quote rules (QUO-) and where revision 002 departs from the seed's quotes SQL."""
+"""Quote rules (QUO-) and where revisions 002 and 008 depart from the seed's quotes SQL."""
 
 from schema.rules import Deviation, Rule
 
@@ -93,6 +93,77 @@ RULES: tuple[Rule, ...] = (
         "seed: 'customer_id UUID NOT NULL REFERENCES customers(id)' (NO SILENT FALLBACKS example)",
         ("quotes.customer_id", "fk_quotes_customer_id_customers"),
     ),
+    Rule(
+        "QUO-013",
+        "The quote lifecycle is data: quote_status_transitions lists every allowed (from, to) status change with "
+        "its rule; a quote is created in draft or calculating (from 'new'), and any status change not listed "
+        "is refused by trigger trg_quotes_status_transition.",
+        "issue 23: 'the lifecycle as a state machine in the database'; DESIGN.md 'State machines are data'",
+        ("quote_status_transitions", "pk_quote_status_transitions", "ck_quote_status_transitions_from_status_allowed",
+         "ck_quote_status_transitions_to_status_allowed", "ck_quote_status_transitions_changes_status",
+         "ck_quote_status_transitions_rule_id_format", "check_quote_status_transition()", "trg_quotes_status_transition"),
+    ),
+    Rule(
+        "QUO-014",
+        "bound, declined and expired are terminal: no transition leaves them (an expired offer is re-offered as a "
+        "requote, a new version, never revived, so the price once shown stays on record).",
+        "issue 23: 'bound and declined are terminal, expired can never become bound'; market conduct: the offer "
+        "a customer saw is a record",
+        ("quote_status_transitions", "trg_quotes_status_transition"),
+    ),
+    Rule(
+        "QUO-015",
+        "A quote is bound only while its offer is open: at the moment of binding (the statement time; for an "
+        "imported bound quote its updated_at) is not after expires_at.",
+        "issue 23: 'a quote past expires_at cannot be bound'; state rate filings: a quote is valid for its period",
+        ("check_quote_status_transition()", "trg_quotes_status_transition"),
+    ),
+    Rule(
+        "QUO-016",
+        "A bound quote agrees with the policy it became: same customer, line of business, state and effective "
+        "date, and the policy's premium_amount equals the quote's total_premium (the quoted total for the term; "
+        "a later premium change is an endorsement, which this schema does not model yet).",
+        "issue 23: 'binding agrees with the policy'; our decision on the premium: the written premium is what "
+        "was quoted and accepted",
+        ("fk_quotes_binding_agrees_with_policy", "ix_policies_binding_key"),
+    ),
+    Rule(
+        "QUO-017",
+        "Version chains are acyclic and stay within one line of business: at commit a requote is not its own "
+        "ancestor and has its parent's product_type (deferred constraint trigger, so multi-row inserts are seen "
+        "whole); product_type never changes after insert.",
+        "issue 23: 'version chains are acyclic and stay within the line of business'",
+        ("check_quote_version_chain()", "trg_quotes_version_chain", "check_quote_server_owned()", "trg_quotes_server_owned"),
+    ),
+    Rule(
+        "QUO-018",
+        "Priced means complete: a quoted or bound quote has non-empty coverage selections, and an auto one at "
+        "least one driver and a described vehicle.",
+        "issue 23: 'priced means complete'",
+        ("ck_quotes_auto_risk_complete_when_priced", "ck_quotes_coverage_selections_not_empty_when_priced"),
+    ),
+    Rule(
+        "QUO-019",
+        "A quoted or bound price is above zero (base, total and monthly), and a monthly installment never exceeds "
+        "the premium for the term.",
+        "issue 23: 'premiums > 0 with monthly <= total'",
+        ("ck_quotes_premiums_positive_when_priced", "ck_quotes_monthly_within_total"),
+    ),
+    Rule(
+        "QUO-020",
+        "A declined quote states at least one reason (an empty list is no reason).",
+        "regulation: FCRA adverse-action notices need a stated reason; issue 23",
+        ("ck_quotes_declined_reasons_not_empty",),
+    ),
+    Rule(
+        "QUO-021",
+        "created_at and the first status are the database's: a caller-supplied created_at is refused and never "
+        "changes. Historical rows (imports, the volume generator) use the one documented path, SET LOCAL "
+        "app.historical_import = 'on', honoured only for (members of) the owner of quotes: they keep their "
+        "created_at and recorded status, every other rule still applies.",
+        "issue 23: 'server-owned facts'; brief: the historical import path",
+        ("quote_historical_import()", "check_quote_server_owned()", "trg_quotes_server_owned"),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
@@ -160,5 +231,26 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "DEV-QUO-11", "quotes", "status VARCHAR(20) NOT NULL CHECK (...) (no default in the quotes SQL)",
         "DEFAULT 'draft' citing QUO-001",
         "the seed's own rule QUO-001 says every quote starts in draft",
+    ),
+    Deviation(
+        "DEV-QUO-12", "quotes", "status CHECK listing six statuses; any status may follow any other",
+        "table quote_status_transitions of allowed (from, to) pairs, checked by trigger trg_quotes_status_transition "
+        "(QUO-013..QUO-015)",
+        "a CHECK sees one row version; a lifecycle is about the change between two, and as data it is reviewed, "
+        "rendered and tested like any reference table",
+    ),
+    Deviation(
+        "DEV-QUO-13", "quotes", "converted_to_policy_id UUID REFERENCES policies(id)",
+        "also fk_quotes_binding_agrees_with_policy (converted_to_policy_id, customer_id, product_type, state, "
+        "effective_date, total_premium) -> policies (id, customer_id, product_type, state, effective_date, "
+        "premium_amount) over unique index ix_policies_binding_key (QUO-016)",
+        "structure instead of a trigger: the agreement holds under any concurrency and on both sides (a policy "
+        "cannot be changed away from its quote either); the simple FK stays so a missing policy is named as such",
+    ),
+    Deviation(
+        "DEV-QUO-14", "quotes", "created_at TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP (the caller may write any value)",
+        "the default stays; trigger trg_quotes_server_owned refuses any other value outside the historical "
+        "import path (QUO-021)",
+        "a caller writing created_at years in the past falsifies the quote record (and its number's year)",
     ),
 )

@@ -39,6 +39,8 @@ DEFAULT_CHUNK = 50_000
 # each transaction's counter chain short.
 QUOTES_CHUNK = 10_000
 PARTITIONED = ("audit_logs", "analytics_events")
+# The documented path for historical rows (QUO-021), for the current transaction only.
+HISTORICAL_IMPORT = "SELECT set_config('app.historical_import', 'on', true)"
 MONTHS = 24  # rows 1..24 of a partitioned table are one per month (pg_temp.spread_time)
 
 
@@ -62,6 +64,9 @@ class Step:
     params: Callable[[Scale, dict[str, int]], dict[str, int]] = lambda s, c: {}
     chunk: int = DEFAULT_CHUNK
     label: str = ""
+    # Historical rows keep their created_at and recorded status (QUO-021): the chunk's transaction
+    # declares the one documented path, app.historical_import (the generator runs as the owner).
+    historical_import: bool = False
 
     @property
     def name(self) -> str:
@@ -84,6 +89,7 @@ def _quote_step(version: int) -> Step:
         params=lambda s, c: {"version": version, "parents": getattr(s, own.get(version - 1, "quotes_v1"))},
         chunk=QUOTES_CHUNK,
         label=f"quotes v{version}",
+        historical_import=True,
     )
 
 
@@ -203,8 +209,12 @@ def _describe(exc: sa.exc.DBAPIError) -> str:
 class Generator:
     """One run: a connection, its session helpers, and the steps in order."""
 
-    def __init__(self, conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, console: Console) -> None:
+    def __init__(self, conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, console: Console,
+                 scripts: dict[str, str] | None = None) -> None:
         self.conn = conn
+        # Replacement SQL per step file: a released generator's file (tests of data from an older
+        # revision); empty in normal runs.
+        self.scripts = scripts or {}
         self.scale = scale
         self.seed = seed
         self.as_of = as_of
@@ -232,7 +242,9 @@ class Generator:
     def run_chunk(self, step: Step, lo: int, hi: int) -> int:
         params = {"lo": lo, "hi": hi, **step.params(self.scale, self.counts)}
         try:
-            result = self.conn.execute(sa.text(sql(step.file)), params)
+            if step.historical_import:
+                self.conn.execute(sa.text(HISTORICAL_IMPORT))
+            result = self.conn.execute(sa.text(self.scripts.get(step.file) or sql(step.file)), params)
             self.conn.commit()
         except sa.exc.DBAPIError as exc:
             self.conn.rollback()

@@ -6,6 +6,11 @@
 -- quoted, bound or declined; an older one is expired, bound or declined. What the row holds follows
 -- the status (QUO-004/005/008/009): drafts may lack risk data, priced quotes carry premiums and
 -- the rating result, declined ones their reasons. quote_number is left to the database (QUO-003).
+-- A bound original agrees with the policy made from it (QUO-016): its effective date, and its
+-- total premium is the policy's premium for the term; the monthly installment is the total over
+-- the term's months (auto 6, home and renters 12). These are historical rows: the generator
+-- declares app.historical_import (QUO-021) for this statement, so created_at and the recorded
+-- status are kept; bound ones were bound (updated_at) well inside their 30-day offer (QUO-015).
 INSERT INTO quotes (id, customer_id, status, product_type, state, zip_code, effective_date,
                     base_premium, total_premium, monthly_premium, vehicle_info, property_info, drivers,
                     coverage_selections, discounts_applied, surcharges_applied, rating_factors,
@@ -14,7 +19,7 @@ INSERT INTO quotes (id, customer_id, status, product_type, state, zip_code, effe
 SELECT id, customer_id, status, product_type, pg_temp.state_code(s), pg_temp.customer_zip(customer_k, s), effective_date,
        CASE WHEN priced THEN base_premium END,
        CASE WHEN priced THEN total_premium END,
-       CASE WHEN priced THEN round(total_premium / 6, 2) END,
+       CASE WHEN priced THEN round(total_premium / CASE product_type WHEN 'auto' THEN 6 ELSE 12 END, 2) END,
        CASE WHEN product_type = 'auto' AND has_risk THEN
            jsonb_build_object('year', pg_temp.between(pg_temp.u(salt || '.vy', g), 2008, 2025),
                               'make', (ARRAY['Toyota', 'Honda', 'Ford', 'Chevrolet', 'Tesla', 'Nissan', 'Subaru', 'Hyundai'])[1 + floor(8 * pg_temp.u(salt || '.mk', g))::int],
@@ -54,8 +59,9 @@ SELECT id, customer_id, status, product_type, pg_temp.state_code(s), pg_temp.cus
        creator, CASE WHEN pg_temp.u(salt || '.ub', g) < 0.8 THEN creator ELSE pg_temp.user_id(salt || '.ub2', g) END
 FROM (
     SELECT g, salt, id, customer_id, customer_k, s, product_type, created_at, status, parent_id, base_premium,
-           round(base_premium * (0.85 + 0.25 * pg_temp.u(salt || '.adj', g))::numeric, 2) AS total_premium,
-           (created_at AT TIME ZONE 'UTC')::date + pg_temp.between(pg_temp.u(salt || '.eff', g), 3, 45)::int AS effective_date,
+           coalesce(policy_premium, round(base_premium * (0.85 + 0.25 * pg_temp.u(salt || '.adj', g))::numeric, 2)) AS total_premium,
+           coalesce(policy_effective,
+                    (created_at AT TIME ZONE 'UTC')::date + pg_temp.between(pg_temp.u(salt || '.eff', g), 3, 45)::int) AS effective_date,
            status IN ('quoted', 'bound', 'expired') AS priced,
            status IN ('quoted', 'bound', 'expired') AS rated,
            status NOT IN ('draft') OR pg_temp.u(salt || '.dr', g) < 0.5 AS has_risk,
@@ -74,10 +80,12 @@ FROM (
                     THEN pg_temp.pick(pg_temp.u('quotes.v' || :version || '.status', g), ARRAY['draft', 'calculating', 'quoted', 'declined'], ARRAY[0, 15, 25, 90])
                     ELSE pg_temp.pick(pg_temp.u('quotes.v' || :version || '.status', g), ARRAY['expired', 'declined'], ARRAY[0, 88]) END AS status,
                parent.id AS parent_id,
+               pol.effective_date AS policy_effective, pol.premium_amount AS policy_premium,
                CASE WHEN :version = 1 THEN qp.base_premium
                     ELSE round(coalesce(parent.base_premium, qp.base_premium) * (0.9 + 0.15 * pg_temp.u('quotes.v' || :version || '.re', g))::numeric, 2) END AS base_premium
         FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
         CROSS JOIN LATERAL pg_temp.quote_plan(CASE WHEN :version = 1 THEN g ELSE -g END) AS qp
+        LEFT JOIN policies AS pol ON :version = 1 AND qp.status = 'bound' AND pol.id = pg_temp.uid('policies', g)
         LEFT JOIN quotes AS parent
                ON :version > 1
               AND parent.id = pg_temp.uid('quotes.v' || (:version - 1), pg_temp.between(pg_temp.u('quotes.v' || :version || '.parent', g), 1, :parents))
