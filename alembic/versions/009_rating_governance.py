@@ -10,10 +10,12 @@ makes the database refuse both:
   is a new rate row with its own approval; an approved rate takes no new submission. The one
   correction path is the table owner's: ``SET LOCAL app.historical_import = 'on'`` (refused for
   any other role, rate_owner_correction_allowed()).
-- RAT-016: rate periods of one (state, product_type, coverage_type) never overlap. An open-ended
-  row (expiration_date NULL) is superseded by the next row of its key: it is in force until the
-  next effective_date, so a mid-year revision is one INSERT and never edits the filed row. A row
-  with an expiration_date must end on or before the next row's effective_date. Enforced by the
+- RAT-016: rate periods of one (state, product_type, coverage_type) never overlap. A row with an
+  expiration_date (a closed period) contains no other row's effective_date and starts inside no
+  other closed period. An open-ended row (expiration_date NULL) is superseded, never edited: by
+  RAT-001 the rate in force on a day is the latest-effective unexpired row, so a later open-ended
+  row (a mid-year revision) replaces it from its effective_date on, and a later closed row
+  overrides it for that period only. A mid-year revision is one INSERT. Enforced by the
   constraint trigger trg_rate_tables_no_overlapping_periods, serialized per key by
   pg_advisory_xact_lock (the embedded server has no btree_gist for an EXCLUDE constraint).
 - ADM-022..ADM-025: an approval is decided by an admin active at the decision who holds
