@@ -17,6 +17,7 @@ import yaml
 from schema import catalog as catalog_module
 from schema import database, migrations, privileges
 from schema.docs import markdown as md
+from schema.docs import state_rules
 from schema.docs.lint_pages import EXCEPTIONS_PAGE
 from schema.docs.lint_pages import INDEX_PAGE as LINT_INDEX_PAGE
 from schema.docs.lint_pages import lint_pages
@@ -44,7 +45,7 @@ def handbook(conn: sa.Connection) -> Handbook:
     """The handbook model of the database behind ``conn``, which must be at head."""
     migrations.require_head(conn)
     cat = catalog_module.read(conn)
-    return Handbook(cat, revisions(set(cat.tables)))
+    return Handbook(cat, revisions(set(cat.tables)), state_rules.read(conn, set(cat.tables)))
 
 
 def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:

@@ -91,6 +91,8 @@ class Handbook:
 
     catalog: Catalog
     revisions: list[RevisionEntry]
+    # Reference rows the rating page renders (schema.docs.state_rules); empty when not read.
+    state_rules: tuple = ()
     domains: list[Domain] = field(init=False)
     domain_of: dict[str, str] = field(init=False)
 

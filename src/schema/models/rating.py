@@ -1,9 +1,35 @@
-"""Rating engine (revision 003): filed base rates and discount rules.
+"""Rating engine (revisions 003, 009): filed base rates, discount rules and the state law they obey.
 
-Rates are regulated: each row cites the state filing it implements (RAT-009), applies from an
-effective date until an expiration date or forever (RAT-008), and carries only the rating factors
-the state allows (California forbids credit-based insurance scores in auto rating, RAT-007). The
-application reads these tables; only the admin console's approval workflow changes them.
+Rates are regulated: each row cites the state filing it implements, by SERFF tracking number or
+our internal id (RAT-009), applies from an effective date until an expiration date or until
+superseded (RAT-001, RAT-008), and its periods never overlap another rate of the same state,
+product and coverage (RAT-016): a mid-year revision is a new open-ended row that supersedes the
+filed one from its effective date, never an edit of it.
+
+Governance, who does what and what freezes when.
+
+Who files: a rate analyst (an admin holding `rate_tables:write` through their role) inserts
+  the new rate rows and submits each for approval in `admin_rate_approvals`, with a summary of what
+  changed (ADM-023, ADM-025). One submission per rate may be pending (ADM-024).
+
+Who approves: another admin (four eyes, ADM-020), active at the decision, holding
+  `rate_tables:approve` through their role or its parents: the seeded `rate_approver` (under
+  `rate_analyst`, so analysts never inherit the right) or `super_admin` (ADM-022). The decision is
+  final (ADM-021).
+
+What freezes when: from submission (pending) and for good once approved, a rate's pricing
+  columns never change; its expiration date may only be brought forward and the regulator's
+  examiner (approved_by) recorded once (RAT-015). A rejected draft is editable again. The one
+  correction path is the table owner's `SET LOCAL app.historical_import = 'on'`.
+
+What the law allows: `state_rating_rules` holds each state's rules with their citations
+  (RAT-017): banned factors (credit in CA, HI and MA auto and MD home; gender in CA, HI, MA, MT, NC,
+  PA and MI auto), the California Good Driver discount of at least 20%, New York's mandated PIP and
+  uninsured motorist coverage, and minimum liability limits. Triggers refuse rates (RAT-018),
+  discount rules (RAT-019) and priced quotes (RAT-020) that break a rule in force for their dates.
+  Factor documents are objects of positive numbers with documented keys (RAT-021).
+
+The application reads these tables; only the admin console's approval workflow changes them.
 """
 
 from __future__ import annotations
