@@ -483,3 +483,26 @@ def test_the_revision_refuses_to_run_over_overlapping_rates(scratch_database: UR
             assert conn.execute(sa.text("SELECT to_regclass('state_rating_rules')")).scalar() is None
     finally:
         eng.dispose()
+
+
+# --- coverage: every refusing trigger of revision 009 is shown refusing above ----------------------------------
+
+# Trigger -> the rule ids its refusals carry, each asserted by assert_refused_by in a test above.
+REFUSING_TRIGGERS = {
+    FROZEN: {"RAT-015"}, NO_OVERLAP: {"RAT-016"}, AUTHORITY: {"ADM-022", "ADM-023", "RAT-015"},
+    RATE_RULES: {"RAT-018"}, DISCOUNT_RULES: {"RAT-019"}, QUOTE_RULES: {"RAT-020"}, RULE_CHANGE: {"RAT-017"},
+}
+
+
+def test_every_governance_trigger_is_covered(head_catalog) -> None:  # noqa: ANN001 - schema.catalog.Catalog
+    """A trigger added to these tables whose comment cites a rating or approval rule must be listed
+    here (and so tested); a listed one that no longer exists fails too."""
+    tables = ("rate_tables", "discount_rules", "admin_rate_approvals", "state_rating_rules", "quotes")
+    found = {t.name for t in head_catalog.triggers if t.table in tables and t.function_name.startswith("check_")
+             and any(rule in (t.comment or "") for rule in ("RAT-", "ADM-02"))}
+    assert found == set(REFUSING_TRIGGERS), found ^ set(REFUSING_TRIGGERS)
+    source = open(__file__, encoding="utf-8").read()
+    for trigger, rules in REFUSING_TRIGGERS.items():
+        constant = next(k for k, v in globals().items() if v == trigger and k.isupper())
+        for rule in rules:
+            assert f'{constant}, "{rule}")' in source, f"no test asserts {trigger} refusing with {rule}"
