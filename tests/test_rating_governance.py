@@ -506,3 +506,29 @@ def test_every_governance_trigger_is_covered(head_catalog) -> None:  # noqa: ANN
         constant = next(k for k, v in globals().items() if v == trigger and k.isupper())
         for rule in rules:
             assert f'{constant}, "{rule}")' in source, f"no test asserts {trigger} refusing with {rule}"
+
+
+# --- the breach functions are validated by the revision's self-test ----------------------------------------------
+
+
+def _self_test_sql() -> str:
+    return migrations.script_directory().get_revision(REVISION).module.STATE_RULES_SELF_TEST
+
+
+def test_the_state_rule_self_test_passes_at_head(head_conn: sa.Connection) -> None:
+    head_conn.execute(sa.text(_self_test_sql()))
+
+
+@pytest.mark.parametrize("sabotage", [
+    # A breach function that judges every rate compliant (the naive "return NULL").
+    "CREATE OR REPLACE FUNCTION state_rule_breach_of_rate(r rate_tables) RETURNS text LANGUAGE sql STABLE AS $$ SELECT NULL::text $$",
+    # The law itself missing a row: the self-test checks the seeded rules, not only the code.
+    "DELETE FROM state_rating_rules WHERE rule_id = 'NY-AUTO-PIP-UM'",
+])
+def test_the_state_rule_self_test_catches_a_wrong_judge(head_conn: sa.Connection, sabotage: str) -> None:
+    head_conn.execute(sa.text(sabotage))
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.DBAPIError) as caught:
+        head_conn.execute(sa.text(_self_test_sql()))
+    savepoint.rollback()
+    assert "state rule self-test failed (RAT-017)" in str(caught.value.orig)
