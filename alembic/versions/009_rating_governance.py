@@ -43,8 +43,11 @@ are any. Remediation an operator reviews and runs by hand, then re-runs the upgr
 - ADM-022 / ADM-023 decisions or submissions by admins without the right: the decision stands as
   history, but it was not authorized; grant the permission that was in force at the time
   (``INSERT INTO admin_role_permissions ...``) if it really was, or, if not, record the finding and
-  re-submit the rate for a proper decision (an approval row cannot be edited, ADM-021: the
-  operator deletes it as table owner after exporting it to the compliance file).
+  re-submit the rate for a proper decision. A decided approval cannot be edited or deleted
+  (ADM-021, owner included): after exporting it to the compliance file, the owner removes it in one
+  transaction, ``ALTER TABLE admin_rate_approvals DISABLE TRIGGER trg_admin_rate_approvals_decision_final;
+  DELETE FROM admin_rate_approvals WHERE id = ...; ALTER TABLE admin_rate_approvals ENABLE TRIGGER
+  trg_admin_rate_approvals_decision_final;``.
 - ADM-024 several pending approvals for one rate: reject all but the latest
   (``UPDATE admin_rate_approvals SET status = 'rejected', rejected_by = <approver>, rejected_at = now(),
   rejection_reason = 'Superseded by a later submission.' WHERE ...``).
