@@ -20,6 +20,7 @@ from schema.catalog import Catalog
 from schema.models import admin
 from schema.rules import DEVIATIONS, RULES
 from tests.constraint_cases import Ctx
+from tests.constraint_cases.admin import rate_admin_id
 
 ADMIN_TABLES = tuple(
     m.class_.__tablename__ for m in admin.Base.registry.mappers if m.class_.__module__ == admin.__name__
@@ -220,7 +221,7 @@ def test_submission_starts_pending_and_another_admin_approves(head_conn: sa.Conn
     ctx = Ctx(head_conn)
     approval = ctx.insert("admin_rate_approvals", status=sa.text("DEFAULT"))
     assert approval.status == "pending"
-    _decide(head_conn, approval.id, "approved", ctx.insert("admin_users").id)
+    _decide(head_conn, approval.id, "approved", rate_admin_id(ctx, "approve"))
 
 
 def test_submitter_cannot_approve_their_own_change(head_conn: sa.Connection) -> None:
@@ -245,7 +246,7 @@ def test_submitter_cannot_approve_their_own_change(head_conn: sa.Connection) -> 
 def test_decision_is_final(head_conn: sa.Connection, decision: str, change: str) -> None:
     ctx = Ctx(head_conn)
     approval = ctx.insert("admin_rate_approvals")
-    _decide(head_conn, approval.id, decision, ctx.insert("admin_users").id)
+    _decide(head_conn, approval.id, decision, rate_admin_id(ctx, "approve"))
     err = _refused(head_conn, change, {"id": approval.id})
     assert isinstance(err, psycopg.errors.CheckViolation)
     assert "ADM-021" in str(err) and "final" in str(err)
@@ -267,6 +268,9 @@ def test_pending_queue_uses_the_partial_index(head_conn: sa.Connection) -> None:
     for _ in range(3):
         ctx.insert("admin_rate_approvals")
     head_conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    # Three rows: a bitmap scan of the other pending-only index (ADM-024's unique one) plus a sort
+    # costs the same as the ordered scan; without bitmap scans the ordered index must win.
+    head_conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
     plan = "\n".join(head_conn.exec_driver_sql(
         "EXPLAIN SELECT id FROM admin_rate_approvals WHERE status = 'pending' ORDER BY submitted_at LIMIT 20"
     ).scalars())

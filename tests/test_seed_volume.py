@@ -142,3 +142,41 @@ def test_same_seed_gives_the_same_data(server_url: URL, small_conn: sa.Connectio
         with eng.connect() as conn:
             assert scalar(conn, CHECKSUM) == first
         eng.dispose()
+
+
+def test_rate_approvals_are_made_by_the_right_roles(small_conn: sa.Connection) -> None:
+    """Issue 17: analysts do not inherit the approve right; every decision is an approver's, every
+    submission an analyst's or an approver's; one pending approval per rate at most."""
+    inherits_approve = """
+        WITH RECURSIVE chain (role_id, ancestor) AS (
+            SELECT id, id FROM admin_roles
+            UNION ALL SELECT c.role_id, r.parent_role_id FROM chain c JOIN admin_roles r ON r.id = c.ancestor
+            WHERE r.parent_role_id IS NOT NULL)
+        SELECT DISTINCT r.name FROM admin_roles r JOIN chain c ON c.role_id = r.id
+        JOIN admin_role_permissions rp ON rp.role_id = c.ancestor JOIN admin_permissions p ON p.id = rp.permission_id
+        WHERE p.resource = 'rate_tables' AND p.action = 'approve' ORDER BY r.name"""
+    assert small_conn.execute(sa.text(inherits_approve)).scalars().all() == ["rate_approver", "super_admin"]
+    deciders = small_conn.execute(sa.text(
+        "SELECT DISTINCT r.name FROM admin_rate_approvals a JOIN admin_users u ON u.id = coalesce(a.approved_by, a.rejected_by) "
+        "JOIN admin_roles r ON r.id = u.role_id ORDER BY r.name")).scalars().all()
+    assert set(deciders) <= {"rate_approver", "super_admin"} and deciders
+    submitters = small_conn.execute(sa.text(
+        "SELECT DISTINCT r.name FROM admin_rate_approvals a JOIN admin_users u ON u.id = a.submitted_by "
+        "JOIN admin_roles r ON r.id = u.role_id")).scalars().all()
+    assert set(submitters) <= {"rate_analyst", "rate_approver", "super_admin"}
+    assert scalar(small_conn, "SELECT count(*) FROM (SELECT rate_table_id FROM admin_rate_approvals WHERE status = 'pending' "
+                              "GROUP BY rate_table_id HAVING count(*) > 1) AS d") == 0
+
+
+def test_quotes_obey_the_state_rules(small_conn: sa.Connection) -> None:
+    """Every generated quote, priced or not, passes the state rules as if it were priced (RAT-020):
+    NY auto quotes carry PIP and UM, CA and MA auto quotes no credit tier."""
+    breaches = scalar(small_conn, """
+        SELECT count(*) FROM quotes q
+        WHERE q.coverage_selections IS NOT NULL AND q.rating_factors IS NOT NULL
+          AND state_rule_breach_of_quote(jsonb_populate_record(q, '{"status": "quoted"}')) IS NOT NULL""")
+    assert breaches == 0
+    ny_auto = scalar(small_conn, """
+        SELECT count(*) FROM quotes WHERE state = 'NY' AND product_type = 'auto' AND status IN ('quoted', 'bound')
+          AND coverage_selections -> 'coverages' @> '[{"type": "personal_injury_protection"}, {"type": "uninsured_motorist"}]'""")
+    assert ny_auto > 0

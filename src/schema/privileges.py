@@ -81,6 +81,9 @@ TABLE_PROFILES: dict[str, str] = {
     # approval workflow (admin_rate_approvals), never by the quoting service.
     "rate_tables": "admin",
     "discount_rules": "admin",
+    # 009 rating governance: the state rules are maintained by compliance in the admin console;
+    # the quoting service and auditors read them (the state-rule triggers run as the writer).
+    "state_rating_rules": "admin",
     # 004 security: identity-provider and API-client registrations are configuration the admin
     # console manages; letting the application write them would let a compromised service
     # register its own SSO provider or OAuth client. MFA enrolment is the user's own, via the app.

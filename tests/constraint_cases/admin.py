@@ -98,9 +98,29 @@ class RateApprovalRow(dict):
                 super().update(decision)
 
 
+def _permission_id(ctx: Ctx, resource: str, action: str) -> uuid.UUID:
+    """The registry permission (resource, action), inserted once per transaction (UNIQUE)."""
+    permissions = metadata.tables["admin_permissions"]
+    where = (permissions.c.resource == resource) & (permissions.c.action == action)
+    existing = ctx.conn.execute(sa.select(permissions.c.id).where(where)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return ctx.insert("admin_permissions", resource=resource, action=action).id
+
+
+def rate_admin_id(ctx: Ctx, *actions: str) -> uuid.UUID:
+    """An active admin whose own role holds rate_tables:<action> for each action (ADM-022/ADM-023)."""
+    role = ctx.insert("admin_roles").id
+    links = metadata.tables["admin_role_permissions"]
+    for action in actions:
+        ctx.conn.execute(links.insert().values(role_id=role, permission_id=_permission_id(ctx, "rate_tables", action)))
+    return ctx.insert("admin_users", role_id=role).id
+
+
 def admin_rate_approval(ctx: Ctx, n: int) -> dict[str, Any]:
+    # Submitted by a rate analyst (rate_tables:write, ADM-023); deciders in tests are approvers.
     return RateApprovalRow(
-        rate_table_id=ctx.insert("rate_tables").id, submitted_by=ctx.insert("admin_users").id, status="pending",
+        rate_table_id=ctx.insert("rate_tables").id, submitted_by=rate_admin_id(ctx, "write"), status="pending",
         approved_by=None, approved_at=None, rejected_by=None, rejected_at=None, rejection_reason=None,
         changes_summary={"base_rate": {"old": "42.125000", "new": "43.500000"}}, effective_date=dt.date(2026, 7, 1),
     )
@@ -179,4 +199,6 @@ CHECK_VIOLATIONS = [
         APPROVED | {"approved_at": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)},
     ),
     CheckViolation("ck_admin_rate_approvals_changes_summary_is_object", "admin_rate_approvals", {"changes_summary": ["base_rate"]}),
+    CheckViolation("ck_admin_rate_approvals_changes_summary_not_empty", "admin_rate_approvals", {"changes_summary": {}},
+                   why="issue 17: an approval that says nothing about what changed"),
 ]

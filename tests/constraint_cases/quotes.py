@@ -44,7 +44,12 @@ def quote(ctx: Ctx, n: int) -> dict[str, Any]:
         "vehicle_info": {"vin": f"1HGCM82633A{n:06d}", "year": 2019, "make": "Honda", "model": "Accord"},
         "property_info": sa.null(),
         "drivers": [{"name": "Ada Lovelace", "license_state": "TX", "years_licensed": 12}],
-        "coverage_selections": {"bodily_injury": {"limit": "30/60"}, "collision": {"deductible": 500}},
+        # The policy payload's coverage shape (COR-013), which the state rules read (RAT-020): Texas
+        # minimum liability is 30/60/25.
+        "coverage_selections": {"coverages": [
+            {"type": "bodily_injury", "limit": 30000, "per_accident_limit": 60000, "deductible": 0},
+            {"type": "property_damage", "limit": 25000, "deductible": 0},
+            {"type": "collision", "limit": 35000, "deductible": 500}]},
         "discounts_applied": [{"code": "MULTI_POLICY", "amount": "87.60"}], "surcharges_applied": [],
         "rating_factors": {"territory": "1.05", "driver_age": "0.95"},
         "ai_risk_score": Decimal("0.35"), "ai_risk_factors": {"prior_claims": 0.1}, "conversion_probability": Decimal("0.62"),

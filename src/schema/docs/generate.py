@@ -18,6 +18,7 @@ from schema import catalog as catalog_module
 from schema import database, migrations, privileges
 from schema import dump as schema_dump
 from schema.docs import markdown as md
+from schema.docs import state_rules
 from schema.docs.lint_pages import EXCEPTIONS_PAGE
 from schema.docs.lint_pages import INDEX_PAGE as LINT_INDEX_PAGE
 from schema.docs.lint_pages import lint_pages
@@ -63,7 +64,7 @@ def handbook(conn: sa.Connection) -> Handbook:
     # database on the same server (the head database is only read).
     return Handbook(cat, revisions(set(cat.tables)), schema_sql=schema_dump.render(conn),
                     schema_sql_introductions=tuple(schema_dump.introductions(conn.engine.url)),
-                    lifecycles=lifecycles(conn, cat))
+                    lifecycles=lifecycles(conn, cat), state_rules=state_rules.read(conn, set(cat.tables)))
 
 
 def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:

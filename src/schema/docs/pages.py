@@ -14,6 +14,7 @@ from schema import rules as rule_registry
 from schema.catalog import Catalog, Column, Constraint, Table
 from schema.docs import erd
 from schema.docs import markdown as md
+from schema.docs import state_rules
 from schema.docs.site import (
     DATABASE_SCHEMA_PAGE,
     DEVIATIONS_PAGE,
@@ -334,6 +335,7 @@ def domain_page(hb: Handbook, domain: Domain) -> str:
         "## Tables\n\n" + tables if domain.tables else "",
         "## Entity-relationship diagram\n\n" + diagram,
         lifecycle_section(hb, domain),
+        state_rules.section(hb.state_rules) if domain.name == state_rules.DOMAIN else "",
     )
 
 

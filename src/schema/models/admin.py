@@ -356,6 +356,7 @@ class AdminRateApproval(Base):
         sa.CheckConstraint("approved_by <> submitted_by", name="four_eyes"),
         sa.CheckConstraint("approved_at >= submitted_at AND rejected_at >= submitted_at", name="decided_after_submitted"),
         jsonb_type_check("changes_summary", "object"),
+        sa.CheckConstraint("changes_summary <> '{}'::jsonb", name="changes_summary_not_empty"),
         sa.ForeignKeyConstraint(["rate_table_id"], ["rate_tables.id"], ondelete="RESTRICT"),
         admin_fk("submitted_by"),
         admin_fk("approved_by"),
@@ -365,6 +366,9 @@ class AdminRateApproval(Base):
         sa.Index("ix_admin_rate_approvals_approved_by", "approved_by"),
         sa.Index("ix_admin_rate_approvals_rejected_by", "rejected_by"),
         sa.Index("ix_admin_rate_approvals_submitted_at", "submitted_at", postgresql_where=sa.text("status = 'pending'")),
+        # ADM-024 (revision 009): at most one pending approval per rate row.
+        sa.Index("uq_admin_rate_approvals_pending_rate_table_id", "rate_table_id", unique=True,
+                 postgresql_where=sa.text("status = 'pending'")),
         {"comment": "Approval workflow of rate table changes: submitted by one admin, approved or rejected by "
                     "another (ADM-020), final once decided (ADM-021)."},
     )

@@ -269,6 +269,16 @@ PATTERNS: tuple[Pattern, ...] = (
     ),
     lookup("discount_rules", ("code",), "uq_discount_rules_code", "discount rule by code (applying a named discount)",
            speedup_note=SMALL_LOOKUP),
+    Pattern(
+        name="state_rules_of_kind",
+        title="the state rules of one kind for a state and product (every state-rule trigger, RAT-018..RAT-020)",
+        table="state_rating_rules",
+        sql=("SELECT rule_id, parameters, citation, effective_from, effective_to FROM state_rating_rules "
+             "WHERE state = :state AND product_type = :product_type AND kind = :kind"),
+        params="SELECT state, product_type, kind FROM state_rating_rules ORDER BY rule_id LIMIT 1",
+        index="ix_state_rating_rules_state_product_type_kind",
+        speedup_note=SMALL_READ,
+    ),
     # --- analytics -------------------------------------------------------------------------------
     Pattern(
         name="analytics_dashboard_last_five_minutes",
@@ -444,6 +454,9 @@ UNSERVED_INDEXES: dict[str, str] = {
     "ix_quotes_id_customer_id": (
         "UNIQUE (id, customer_id): the target a composite foreign key needs so that a requote's parent "
         "belongs to the same customer (fk_quotes_parent_quote_id_customer_id_quotes); lookups by id use pk_quotes"),
+    "uq_admin_rate_approvals_pending_rate_table_id": (
+        "ADM-024: the partial unique index that allows one pending approval per rate row; it enforces the rule, "
+        "and a rate's approval history is read through ix_admin_rate_approvals_rate_table_id"),
     "ex_admin_users_single_bootstrap": (
         "the partial unique index behind the constraint that allows one bootstrap admin (created_by IS NULL); "
         "it enforces a rule and serves no query"),

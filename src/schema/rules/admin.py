@@ -154,6 +154,35 @@ RULES: tuple[Rule, ...] = (
         "our decision: the decision is evidence for the state regulator",
         ("trg_admin_rate_approvals_decision_final", "forbid_decided_rate_approval_change()"),
     ),
+    # --- revision 009: who may file and who may approve a rate --------------------------------
+    Rule(
+        "ADM-022",
+        "A rate approval is decided (approved or rejected) only by an admin active at the decision who holds "
+        "rate_tables:approve through their role or one of its parents (ADM-001, ADM-002); is_super_admin alone does not "
+        "count (regulated approval authority is traceable to a role grant; the super_admin role holds it). Seeded: "
+        "rate_approver (and super_admin) decide; rate_analyst, its child role, does not inherit the right.",
+        "issue 17 (approvals by deactivated admins and by roles without the permission were accepted)",
+        ("trg_admin_rate_approvals_authority", "check_rate_approval_authority()", "admin_holds_permission()"),
+    ),
+    Rule(
+        "ADM-023",
+        "A rate change is submitted only by an admin active at submission who holds rate_tables:write through their "
+        "role or its parents (rate_analyst, and rate_approver through it).",
+        "our decision: who may file is as traceable as who may approve",
+        ("trg_admin_rate_approvals_authority", "admin_holds_permission()"),
+    ),
+    Rule(
+        "ADM-024",
+        "At most one pending approval per rate row: a second submission waits for the first decision.",
+        "issue 17 (a second pending approval for one rate was accepted)",
+        ("uq_admin_rate_approvals_pending_rate_table_id",),
+    ),
+    Rule(
+        "ADM-025",
+        "An approval summarizes what changed: changes_summary is a non-empty JSON object (old and new values).",
+        "issue 17 (an approval with an empty changes_summary was accepted)",
+        ("ck_admin_rate_approvals_changes_summary_not_empty",),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (

@@ -117,7 +117,8 @@ STEPS: tuple[Step, ...] = (
     Step("system_settings", rows=_fixed(20)),
     Step("admin_dashboards", rows=_fixed(8)),
     Step("admin_activity_logs", rows=lambda s, c: s.admin_activity_logs, params=lambda s, c: {"admins": s.admin_users}),
-    Step("admin_rate_approvals", rows=lambda s, c: s.rate_approvals, params=lambda s, c: {"admins": s.admin_users}),
+    # total: a rate's last submission is the only one that may be pending or approved (ADM-024, RAT-015).
+    Step("admin_rate_approvals", rows=lambda s, c: s.rate_approvals, params=lambda s, c: {"total": s.rate_approvals}),
 )
 # Reference data loaded by the rate seed (idempotent), not generated: rate_tables, discount_rules.
 REFERENCE_TABLES = ("rate_tables", "discount_rules")

@@ -251,7 +251,8 @@ LANGUAGE sql STABLE
 AS $$
 SELECT CASE product
     WHEN 'auto' THEN jsonb_build_array(
-        jsonb_build_object('type', 'bodily_injury', 'limit', (ARRAY[30000, 50000, 100000, 250000])[1 + floor(4 * pg_temp.u('cov.bi', n))::int], 'deductible', 0),
+        -- bodily injury per person, and per accident twice that (split limits: the state minimums of RAT-020 name both)
+        jsonb_build_object('type', 'bodily_injury', 'limit', bi, 'per_accident_limit', 2 * bi, 'deductible', 0),
         jsonb_build_object('type', 'property_damage', 'limit', (ARRAY[25000, 50000, 100000])[1 + floor(3 * pg_temp.u('cov.pd', n))::int], 'deductible', 0),
         jsonb_build_object('type', 'collision', 'limit', 35000, 'deductible', (ARRAY[250, 500, 1000])[1 + floor(3 * pg_temp.u('cov.ded', n))::int]),
         jsonb_build_object('type', 'comprehensive', 'limit', 35000, 'deductible', (ARRAY[100, 250, 500])[1 + floor(3 * pg_temp.u('cov.ded', n))::int]),
@@ -264,4 +265,5 @@ SELECT CASE product
         jsonb_build_object('type', 'personal_property', 'limit', (ARRAY[15000, 25000, 40000])[1 + floor(3 * pg_temp.u('cov.pp', n))::int], 'deductible', (ARRAY[250, 500, 1000])[1 + floor(3 * pg_temp.u('cov.ded', n))::int]),
         jsonb_build_object('type', 'personal_liability', 'limit', (ARRAY[100000, 300000])[1 + floor(2 * pg_temp.u('cov.liab', n))::int], 'deductible', 0))
 END
+FROM (SELECT (ARRAY[30000, 50000, 100000, 250000])[1 + floor(4 * pg_temp.u('cov.bi', n))::int] AS bi) AS limits
 $$;

@@ -11,6 +11,7 @@
 -- the term's months (auto 6, home and renters 12). These are historical rows: the generator
 -- declares app.historical_import (QUO-021) for this statement, so created_at and the recorded
 -- status are kept; bound ones were bound (updated_at) well inside their 30-day offer (QUO-015).
+-- Priced quotes obey their state's rules (state_rating_rules, RAT-020): see the join "law" below.
 INSERT INTO quotes (id, customer_id, status, product_type, state, zip_code, effective_date,
                     base_premium, total_premium, monthly_premium, vehicle_info, property_info, drivers,
                     coverage_selections, discounts_applied, surcharges_applied, rating_factors,
@@ -34,7 +35,7 @@ SELECT id, customer_id, status, product_type, pg_temp.state_code(s), pg_temp.cus
            jsonb_build_array(jsonb_build_object('age', pg_temp.between(pg_temp.u(salt || '.age', g), 17, 82),
                                                 'years_licensed', pg_temp.between(pg_temp.u(salt || '.lic', g), 0, 40),
                                                 'violations', floor(-ln(1 - pg_temp.u(salt || '.vio', g)) * 0.4)::int)) END,
-       CASE WHEN has_risk THEN jsonb_build_object('coverages', pg_temp.coverages(product_type, g)) END,
+       CASE WHEN has_risk THEN jsonb_build_object('coverages', pg_temp.coverages(product_type, g) || law.mandated) END,
        CASE WHEN rated THEN CASE WHEN pg_temp.u(salt || '.disc', g) < 0.55
                                  THEN jsonb_build_array(jsonb_build_object('code', (ARRAY['MULTI_POLICY', 'PAPERLESS', 'PAID_IN_FULL', 'HOME_OWNER'])[1 + floor(4 * pg_temp.u(salt || '.dc', g))::int], 'percent', 5))
                                  ELSE '[]'::jsonb END END,
@@ -42,7 +43,9 @@ SELECT id, customer_id, status, product_type, pg_temp.state_code(s), pg_temp.cus
                                  THEN jsonb_build_array(jsonb_build_object('code', 'AT_FAULT_ACCIDENT', 'percent', 20))
                                  ELSE '[]'::jsonb END END,
        CASE WHEN rated THEN jsonb_build_object('territory', round((0.8 + 0.5 * pg_temp.u(salt || '.tf', g))::numeric, 3),
-                                               'state', pg_temp.state_factor(s), 'tier', pg_temp.between(pg_temp.u(salt || '.tier', g), 1, 5)) END,
+                                               'state', pg_temp.state_factor(s))
+                            || CASE WHEN law.credit_banned THEN '{}'::jsonb
+                                    ELSE jsonb_build_object('credit_tier', pg_temp.between(pg_temp.u(salt || '.tier', g), 1, 5)) END END,
        CASE WHEN scored THEN risk END,
        CASE WHEN scored AND pg_temp.u(salt || '.why', g) < 0.8
             THEN jsonb_build_object('prior_claims', round((risk * 0.4)::numeric, 2), 'territory', round((risk * 0.35)::numeric, 2),
@@ -98,4 +101,16 @@ FROM (
                                                    parent.created_at + make_interval(hours => pg_temp.between(pg_temp.u('quotes.v' || :version || '.gap', g), 20, 240)::int)) END AS created_at) AS c
     ) AS plan
 ) AS q
+-- The state's law, read from state_rating_rules as the triggers read it (RAT-020): no credit tier
+-- where the state bans credit for the product; every mandated coverage the generated set lacks.
+CROSS JOIN LATERAL (
+    SELECT EXISTS (SELECT 1 FROM state_rating_rules AS r
+                   WHERE r.state = pg_temp.state_code(q.s) AND r.product_type = q.product_type AND r.kind = 'banned_factor'
+                     AND 'credit_tier' ~* (r.parameters ->> 'key_pattern')) AS credit_banned,
+           (SELECT coalesce(jsonb_agg(jsonb_build_object('type', c.coverage, 'limit', 50000, 'deductible', 0) ORDER BY c.coverage), '[]'::jsonb)
+            FROM state_rating_rules AS r
+            CROSS JOIN LATERAL jsonb_array_elements_text(r.parameters -> 'coverages') AS c (coverage)
+            WHERE r.state = pg_temp.state_code(q.s) AND r.product_type = q.product_type AND r.kind = 'mandatory_coverage'
+              AND NOT pg_temp.coverages(q.product_type, q.g) @> jsonb_build_array(jsonb_build_object('type', c.coverage))) AS mandated
+) AS law
 ORDER BY created_at
