@@ -30,6 +30,8 @@ from tests.constraint_cases import Ctx
 QUOTES = metadata.tables["quotes"]
 REVISION = "008"
 SEED_006_QUOTES = (database.project_root() / "tests" / "seed_006" / "quotes.sql").read_text()
+# The generator as of 008: the live one reads later revisions' tables (009's state_rating_rules).
+SEED_008_QUOTES = (database.project_root() / "tests" / "seed_008" / "quotes.sql").read_text()
 SMALL = scales.get("small")
 AS_OF = dt.datetime.now(dt.UTC).date()
 QUOTE_WORLD = {"users", "customers", "policies", "claims", "quotes"}
@@ -237,7 +239,12 @@ def test_a_requote_cannot_switch_the_line_of_business(ctx: Ctx) -> None:
 PRICE = sa.text("UPDATE quotes SET status = 'quoted', drivers = CAST(:drivers AS jsonb), "
                 "coverage_selections = CAST(:coverage AS jsonb), total_premium = :total, monthly_premium = :monthly, "
                 "base_premium = :base WHERE id = :id")
-GOOD_PRICE = {"drivers": '[{"age": 40}]', "coverage": '{"collision": {"deductible": 500}}',
+# A complete price for the sample's Texas auto quote: the coverage shape the state rules read, with
+# Texas minimum liability 30/60/25 (RAT-020, revision 009), so only the broken field is refused.
+GOOD_COVERAGE = ('{"coverages": [{"type": "bodily_injury", "limit": 30000, "per_accident_limit": 60000, "deductible": 0}, '
+                 '{"type": "property_damage", "limit": 25000, "deductible": 0}, '
+                 '{"type": "collision", "limit": 35000, "deductible": 500}]}')
+GOOD_PRICE = {"drivers": '[{"age": 40}]', "coverage": GOOD_COVERAGE,
               "total": Decimal("812.40"), "monthly": Decimal("135.40"), "base": Decimal("900.00")}
 
 
@@ -399,7 +406,7 @@ def test_the_revision_refuses_006_data_until_remediated(server_url: URL) -> None
 
 def test_the_revision_just_passes_on_data_that_obeys_it(server_url: URL) -> None:
     with migrations.temporary_database(server_url, "wb_q008", revision=_down_revision()) as url:
-        _seed(url, {})
+        _seed(url, {"quotes": SEED_008_QUOTES})
         migrations.upgrade(REVISION, url=url)
         eng = database.engine(url)
         try:

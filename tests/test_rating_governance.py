@@ -350,7 +350,10 @@ def test_the_california_good_driver_discount_stays_at_least_20_percent(head_conn
 
 
 def _quote(ctx: Ctx, state: str, coverages: list[dict], rating_factors: dict) -> dict:
-    return ctx.row("quotes", state=state, coverage_selections={"coverages": coverages}, rating_factors=rating_factors)
+    """A priced (quoted, not bound) auto quote in ``state``: a bound one must agree with its policy's
+    state (QUO-016, revision 008), which is not what these tests are about."""
+    return ctx.row("quotes", state=state, status="quoted", converted_to_policy_id=None,
+                   coverage_selections={"coverages": coverages}, rating_factors=rating_factors)
 
 
 BI = {"type": "bodily_injury", "limit": 30000, "per_accident_limit": 60000, "deductible": 0}
@@ -379,6 +382,8 @@ def test_new_york_auto_quotes_carry_pip_and_uninsured_motorist(head_conn: sa.Con
     draft = ctx.row("quotes", state="NY", status="draft", converted_to_policy_id=None, base_premium=None,
                     total_premium=None, monthly_premium=None, coverage_selections={"coverages": [BI, PD]})
     row = insert(head_conn, "quotes", draft)
+    # draft -> calculating -> quoted is the lifecycle (QUO-013, revision 008); pricing is the last step.
+    head_conn.execute(sa.text("UPDATE quotes SET status = 'calculating' WHERE id = :id"), {"id": row.id})
     price = "UPDATE quotes SET status = 'quoted', base_premium = 900, total_premium = 812.40, monthly_premium = 135.40 WHERE id = :id"
     assert_refused_by(refused(head_conn, price, {"id": row.id}), QUOTE_RULES, "RAT-020")
 

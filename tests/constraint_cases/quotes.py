@@ -177,4 +177,8 @@ TRIGGER_VIOLATIONS = [
                      overrides={**NOT_BOUND, "created_at": dt.datetime(2019, 5, 1, tzinfo=dt.UTC)}),
     TriggerViolation("trg_quotes_version_chain", "quotes", "QUO-017", deferred=True,
                      prepare=lambda ctx, values: _parent(ctx, values, **AS_HOME)),
+    # Revision 009: a priced California auto quote rated on a credit tier (CA-AUTO-NO-CREDIT).
+    TriggerViolation("trg_quotes_state_rules", "quotes", "RAT-020",
+                     overrides={**NOT_BOUND, "status": "quoted", "state": "CA",
+                                "rating_factors": {"territory": "1.05", "credit_tier": 2}}),
 ]
