@@ -3,7 +3,7 @@
 -- an empty database (on every PostgreSQL version it tests) and fails when the replay differs from
 -- this file; commit it together with the revision that changes it.
 
--- alembic_version: 006
+-- alembic_version: 009
 
 -- role: admin_rw
 CREATE ROLE admin_rw NOSUPERUSER NOLOGIN NOBYPASSRLS;
@@ -180,6 +180,8 @@ COMMENT ON COLUMN admin_rate_approvals.effective_date IS 'Calendar date from whi
 COMMENT ON COLUMN admin_rate_approvals.status IS 'ADM-019: every submission starts pending, then is approved or rejected once (ADM-021).';
 ALTER TABLE admin_rate_approvals ADD CONSTRAINT ck_admin_rate_approvals_approval_iff_approved CHECK (((((status)::text = 'approved'::text) = (approved_by IS NOT NULL)) AND (((status)::text = 'approved'::text) = (approved_at IS NOT NULL))));
 ALTER TABLE admin_rate_approvals ADD CONSTRAINT ck_admin_rate_approvals_changes_summary_is_object CHECK ((jsonb_typeof(changes_summary) = 'object'::text));
+ALTER TABLE admin_rate_approvals ADD CONSTRAINT ck_admin_rate_approvals_changes_summary_not_empty CHECK ((changes_summary <> '{}'::jsonb));
+COMMENT ON CONSTRAINT ck_admin_rate_approvals_changes_summary_not_empty ON admin_rate_approvals IS 'ADM-025: an approval says what changed; an empty summary gives the approver nothing to review.';
 ALTER TABLE admin_rate_approvals ADD CONSTRAINT ck_admin_rate_approvals_decided_after_submitted CHECK (((approved_at >= submitted_at) AND (rejected_at >= submitted_at)));
 ALTER TABLE admin_rate_approvals ADD CONSTRAINT ck_admin_rate_approvals_four_eyes CHECK ((approved_by <> submitted_by));
 ALTER TABLE admin_rate_approvals ADD CONSTRAINT ck_admin_rate_approvals_rejection_iff_rejected CHECK (((((status)::text = 'rejected'::text) = (rejected_by IS NOT NULL)) AND (((status)::text = 'rejected'::text) = (rejected_at IS NOT NULL)) AND (((status)::text = 'rejected'::text) = (rejection_reason IS NOT NULL))));
@@ -201,6 +203,10 @@ COMMENT ON INDEX ix_admin_rate_approvals_submitted_at IS 'Query pattern: the pen
 CREATE INDEX ix_admin_rate_approvals_submitted_by ON admin_rate_approvals USING btree (submitted_by);
 COMMENT ON INDEX ix_admin_rate_approvals_submitted_by IS 'Query pattern: the submissions of one admin; serves fk_admin_rate_approvals_submitted_by_admin_users.';
 COMMENT ON INDEX pk_admin_rate_approvals IS 'Query pattern: one approval by id (the review page).';
+CREATE UNIQUE INDEX uq_admin_rate_approvals_pending_rate_table_id ON admin_rate_approvals USING btree (rate_table_id) WHERE ((status)::text = 'pending'::text);
+COMMENT ON INDEX uq_admin_rate_approvals_pending_rate_table_id IS 'ADM-024: at most one pending approval per rate row (partial unique index); also the pattern: the pending submission of a rate (rate_table_id = ? AND status = ''pending'').';
+CREATE CONSTRAINT TRIGGER trg_admin_rate_approvals_authority AFTER INSERT OR UPDATE ON admin_rate_approvals DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_rate_approval_authority();
+COMMENT ON TRIGGER trg_admin_rate_approvals_authority ON admin_rate_approvals IS 'ADM-022/ADM-023/RAT-015: submitter holds rate_tables:write, decider rate_tables:approve, both active; an approved rate takes no new submission.';
 CREATE TRIGGER trg_admin_rate_approvals_decision_final BEFORE DELETE OR UPDATE ON admin_rate_approvals FOR EACH ROW EXECUTE FUNCTION forbid_decided_rate_approval_change();
 COMMENT ON TRIGGER trg_admin_rate_approvals_decision_final ON admin_rate_approvals IS 'ADM-021: refuses changing or deleting an approval once it is approved or rejected.';
 GRANT INSERT ON admin_rate_approvals TO admin_rw;
@@ -557,7 +563,7 @@ COMMENT ON COLUMN discount_rules.description IS 'What the discount rewards and h
 COMMENT ON COLUMN discount_rules.product_types IS 'RAT-013: products the discount applies to (non-empty JSON array of product types).';
 COMMENT ON COLUMN discount_rules.states IS 'RAT-013: states the discount is filed in (non-empty JSON array of USPS codes).';
 COMMENT ON COLUMN discount_rules.discount_type IS 'RAT-010: percentage of premium, or fixed USD amount.';
-COMMENT ON COLUMN discount_rules.discount_value IS 'RAT-010: percent (0 < v <= 100) or USD amount (> 0), per discount_type.';
+COMMENT ON COLUMN discount_rules.discount_value IS 'RAT-010: percent (0 < v < 100) or USD amount (> 0), per discount_type.';
 COMMENT ON COLUMN discount_rules.max_discount_amount IS 'RAT-010: cap in USD on a percentage discount; NULL: uncapped (always NULL for fixed discounts).';
 COMMENT ON COLUMN discount_rules.eligibility_rules IS 'Conditions a quote must meet, by criterion (JSON object); {} means every quote is eligible.';
 COMMENT ON COLUMN discount_rules.stackable IS 'RAT-011: discounts combine with others unless filed as exclusive (false).';
@@ -573,7 +579,8 @@ ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_eligibility_rules_is
 ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_expiration_after_effective CHECK ((expiration_date > effective_date));
 ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_max_discount_amount_only_percentage CHECK (((max_discount_amount IS NULL) OR ((discount_type)::text = 'percentage'::text)));
 ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_max_discount_amount_positive CHECK ((max_discount_amount > (0)::numeric));
-ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_percentage_at_most_100 CHECK ((((discount_type)::text <> 'percentage'::text) OR (discount_value <= (100)::numeric)));
+ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_percentage_below_100 CHECK ((((discount_type)::text <> 'percentage'::text) OR (discount_value < (100)::numeric)));
+COMMENT ON CONSTRAINT ck_discount_rules_percentage_below_100 ON discount_rules IS 'RAT-010: a percentage discount is below 100 (a 100 % discount gives the coverage away).';
 ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_priority_positive CHECK ((priority > 0));
 ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_product_types_is_array CHECK ((jsonb_typeof(product_types) = 'array'::text));
 ALTER TABLE discount_rules ADD CONSTRAINT ck_discount_rules_product_types_known CHECK ((product_types <@ '["auto", "home", "renters"]'::jsonb));
@@ -586,6 +593,8 @@ ALTER TABLE discount_rules ADD CONSTRAINT uq_discount_rules_code UNIQUE (code);
 COMMENT ON INDEX pk_discount_rules IS 'pattern: a discount rule by id (admin console)';
 COMMENT ON INDEX uq_discount_rules_code IS 'pattern: a discount rule by its code, as quotes record it in discounts_applied (RAT-014)';
 CREATE TRIGGER trg_discount_rules_set_updated_at BEFORE UPDATE ON discount_rules FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE CONSTRAINT TRIGGER trg_discount_rules_state_rules AFTER INSERT OR UPDATE ON discount_rules DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_discount_state_rules();
+COMMENT ON TRIGGER trg_discount_rules_state_rules ON discount_rules IS 'RAT-019: refuses a discount rule below a state''s mandated minimum (state_rating_rules).';
 GRANT INSERT ON discount_rules TO admin_rw;
 GRANT UPDATE ON discount_rules TO admin_rw;
 GRANT SELECT (code, created_at, description, discount_type, discount_value, effective_date, eligibility_rules, expiration_date, id, max_discount_amount, name, priority, product_types, stackable, states, updated_at) ON discount_rules TO admin_rw;
@@ -712,6 +721,8 @@ ALTER TABLE policies ADD CONSTRAINT ck_policies_status_allowed CHECK (((status):
 ALTER TABLE policies ADD CONSTRAINT fk_policies_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers(id) ON DELETE RESTRICT;
 ALTER TABLE policies ADD CONSTRAINT pk_policies PRIMARY KEY (id);
 ALTER TABLE policies ADD CONSTRAINT uq_policies_policy_number UNIQUE (policy_number);
+CREATE UNIQUE INDEX ix_policies_binding_key ON policies USING btree (id, customer_id, product_type, state, effective_date, premium_amount);
+COMMENT ON INDEX ix_policies_binding_key IS 'pattern: target of fk_quotes_binding_agrees_with_policy: the policy a bound quote names, with the facts it must agree with (QUO-016); never violated on its own, id is the PK';
 CREATE INDEX ix_policies_customer_id ON policies USING btree (customer_id);
 CREATE TRIGGER trg_policies_set_updated_at BEFORE UPDATE ON policies FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 GRANT INSERT ON policies TO app_rw;
@@ -739,6 +750,29 @@ GRANT SELECT (last_value, year) ON quote_number_counters TO admin_rw;
 GRANT SELECT (last_value, year) ON quote_number_counters TO app_ro;
 GRANT SELECT (last_value, year) ON quote_number_counters TO app_rw;
 GRANT SELECT (last_value, year) ON quote_number_counters TO auditor;
+
+-- table: quote_status_transitions
+CREATE TABLE quote_status_transitions (
+    from_status character varying(20) NOT NULL,
+    to_status character varying(20) NOT NULL,
+    rule_id character varying(7) NOT NULL,
+    description text NOT NULL
+);
+COMMENT ON TABLE quote_status_transitions IS 'QUO-013: the quote lifecycle as data: each row is an allowed status change; a status with no row leaving it is terminal (QUO-014).';
+COMMENT ON COLUMN quote_status_transitions.from_status IS 'Status before the change; ''new'' means the quote is being created (the statuses it may start in, QUO-001).';
+COMMENT ON COLUMN quote_status_transitions.to_status IS 'Status after the change.';
+COMMENT ON COLUMN quote_status_transitions.rule_id IS 'Business rule (QUO-) that allows this change.';
+COMMENT ON COLUMN quote_status_transitions.description IS 'What happened in the business when a quote makes this change.';
+ALTER TABLE quote_status_transitions ADD CONSTRAINT ck_quote_status_transitions_changes_status CHECK (((from_status)::text <> (to_status)::text));
+ALTER TABLE quote_status_transitions ADD CONSTRAINT ck_quote_status_transitions_from_status_allowed CHECK (((from_status)::text = ANY ((ARRAY['new'::character varying, 'draft'::character varying, 'calculating'::character varying, 'quoted'::character varying, 'expired'::character varying, 'bound'::character varying, 'declined'::character varying])::text[])));
+ALTER TABLE quote_status_transitions ADD CONSTRAINT ck_quote_status_transitions_rule_id_format CHECK (((rule_id)::text ~ '^QUO-[0-9]{3}$'::text));
+ALTER TABLE quote_status_transitions ADD CONSTRAINT ck_quote_status_transitions_to_status_allowed CHECK (((to_status)::text = ANY ((ARRAY['draft'::character varying, 'calculating'::character varying, 'quoted'::character varying, 'expired'::character varying, 'bound'::character varying, 'declined'::character varying])::text[])));
+ALTER TABLE quote_status_transitions ADD CONSTRAINT pk_quote_status_transitions PRIMARY KEY (from_status, to_status);
+COMMENT ON INDEX pk_quote_status_transitions IS 'pattern: is (from, to) allowed? (trg_quotes_status_transition, every quote insert and status change)';
+GRANT SELECT (description, from_status, rule_id, to_status) ON quote_status_transitions TO admin_rw;
+GRANT SELECT (description, from_status, rule_id, to_status) ON quote_status_transitions TO app_ro;
+GRANT SELECT (description, from_status, rule_id, to_status) ON quote_status_transitions TO app_rw;
+GRANT SELECT (description, from_status, rule_id, to_status) ON quote_status_transitions TO auditor;
 
 -- table: quotes
 CREATE TABLE quotes (
@@ -807,17 +841,35 @@ COMMENT ON COLUMN quotes.updated_by IS 'QUO-011: user who last changed the quote
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_ai_risk_factors_is_object CHECK ((jsonb_typeof(ai_risk_factors) = 'object'::text));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_ai_risk_factors_need_score CHECK (((ai_risk_factors IS NULL) OR (ai_risk_score IS NOT NULL)));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_ai_risk_score_range CHECK (((ai_risk_score >= (0)::numeric) AND (ai_risk_score <= (1)::numeric)));
+ALTER TABLE quotes ADD CONSTRAINT ck_quotes_auto_risk_complete_when_priced CHECK (((NOT ((status)::text = ANY ((ARRAY['quoted'::character varying, 'bound'::character varying])::text[]))) OR ((product_type)::text <> 'auto'::text) OR ((vehicle_info <> '{}'::jsonb) AND
+CASE
+    WHEN (jsonb_typeof(drivers) = 'array'::text) THEN (jsonb_array_length(drivers) >= 1)
+    ELSE NULL::boolean
+END)));
+COMMENT ON CONSTRAINT ck_quotes_auto_risk_complete_when_priced ON quotes IS 'QUO-018: a quoted or bound auto quote has at least one driver and a described vehicle.';
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_conversion_probability_range CHECK (((conversion_probability >= (0)::numeric) AND (conversion_probability <= (1)::numeric)));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_converted_to_policy_id_iff_bound CHECK ((((status)::text = 'bound'::text) = (converted_to_policy_id IS NOT NULL)));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_coverage_selections_is_object CHECK ((jsonb_typeof(coverage_selections) = 'object'::text));
+ALTER TABLE quotes ADD CONSTRAINT ck_quotes_coverage_selections_not_empty_when_priced CHECK (((NOT ((status)::text = ANY ((ARRAY['quoted'::character varying, 'bound'::character varying])::text[]))) OR (coverage_selections <> '{}'::jsonb)));
+COMMENT ON CONSTRAINT ck_quotes_coverage_selections_not_empty_when_priced ON quotes IS 'QUO-018: a quoted or bound quote has chosen coverages (it becomes the policy''s coverage at bind).';
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_declined_reasons_iff_declined CHECK ((((status)::text = 'declined'::text) = (declined_reasons IS NOT NULL)));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_declined_reasons_is_array CHECK ((jsonb_typeof(declined_reasons) = 'array'::text));
+ALTER TABLE quotes ADD CONSTRAINT ck_quotes_declined_reasons_not_empty CHECK (
+CASE
+    WHEN (jsonb_typeof(declined_reasons) = 'array'::text) THEN (jsonb_array_length(declined_reasons) >= 1)
+    ELSE NULL::boolean
+END);
+COMMENT ON CONSTRAINT ck_quotes_declined_reasons_not_empty ON quotes IS 'QUO-020: a decline states at least one reason (adverse-action notice).';
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_discounts_applied_is_array CHECK ((jsonb_typeof(discounts_applied) = 'array'::text));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_drivers_is_array CHECK ((jsonb_typeof(drivers) = 'array'::text));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_drivers_only_auto CHECK (((drivers IS NULL) OR ((product_type)::text = 'auto'::text)));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_expires_after_created CHECK ((expires_at > created_at));
+ALTER TABLE quotes ADD CONSTRAINT ck_quotes_monthly_within_total CHECK ((monthly_premium <= total_premium));
+COMMENT ON CONSTRAINT ck_quotes_monthly_within_total ON quotes IS 'QUO-019: a monthly installment never exceeds the premium for the whole term.';
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_parent_is_not_self CHECK ((parent_quote_id <> id));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_premiums_non_negative CHECK (((base_premium >= (0)::numeric) AND (total_premium >= (0)::numeric) AND (monthly_premium >= (0)::numeric)));
+ALTER TABLE quotes ADD CONSTRAINT ck_quotes_premiums_positive_when_priced CHECK (((NOT ((status)::text = ANY ((ARRAY['quoted'::character varying, 'bound'::character varying])::text[]))) OR ((base_premium > (0)::numeric) AND (total_premium > (0)::numeric) AND (monthly_premium > (0)::numeric))));
+COMMENT ON CONSTRAINT ck_quotes_premiums_positive_when_priced ON quotes IS 'QUO-019: a price offered or bound is above zero.';
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_premiums_when_priced CHECK (((NOT ((status)::text = ANY ((ARRAY['quoted'::character varying, 'bound'::character varying])::text[]))) OR ((base_premium IS NOT NULL) AND (total_premium IS NOT NULL) AND (monthly_premium IS NOT NULL))));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_product_type_allowed CHECK (((product_type)::text = ANY ((ARRAY['auto'::character varying, 'home'::character varying, 'renters'::character varying])::text[])));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_property_info_is_object CHECK ((jsonb_typeof(property_info) = 'object'::text));
@@ -843,6 +895,8 @@ ALTER TABLE quotes ADD CONSTRAINT ck_quotes_vehicle_info_is_object CHECK ((jsonb
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_vehicle_info_only_auto CHECK (((vehicle_info IS NULL) OR ((product_type)::text = 'auto'::text)));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_version_positive CHECK ((version >= 1));
 ALTER TABLE quotes ADD CONSTRAINT ck_quotes_zip_code_format CHECK (((zip_code)::text ~ '^[0-9]{5}(-[0-9]{4})?$'::text));
+ALTER TABLE quotes ADD CONSTRAINT fk_quotes_binding_agrees_with_policy FOREIGN KEY (converted_to_policy_id, customer_id, product_type, state, effective_date, total_premium) REFERENCES policies(id, customer_id, product_type, state, effective_date, premium_amount) ON DELETE RESTRICT;
+COMMENT ON CONSTRAINT fk_quotes_binding_agrees_with_policy ON quotes IS 'QUO-016: a bound quote''s policy has its customer, line, state and effective date, and premium_amount = total_premium (the quoted total for the term); RESTRICT, a policy bound from a quote is never deleted.';
 ALTER TABLE quotes ADD CONSTRAINT fk_quotes_converted_to_policy_id_policies FOREIGN KEY (converted_to_policy_id) REFERENCES policies(id) ON DELETE RESTRICT;
 ALTER TABLE quotes ADD CONSTRAINT fk_quotes_created_by_users FOREIGN KEY (created_by) REFERENCES users(id) ON DELETE RESTRICT;
 ALTER TABLE quotes ADD CONSTRAINT fk_quotes_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers(id) ON DELETE RESTRICT;
@@ -872,7 +926,15 @@ CREATE TRIGGER trg_quotes_assign_quote_number BEFORE INSERT ON quotes FOR EACH R
 COMMENT ON TRIGGER trg_quotes_assign_quote_number ON quotes IS 'QUO-003: issues the quote number from quote_number_counters when the caller left the template default.';
 CREATE TRIGGER trg_quotes_check_version BEFORE INSERT OR UPDATE OF version, parent_quote_id ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_version();
 COMMENT ON TRIGGER trg_quotes_check_version ON quotes IS 'QUO-006: a requote is its parent''s version + 1; version and parent are fixed at creation.';
+CREATE TRIGGER trg_quotes_server_owned BEFORE INSERT OR UPDATE OF created_at, product_type ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_server_owned();
+COMMENT ON TRIGGER trg_quotes_server_owned ON quotes IS 'QUO-021: created_at is set by the database (historical import aside) and fixed; QUO-017: product_type is fixed.';
 CREATE TRIGGER trg_quotes_set_updated_at BEFORE UPDATE ON quotes FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE CONSTRAINT TRIGGER trg_quotes_state_rules AFTER INSERT OR UPDATE OF status, state, product_type, effective_date, rating_factors, coverage_selections ON quotes DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_quote_state_rules();
+COMMENT ON TRIGGER trg_quotes_state_rules ON quotes IS 'RAT-020: refuses a priced quote that breaks its state''s rules (banned factor, mandated coverage, minimum limits).';
+CREATE TRIGGER trg_quotes_status_transition BEFORE INSERT OR UPDATE OF status ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_status_transition();
+COMMENT ON TRIGGER trg_quotes_status_transition ON quotes IS 'QUO-013/QUO-014/QUO-015: first status and status changes follow quote_status_transitions; no binding after expires_at.';
+CREATE CONSTRAINT TRIGGER trg_quotes_version_chain AFTER INSERT OR UPDATE OF parent_quote_id, version, product_type ON quotes DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_quote_version_chain();
+COMMENT ON TRIGGER trg_quotes_version_chain ON quotes IS 'QUO-017: at commit, version chains are acyclic, within one line of business, parent version + 1 (QUO-006).';
 GRANT INSERT ON quotes TO app_rw;
 GRANT UPDATE ON quotes TO app_rw;
 GRANT SELECT (ai_risk_factors, ai_risk_score, base_premium, conversion_probability, converted_to_policy_id, coverage_selections, created_at, created_by, customer_id, declined_reasons, discounts_applied, drivers, effective_date, expires_at, id, monthly_premium, parent_quote_id, product_type, property_info, quote_number, rating_factors, state, status, surcharges_applied, total_premium, updated_at, updated_by, vehicle_info, version, zip_code) ON quotes TO admin_rw;
@@ -914,40 +976,52 @@ COMMENT ON COLUMN rate_tables.driver_factors IS 'RAT-004: multipliers by driver 
 COMMENT ON COLUMN rate_tables.credit_factors IS 'Multipliers by credit-based insurance score tier (JSON object); NULL when the rate does not use credit, which RAT-007 requires for California auto.';
 COMMENT ON COLUMN rate_tables.effective_date IS 'RAT-008: first day the rate applies to new and renewal business.';
 COMMENT ON COLUMN rate_tables.expiration_date IS 'RAT-008: first day the rate no longer applies (after effective_date); NULL: open-ended, in force until superseded.';
-COMMENT ON COLUMN rate_tables.filing_id IS 'RAT-009: the state rate filing this row implements, <state>-<AUTO|HOME|RENT>-<year>-<nnn>, e.g. CA-AUTO-2026-001.';
+COMMENT ON COLUMN rate_tables.filing_id IS 'RAT-009: the state rate filing this row implements: its SERFF tracking number (AAAA-123456789) or <state>-<AUTO|HOME|RENT>-<year>-<nnn>, e.g. CA-AUTO-2026-001.';
 COMMENT ON COLUMN rate_tables.approved_by IS 'Regulator''s examiner who approved the filing, as on the approval letter; NULL while the state has not approved it (use-and-file and file-and-use states let a filed rate apply first).';
 COMMENT ON COLUMN rate_tables.created_at IS 'When the row was inserted (technical default: transaction time).';
 COMMENT ON COLUMN rate_tables.updated_at IS 'When the row last changed; COR-002: maintained by trigger set_updated_at on every UPDATE.';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_base_rate_positive CHECK ((base_rate > (0)::numeric));
-ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_coverage_type_allowed CHECK (((coverage_type)::text = ANY ((ARRAY['bodily_injury'::character varying, 'property_damage'::character varying, 'collision'::character varying, 'comprehensive'::character varying, 'uninsured_motorist'::character varying, 'underinsured_motorist'::character varying, 'personal_injury_protection'::character varying, 'medical_payments'::character varying, 'dwelling'::character varying, 'other_structures'::character varying, 'personal_property'::character varying, 'loss_of_use'::character varying, 'liability'::character varying, 'medical_payments_to_others'::character varying])::text[])));
+ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_coverage_type_allowed CHECK (((coverage_type)::text = ANY ((ARRAY['bodily_injury'::character varying, 'property_damage'::character varying, 'collision'::character varying, 'comprehensive'::character varying, 'uninsured_motorist'::character varying, 'underinsured_motorist'::character varying, 'personal_injury_protection'::character varying, 'medical_payments'::character varying, 'rental_reimbursement'::character varying, 'towing_and_labor'::character varying, 'uninsured_motorist_property_damage'::character varying, 'loan_lease_gap'::character varying, 'dwelling'::character varying, 'other_structures'::character varying, 'personal_property'::character varying, 'loss_of_use'::character varying, 'liability'::character varying, 'medical_payments_to_others'::character varying, 'scheduled_personal_property'::character varying, 'water_backup'::character varying, 'identity_fraud_expense'::character varying, 'ordinance_or_law'::character varying])::text[])));
+COMMENT ON CONSTRAINT ck_rate_tables_coverage_type_allowed ON rate_tables IS 'RAT-002: the coverages filings rate, standard parts and the usual optional endorsements.';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_credit_factors_is_object CHECK ((jsonb_typeof(credit_factors) = 'object'::text));
+ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_credit_factors_typed CHECK (is_factor_table(credit_factors, '^[a-z][a-z0-9_]*$'::text));
+COMMENT ON CONSTRAINT ck_rate_tables_credit_factors_typed ON rate_tables IS 'RAT-021: credit factors map lower snake-case tiers to positive multipliers.';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_driver_factors_iff_auto CHECK ((((product_type)::text = 'auto'::text) = (driver_factors IS NOT NULL)));
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_driver_factors_is_object CHECK ((jsonb_typeof(driver_factors) = 'object'::text));
+ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_driver_factors_typed CHECK (is_factor_table(driver_factors, '^[a-z][a-z0-9_]*$'::text));
+COMMENT ON CONSTRAINT ck_rate_tables_driver_factors_typed ON rate_tables IS 'RAT-021: driver factors map lower snake-case bands to positive multipliers.';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_expiration_after_effective CHECK ((expiration_date > effective_date));
-ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_filing_id_format CHECK (((filing_id)::text ~ '^[A-Z]{2}-(AUTO|HOME|RENT)-[0-9]{4}-[0-9]{3}$'::text));
-ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_filing_id_matches_state_product CHECK (((substr((filing_id)::text, 1, 2) = (state)::text) AND (substr((filing_id)::text, 4, 4) =
+ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_filing_id_format CHECK (((filing_id)::text ~ '^([A-Z]{2}-(AUTO|HOME|RENT)-[0-9]{4}-[0-9]{3}|[A-Z]{4}-[0-9]{9})$'::text));
+COMMENT ON CONSTRAINT ck_rate_tables_filing_id_format ON rate_tables IS 'RAT-009: a SERFF tracking number (AAAA-123456789) or the internal <state>-<AUTO|HOME|RENT>-<year>-<nnn>.';
+ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_filing_id_matches_state_product CHECK ((((filing_id)::text ~ '^[A-Z]{4}-[0-9]{9}$'::text) OR ((substr((filing_id)::text, 1, 2) = (state)::text) AND (substr((filing_id)::text, 4, 4) =
 CASE product_type
     WHEN 'auto'::text THEN 'AUTO'::text
     WHEN 'home'::text THEN 'HOME'::text
     WHEN 'renters'::text THEN 'RENT'::text
     ELSE NULL::text
-END)));
+END))));
+COMMENT ON CONSTRAINT ck_rate_tables_filing_id_matches_state_product ON rate_tables IS 'RAT-009: an internal filing id names the rate''s state and line; a SERFF number carries neither.';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_min_premium_at_most_max CHECK ((min_premium <= max_premium));
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_min_premium_non_negative CHECK ((min_premium >= (0)::numeric));
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_no_credit_in_california_auto CHECK ((NOT (((state)::text = 'CA'::text) AND ((product_type)::text = 'auto'::text) AND (credit_factors IS NOT NULL))));
 COMMENT ON CONSTRAINT ck_rate_tables_no_credit_in_california_auto ON rate_tables IS 'RAT-007: California forbids credit-based insurance scores in private passenger auto rating (Cal. Ins. Code 1861.02, Proposition 103; 10 CCR 2632.5 lists the only optional factors): a CA auto rate has no credit_factors.';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_product_offers_coverage CHECK (
 CASE product_type
-    WHEN 'auto'::text THEN ((coverage_type)::text = ANY ((ARRAY['bodily_injury'::character varying, 'property_damage'::character varying, 'collision'::character varying, 'comprehensive'::character varying, 'uninsured_motorist'::character varying, 'underinsured_motorist'::character varying, 'personal_injury_protection'::character varying, 'medical_payments'::character varying])::text[]))
-    WHEN 'home'::text THEN ((coverage_type)::text = ANY ((ARRAY['dwelling'::character varying, 'other_structures'::character varying, 'personal_property'::character varying, 'loss_of_use'::character varying, 'liability'::character varying, 'medical_payments_to_others'::character varying])::text[]))
-    WHEN 'renters'::text THEN ((coverage_type)::text = ANY ((ARRAY['personal_property'::character varying, 'loss_of_use'::character varying, 'liability'::character varying, 'medical_payments_to_others'::character varying])::text[]))
+    WHEN 'auto'::text THEN ((coverage_type)::text = ANY ((ARRAY['bodily_injury'::character varying, 'property_damage'::character varying, 'collision'::character varying, 'comprehensive'::character varying, 'uninsured_motorist'::character varying, 'underinsured_motorist'::character varying, 'personal_injury_protection'::character varying, 'medical_payments'::character varying, 'rental_reimbursement'::character varying, 'towing_and_labor'::character varying, 'uninsured_motorist_property_damage'::character varying, 'loan_lease_gap'::character varying])::text[]))
+    WHEN 'home'::text THEN ((coverage_type)::text = ANY ((ARRAY['dwelling'::character varying, 'other_structures'::character varying, 'personal_property'::character varying, 'loss_of_use'::character varying, 'liability'::character varying, 'medical_payments_to_others'::character varying, 'scheduled_personal_property'::character varying, 'water_backup'::character varying, 'identity_fraud_expense'::character varying, 'ordinance_or_law'::character varying])::text[]))
+    WHEN 'renters'::text THEN ((coverage_type)::text = ANY ((ARRAY['personal_property'::character varying, 'loss_of_use'::character varying, 'liability'::character varying, 'medical_payments_to_others'::character varying, 'scheduled_personal_property'::character varying, 'water_backup'::character varying, 'identity_fraud_expense'::character varying])::text[]))
     ELSE NULL::boolean
 END);
+COMMENT ON CONSTRAINT ck_rate_tables_product_offers_coverage ON rate_tables IS 'RAT-002: a rate''s coverage is one its product offers (optional endorsements included).';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_product_type_allowed CHECK (((product_type)::text = ANY ((ARRAY['auto'::character varying, 'home'::character varying, 'renters'::character varying])::text[])));
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_state_is_us_state CHECK (((state)::text = ANY ((ARRAY['AK'::character varying, 'AL'::character varying, 'AR'::character varying, 'AZ'::character varying, 'CA'::character varying, 'CO'::character varying, 'CT'::character varying, 'DC'::character varying, 'DE'::character varying, 'FL'::character varying, 'GA'::character varying, 'HI'::character varying, 'IA'::character varying, 'ID'::character varying, 'IL'::character varying, 'IN'::character varying, 'KS'::character varying, 'KY'::character varying, 'LA'::character varying, 'MA'::character varying, 'MD'::character varying, 'ME'::character varying, 'MI'::character varying, 'MN'::character varying, 'MO'::character varying, 'MS'::character varying, 'MT'::character varying, 'NC'::character varying, 'ND'::character varying, 'NE'::character varying, 'NH'::character varying, 'NJ'::character varying, 'NM'::character varying, 'NV'::character varying, 'NY'::character varying, 'OH'::character varying, 'OK'::character varying, 'OR'::character varying, 'PA'::character varying, 'RI'::character varying, 'SC'::character varying, 'SD'::character varying, 'TN'::character varying, 'TX'::character varying, 'UT'::character varying, 'VA'::character varying, 'VT'::character varying, 'WA'::character varying, 'WI'::character varying, 'WV'::character varying, 'WY'::character varying])::text[])));
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_territory_factors_is_object CHECK ((jsonb_typeof(territory_factors) = 'object'::text));
+ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_territory_factors_typed CHECK (is_factor_table(territory_factors, '^[0-9]{3}$'::text));
+COMMENT ON CONSTRAINT ck_rate_tables_territory_factors_typed ON rate_tables IS 'RAT-021: territory factors map 3-digit ZIP prefixes to positive multipliers.';
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_vehicle_factors_iff_auto CHECK ((((product_type)::text = 'auto'::text) = (vehicle_factors IS NOT NULL)));
 ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_vehicle_factors_is_object CHECK ((jsonb_typeof(vehicle_factors) = 'object'::text));
+ALTER TABLE rate_tables ADD CONSTRAINT ck_rate_tables_vehicle_factors_typed CHECK (is_factor_table(vehicle_factors, '^[a-z][a-z0-9_]*$'::text));
+COMMENT ON CONSTRAINT ck_rate_tables_vehicle_factors_typed ON rate_tables IS 'RAT-021: vehicle factors map lower snake-case bands to positive multipliers.';
 ALTER TABLE rate_tables ADD CONSTRAINT pk_rate_tables PRIMARY KEY (id);
 ALTER TABLE rate_tables ADD CONSTRAINT uq_rate_tables_state_product_type_coverage_type_effective_date UNIQUE (state, product_type, coverage_type, effective_date);
 COMMENT ON CONSTRAINT uq_rate_tables_state_product_type_coverage_type_effective_date ON rate_tables IS 'RAT-001: one rate per state, product and coverage per effective date; the rate in force on a day is the one with the latest effective_date on or before it, unless expired.';
@@ -955,7 +1029,13 @@ CREATE INDEX ix_rate_tables_filing_id ON rate_tables USING btree (filing_id);
 COMMENT ON INDEX ix_rate_tables_filing_id IS 'pattern: every rate row of one state filing (filing review, approval workflow) (RAT-009)';
 COMMENT ON INDEX pk_rate_tables IS 'pattern: a rate row by id (FK from admin_rate_approvals, admin console)';
 COMMENT ON INDEX uq_rate_tables_state_product_type_coverage_type_effective_date IS 'pattern: the rate in force for a state, product and coverage on a date (= ?, = ?, = ?, effective_date <= ? ORDER BY effective_date DESC LIMIT 1) (RAT-001)';
+CREATE TRIGGER trg_rate_tables_filed_rate_frozen BEFORE UPDATE ON rate_tables FOR EACH ROW EXECUTE FUNCTION check_filed_rate_frozen();
+COMMENT ON TRIGGER trg_rate_tables_filed_rate_frozen ON rate_tables IS 'RAT-015: a rate submitted or approved keeps its pricing columns; owner correction via app.historical_import.';
+CREATE CONSTRAINT TRIGGER trg_rate_tables_no_overlapping_periods AFTER INSERT OR UPDATE OF state, product_type, coverage_type, effective_date, expiration_date ON rate_tables DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_rate_period_overlap();
+COMMENT ON TRIGGER trg_rate_tables_no_overlapping_periods ON rate_tables IS 'RAT-016: refuses overlapping rate periods per state, product and coverage (advisory-lock serialized).';
 CREATE TRIGGER trg_rate_tables_set_updated_at BEFORE UPDATE ON rate_tables FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE CONSTRAINT TRIGGER trg_rate_tables_state_rules AFTER INSERT OR UPDATE ON rate_tables DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_rate_state_rules();
+COMMENT ON TRIGGER trg_rate_tables_state_rules ON rate_tables IS 'RAT-018: refuses a rate that uses a factor its state bans (state_rating_rules).';
 GRANT INSERT ON rate_tables TO admin_rw;
 GRANT UPDATE ON rate_tables TO admin_rw;
 GRANT SELECT (approved_by, base_rate, coverage_type, created_at, credit_factors, driver_factors, effective_date, expiration_date, filing_id, id, max_premium, min_premium, product_type, state, territory_factors, updated_at, vehicle_factors) ON rate_tables TO admin_rw;
@@ -1012,6 +1092,61 @@ GRANT SELECT (allowed_domains, authorize_url, auto_create_users, client_id, crea
 GRANT SELECT (allowed_domains, authorize_url, auto_create_users, client_id, created_at, enabled, id, issuer_url, provider_name, provider_type, token_url, updated_at, userinfo_url) ON sso_providers TO app_ro;
 GRANT SELECT (allowed_domains, authorize_url, auto_create_users, client_id, created_at, enabled, id, issuer_url, provider_name, provider_type, token_url, updated_at, userinfo_url) ON sso_providers TO app_rw;
 GRANT SELECT (allowed_domains, authorize_url, auto_create_users, client_id, created_at, enabled, id, issuer_url, provider_name, provider_type, token_url, updated_at, userinfo_url) ON sso_providers TO auditor;
+
+-- table: state_rating_rules
+CREATE TABLE state_rating_rules (
+    rule_id character varying(40) NOT NULL,
+    state character varying(2) NOT NULL,
+    product_type character varying(20) NOT NULL,
+    kind character varying(30) NOT NULL,
+    parameters jsonb NOT NULL,
+    citation text NOT NULL,
+    effective_from date NOT NULL,
+    effective_to date,
+    created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE state_rating_rules IS 'RAT-017: state insurance regulation the rating engine obeys, as data: one row per rule of a state and product, with its parameters, the statute or regulation it comes from and when it applies. Triggers on rate_tables, discount_rules and quotes read it (RAT-018..RAT-020): a new state is rows, not code.';
+COMMENT ON COLUMN state_rating_rules.rule_id IS 'RAT-017: stable id of the state rule, <state>-<AUTO|HOME|RENT>-<words>, e.g. CA-AUTO-NO-CREDIT; named in refusals.';
+COMMENT ON COLUMN state_rating_rules.state IS 'COR-003: USPS code of the state whose law this is.';
+COMMENT ON COLUMN state_rating_rules.product_type IS 'Line of business the rule governs: auto, home or renters.';
+COMMENT ON COLUMN state_rating_rules.kind IS 'RAT-017: banned_factor, minimum_discount, mandatory_coverage or minimum_liability_limits; says how parameters reads.';
+COMMENT ON COLUMN state_rating_rules.parameters IS 'RAT-017: what the rule requires, by kind (ck_state_rating_rules_parameters_match_kind): banned_factor {factor, key_pattern, rate_column?}; minimum_discount {discount_code, minimum_percent}; mandatory_coverage {coverages: [...]}; minimum_liability_limits {bodily_injury_per_person, bodily_injury_per_accident, property_damage} in USD.';
+COMMENT ON COLUMN state_rating_rules.citation IS 'RAT-017: the statute or regulation the rule implements, as a compliance reviewer cites it.';
+COMMENT ON COLUMN state_rating_rules.effective_from IS 'RAT-017: first day the rule applies (rates, discounts by their period; quotes by effective_date).';
+COMMENT ON COLUMN state_rating_rules.effective_to IS 'RAT-017: first day the rule no longer applies (after effective_from); NULL: in force until repealed.';
+COMMENT ON COLUMN state_rating_rules.created_at IS 'When the row was inserted (technical default: transaction time).';
+COMMENT ON COLUMN state_rating_rules.updated_at IS 'When the row last changed; COR-002: maintained by trigger set_updated_at on every UPDATE.';
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_citation_not_blank CHECK ((btrim(citation) <> ''::text));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_effective_to_after_from CHECK ((effective_to > effective_from));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_kind_allowed CHECK (((kind)::text = ANY ((ARRAY['banned_factor'::character varying, 'minimum_discount'::character varying, 'mandatory_coverage'::character varying, 'minimum_liability_limits'::character varying])::text[])));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_parameters_is_object CHECK ((jsonb_typeof(parameters) = 'object'::text));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_parameters_match_kind CHECK (COALESCE(
+CASE kind
+    WHEN 'banned_factor'::text THEN ((jsonb_typeof((parameters -> 'factor'::text)) = 'string'::text) AND (jsonb_typeof((parameters -> 'key_pattern'::text)) = 'string'::text) AND (COALESCE(jsonb_typeof((parameters -> 'rate_column'::text)), 'string'::text) = 'string'::text))
+    WHEN 'minimum_discount'::text THEN ((jsonb_typeof((parameters -> 'discount_code'::text)) = 'string'::text) AND (jsonb_typeof((parameters -> 'minimum_percent'::text)) = 'number'::text))
+    WHEN 'mandatory_coverage'::text THEN ((jsonb_typeof((parameters -> 'coverages'::text)) = 'array'::text) AND (jsonb_array_length((parameters -> 'coverages'::text)) > 0))
+    WHEN 'minimum_liability_limits'::text THEN ((jsonb_typeof((parameters -> 'bodily_injury_per_person'::text)) = 'number'::text) AND (jsonb_typeof((parameters -> 'bodily_injury_per_accident'::text)) = 'number'::text) AND (jsonb_typeof((parameters -> 'property_damage'::text)) = 'number'::text))
+    ELSE NULL::boolean
+END, false));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_product_type_allowed CHECK (((product_type)::text = ANY ((ARRAY['auto'::character varying, 'home'::character varying, 'renters'::character varying])::text[])));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_rule_id_format CHECK (((rule_id)::text ~ '^[A-Z]{2}-(AUTO|HOME|RENT)-[A-Z0-9]+(-[A-Z0-9]+)*$'::text));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_rule_id_names_state CHECK ((substr((rule_id)::text, 1, 2) = (state)::text));
+ALTER TABLE state_rating_rules ADD CONSTRAINT ck_state_rating_rules_state_is_us_state CHECK (((state)::text = ANY ((ARRAY['AK'::character varying, 'AL'::character varying, 'AR'::character varying, 'AZ'::character varying, 'CA'::character varying, 'CO'::character varying, 'CT'::character varying, 'DC'::character varying, 'DE'::character varying, 'FL'::character varying, 'GA'::character varying, 'HI'::character varying, 'IA'::character varying, 'ID'::character varying, 'IL'::character varying, 'IN'::character varying, 'KS'::character varying, 'KY'::character varying, 'LA'::character varying, 'MA'::character varying, 'MD'::character varying, 'ME'::character varying, 'MI'::character varying, 'MN'::character varying, 'MO'::character varying, 'MS'::character varying, 'MT'::character varying, 'NC'::character varying, 'ND'::character varying, 'NE'::character varying, 'NH'::character varying, 'NJ'::character varying, 'NM'::character varying, 'NV'::character varying, 'NY'::character varying, 'OH'::character varying, 'OK'::character varying, 'OR'::character varying, 'PA'::character varying, 'RI'::character varying, 'SC'::character varying, 'SD'::character varying, 'TN'::character varying, 'TX'::character varying, 'UT'::character varying, 'VA'::character varying, 'VT'::character varying, 'WA'::character varying, 'WI'::character varying, 'WV'::character varying, 'WY'::character varying])::text[])));
+ALTER TABLE state_rating_rules ADD CONSTRAINT pk_state_rating_rules PRIMARY KEY (rule_id);
+CREATE INDEX ix_state_rating_rules_state_product_type_kind ON state_rating_rules USING btree (state, product_type, kind);
+COMMENT ON INDEX ix_state_rating_rules_state_product_type_kind IS 'pattern: the rules of one kind for a state and product (state = ? AND product_type = ? AND kind = ?), read by every state-rule trigger (RAT-018..RAT-020)';
+COMMENT ON INDEX pk_state_rating_rules IS 'pattern: a state rule by its id (refusal messages, compliance review)';
+CREATE CONSTRAINT TRIGGER trg_state_rating_rules_filings_comply AFTER INSERT OR UPDATE ON state_rating_rules DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_state_rule_against_filings();
+COMMENT ON TRIGGER trg_state_rating_rules_filings_comply ON state_rating_rules IS 'RAT-017: refuses a state rule that existing rates or discount rules break.';
+CREATE TRIGGER trg_state_rating_rules_set_updated_at BEFORE UPDATE ON state_rating_rules FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+COMMENT ON TRIGGER trg_state_rating_rules_set_updated_at ON state_rating_rules IS 'COR-002: keeps updated_at true on every UPDATE.';
+GRANT INSERT ON state_rating_rules TO admin_rw;
+GRANT UPDATE ON state_rating_rules TO admin_rw;
+GRANT SELECT (citation, created_at, effective_from, effective_to, kind, parameters, product_type, rule_id, state, updated_at) ON state_rating_rules TO admin_rw;
+GRANT SELECT (citation, created_at, effective_from, effective_to, kind, parameters, product_type, rule_id, state, updated_at) ON state_rating_rules TO app_ro;
+GRANT SELECT (citation, created_at, effective_from, effective_to, kind, parameters, product_type, rule_id, state, updated_at) ON state_rating_rules TO app_rw;
+GRANT SELECT (citation, created_at, effective_from, effective_to, kind, parameters, product_type, rule_id, state, updated_at) ON state_rating_rules TO auditor;
 
 -- table: system_settings
 CREATE TABLE system_settings (
@@ -1176,6 +1311,41 @@ GRANT SELECT (connected_at, connection_id, disconnected_at, ip_address, last_pin
 GRANT SELECT (connected_at, connection_id, disconnected_at, ip_address, last_ping_at, subscribed_channels, user_agent, user_id) ON websocket_connections TO app_rw;
 GRANT SELECT (connected_at, connection_id, disconnected_at, ip_address, last_ping_at, subscribed_channels, user_agent, user_id) ON websocket_connections TO auditor;
 
+-- function: admin_holds_permission(admin_id uuid, wanted_resource text, wanted_action text, at_time timestamp with time zone)
+CREATE OR REPLACE FUNCTION admin_holds_permission(admin_id uuid, wanted_resource text, wanted_action text, at_time timestamp with time zone)
+ RETURNS boolean
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    held_role uuid;
+    active boolean;
+BEGIN
+    -- ADM-022/ADM-023: the admin row is share-locked, so a concurrent deactivation waits for
+    -- the decision (or the decision sees the deactivation).
+    SELECT u.role_id, (u.deactivated_at IS NULL OR u.deactivated_at > at_time)
+      INTO held_role, active
+      FROM admin_users AS u WHERE u.id = admin_id FOR SHARE;
+    IF NOT FOUND OR NOT active THEN
+        RETURN false;
+    END IF;
+    RETURN EXISTS (
+        WITH RECURSIVE chain (id, depth) AS (
+            SELECT held_role, 1
+            UNION ALL
+            SELECT r.parent_role_id, c.depth + 1
+            FROM admin_roles AS r JOIN chain AS c ON r.id = c.id
+            WHERE r.parent_role_id IS NOT NULL AND c.depth < 10
+        )
+        SELECT 1
+        FROM chain
+        JOIN admin_role_permissions AS rp ON rp.role_id = chain.id
+        JOIN admin_permissions AS p ON p.id = rp.permission_id
+        WHERE p.resource = wanted_resource AND p.action = wanted_action);
+END
+$function$;
+COMMENT ON FUNCTION admin_holds_permission(admin_id uuid, wanted_resource text, wanted_action text, at_time timestamp with time zone) IS 'ADM-022/ADM-023: true when the admin exists, was not deactivated at at_time, and holds (resource, action) through their role or one of its parents (ADM-001, ADM-002). Share-locks the admin row.';
+GRANT EXECUTE ON FUNCTION admin_holds_permission(admin_id uuid, wanted_resource text, wanted_action text, at_time timestamp with time zone) TO PUBLIC;
+
 -- function: assign_quote_number()
 CREATE OR REPLACE FUNCTION assign_quote_number()
  RETURNS trigger
@@ -1269,6 +1439,168 @@ $function$;
 COMMENT ON FUNCTION check_admin_role_hierarchy() IS 'ADM-001: BEFORE INSERT/UPDATE trigger function refusing an admin role parent that would close a cycle or make the hierarchy deeper than 5 levels.';
 GRANT EXECUTE ON FUNCTION check_admin_role_hierarchy() TO PUBLIC;
 
+-- function: check_discount_state_rules()
+CREATE OR REPLACE FUNCTION check_discount_state_rules()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    breach text;
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(hashtext('state_rating_rules'), hashtext(s || '/' || p))
+    FROM jsonb_array_elements_text(NEW.states) AS s, jsonb_array_elements_text(NEW.product_types) AS p
+    ORDER BY s, p;
+    breach := state_rule_breach_of_discount(NEW);
+    IF breach IS NOT NULL THEN
+        RAISE EXCEPTION 'RAT-019: % of % refused by state rule % (trg_discount_rules_state_rules)', TG_OP, NEW.id, breach
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_discount_rules_state_rules',
+                  HINT = 'The state rules are the rows of state_rating_rules; the citation names the law.';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_discount_state_rules() IS 'RAT-019: constraint trigger function of discount_rules: refuses a row state_rule_breach_of_discount() finds in breach of a state rule.';
+GRANT EXECUTE ON FUNCTION check_discount_state_rules() TO PUBLIC;
+
+-- function: check_filed_rate_frozen()
+CREATE OR REPLACE FUNCTION check_filed_rate_frozen()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    submitted text;
+BEGIN
+    SELECT a.status INTO submitted
+    FROM admin_rate_approvals AS a
+    WHERE a.rate_table_id = OLD.id AND a.status IN ('pending', 'approved')
+    ORDER BY a.status = 'approved' DESC
+    LIMIT 1;
+    IF submitted IS NULL OR rate_owner_correction_allowed('rate_tables'::regclass) THEN
+        RETURN NEW;
+    END IF;
+    IF (NEW.state, NEW.product_type, NEW.coverage_type, NEW.base_rate, NEW.min_premium, NEW.max_premium,
+        NEW.territory_factors, NEW.vehicle_factors, NEW.driver_factors, NEW.credit_factors, NEW.effective_date, NEW.filing_id)
+       IS DISTINCT FROM
+       (OLD.state, OLD.product_type, OLD.coverage_type, OLD.base_rate, OLD.min_premium, OLD.max_premium,
+        OLD.territory_factors, OLD.vehicle_factors, OLD.driver_factors, OLD.credit_factors, OLD.effective_date, OLD.filing_id) THEN
+        RAISE EXCEPTION 'RAT-015: rate % is % for approval and its pricing columns are frozen (trg_rate_tables_filed_rate_frozen)',
+            OLD.id, submitted
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_rate_tables_filed_rate_frozen',
+                  HINT = 'File the change as a new rate row with its own approval.';
+    END IF;
+    IF OLD.expiration_date IS NOT NULL AND (NEW.expiration_date IS NULL OR NEW.expiration_date > OLD.expiration_date) THEN
+        RAISE EXCEPTION 'RAT-015: rate % is % for approval: its expiration_date % may only be brought forward (trg_rate_tables_filed_rate_frozen)',
+            OLD.id, submitted, OLD.expiration_date
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_rate_tables_filed_rate_frozen';
+    END IF;
+    IF OLD.approved_by IS NOT NULL AND NEW.approved_by IS DISTINCT FROM OLD.approved_by THEN
+        RAISE EXCEPTION 'RAT-015: rate % records the regulator''s approval by %; it cannot change (trg_rate_tables_filed_rate_frozen)',
+            OLD.id, OLD.approved_by
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_rate_tables_filed_rate_frozen';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION check_filed_rate_frozen() IS 'RAT-015: BEFORE UPDATE trigger function of rate_tables: once a rate has a pending or approved approval, its pricing columns never change, expiration_date only moves earlier, approved_by is set once; the owner with app.historical_import = on may correct (rate_owner_correction_allowed).';
+GRANT EXECUTE ON FUNCTION check_filed_rate_frozen() TO PUBLIC;
+
+-- function: check_quote_server_owned()
+CREATE OR REPLACE FUNCTION check_quote_server_owned()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- The column default is the transaction time; anything else came from the caller.
+        IF NEW.created_at IS NOT NULL AND NEW.created_at IS DISTINCT FROM now() AND NOT quote_historical_import() THEN
+            RAISE EXCEPTION 'QUO-021: created_at is set by the database; leave it out (got %, trigger trg_quotes_server_owned)', NEW.created_at
+                USING ERRCODE = 'check_violation',
+                      HINT = 'Historical rows are loaded by the owner with SET LOCAL app.historical_import = ''on''.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.created_at IS DISTINCT FROM OLD.created_at THEN
+        RAISE EXCEPTION 'QUO-021: created_at of quote % never changes (trigger trg_quotes_server_owned)', OLD.quote_number
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF NEW.product_type IS DISTINCT FROM OLD.product_type THEN
+        RAISE EXCEPTION 'QUO-017: the line of business of quote % is fixed at creation: requote instead (trigger trg_quotes_server_owned)', OLD.quote_number
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION check_quote_server_owned() IS 'QUO-021/QUO-017: trigger function on quotes: created_at is the database''s (outside the historical import path) and never changes; product_type never changes.';
+GRANT EXECUTE ON FUNCTION check_quote_server_owned() TO PUBLIC;
+
+-- function: check_quote_state_rules()
+CREATE OR REPLACE FUNCTION check_quote_state_rules()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    breach text;
+BEGIN
+
+    breach := state_rule_breach_of_quote(NEW);
+    IF breach IS NOT NULL THEN
+        RAISE EXCEPTION 'RAT-020: % of % refused by state rule % (trg_quotes_state_rules)', TG_OP, NEW.id, breach
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_quotes_state_rules',
+                  HINT = 'The state rules are the rows of state_rating_rules; the citation names the law.';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_quote_state_rules() IS 'RAT-020: constraint trigger function of quotes: refuses a row state_rule_breach_of_quote() finds in breach of a state rule.';
+GRANT EXECUTE ON FUNCTION check_quote_state_rules() TO PUBLIC;
+
+-- function: check_quote_status_transition()
+CREATE OR REPLACE FUNCTION check_quote_status_transition()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    moment timestamptz;
+BEGIN
+    -- Values outside the lifecycle are ck_quotes_status_allowed's to refuse (NULL: NOT NULL's).
+    IF NEW.status IS NULL OR NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.to_status = NEW.status) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'INSERT' THEN
+        IF quote_historical_import() THEN
+            -- QUO-021: an imported quote keeps its recorded status; one imported as bound was
+            -- bound at its last change (updated_at), which must be within its offer period.
+            moment := NEW.updated_at;
+        ELSIF NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.from_status = 'new' AND t.to_status = NEW.status) THEN
+            RAISE EXCEPTION 'QUO-013: a quote is created as draft or calculating, not % (quote_status_transitions, trigger trg_quotes_status_transition)', NEW.status
+                USING ERRCODE = 'check_violation';
+        ELSE
+            RETURN NEW;
+        END IF;
+    ELSE
+        IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+            RETURN NEW;  -- status written unchanged (an UPDATE of other columns naming it): no transition
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.from_status = OLD.status AND t.to_status = NEW.status) THEN
+            IF NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.from_status = OLD.status) THEN
+                RAISE EXCEPTION 'QUO-014: quote % is %, a terminal status: % -> % is not allowed (quote_status_transitions, trigger trg_quotes_status_transition)', OLD.quote_number, OLD.status, OLD.status, NEW.status
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RAISE EXCEPTION 'QUO-013: quote % may not go from % to % (quote_status_transitions, trigger trg_quotes_status_transition)', OLD.quote_number, OLD.status, NEW.status
+                USING ERRCODE = 'check_violation';
+        END IF;
+        moment := statement_timestamp();
+    END IF;
+    IF NEW.status = 'bound' AND moment > NEW.expires_at THEN
+        RAISE EXCEPTION 'QUO-015: quote % cannot be bound at %: its offer expired at % (trigger trg_quotes_status_transition)', NEW.quote_number, moment, NEW.expires_at
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION check_quote_status_transition() IS 'QUO-013/QUO-014/QUO-015: trigger function on quotes: the first status and every status change must be a row of quote_status_transitions; binding only while the offer is open.';
+GRANT EXECUTE ON FUNCTION check_quote_status_transition() TO PUBLIC;
+
 -- function: check_quote_version()
 CREATE OR REPLACE FUNCTION check_quote_version()
  RETURNS trigger
@@ -1297,6 +1629,177 @@ END
 $function$;
 COMMENT ON FUNCTION check_quote_version() IS 'QUO-006: trigger function on quotes: a requote is its parent''s version + 1; version and parent_quote_id never change after insert.';
 GRANT EXECUTE ON FUNCTION check_quote_version() TO PUBLIC;
+
+-- function: check_quote_version_chain()
+CREATE OR REPLACE FUNCTION check_quote_version_chain()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    me record;
+    parent record;
+    loops boolean;
+BEGIN
+    -- Deferred: the row as it is at commit (it may have been deleted since).
+    SELECT q.id, q.quote_number, q.parent_quote_id, q.version, q.product_type INTO me FROM quotes q WHERE q.id = NEW.id;
+    IF NOT FOUND OR me.parent_quote_id IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH RECURSIVE up(id, parent_quote_id) AS (
+        SELECT q.id, q.parent_quote_id FROM quotes q WHERE q.id = me.parent_quote_id
+        UNION ALL
+        SELECT q.id, q.parent_quote_id FROM quotes q JOIN up ON q.id = up.parent_quote_id
+    ) CYCLE id SET is_cycle USING path
+    SELECT EXISTS (SELECT 1 FROM up WHERE up.id = me.id) INTO loops;
+    IF loops THEN
+        RAISE EXCEPTION 'QUO-017: quote % is its own ancestor: version chains are acyclic (trigger trg_quotes_version_chain)', me.quote_number
+            USING ERRCODE = 'check_violation';
+    END IF;
+    -- KEY SHARE: the parent cannot be deleted before this transaction ends; its version and
+    -- product_type never change (trg_quotes_check_version, trg_quotes_server_owned).
+    SELECT q.version, q.product_type, q.quote_number INTO parent FROM quotes q WHERE q.id = me.parent_quote_id FOR KEY SHARE;
+    IF NOT FOUND THEN
+        RETURN NULL;  -- fk_quotes_parent_quote_id_customer_id_quotes refuses it by name
+    END IF;
+    IF parent.product_type <> me.product_type THEN
+        RAISE EXCEPTION 'QUO-017: requote % is %, its parent % is %: a version chain stays within one line of business (trigger trg_quotes_version_chain)', me.quote_number, me.product_type, parent.quote_number, parent.product_type
+            USING ERRCODE = 'check_violation';
+    END IF;
+    IF me.version <> parent.version + 1 THEN
+        RAISE EXCEPTION 'QUO-006: requote % is version %, its parent % is version %: expected % (trigger trg_quotes_version_chain)', me.quote_number, me.version, parent.quote_number, parent.version, parent.version + 1
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_quote_version_chain() IS 'QUO-017/QUO-006: deferred constraint trigger function on quotes: at commit, a requote is not its own ancestor, has its parent''s line of business and is its parent''s version + 1.';
+GRANT EXECUTE ON FUNCTION check_quote_version_chain() TO PUBLIC;
+
+-- function: check_rate_approval_authority()
+CREATE OR REPLACE FUNCTION check_rate_approval_authority()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    decider uuid;
+    decided_at timestamptz;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- The rate row is share-locked: its pricing cannot change while it is being submitted (RAT-015).
+        PERFORM 1 FROM rate_tables WHERE id = NEW.rate_table_id FOR SHARE;
+        IF NOT admin_holds_permission(NEW.submitted_by, 'rate_tables', 'write', NEW.submitted_at) THEN
+            RAISE EXCEPTION 'ADM-023: rate approval % submitted by admin %, who is not an active holder of rate_tables:write (trg_admin_rate_approvals_authority)',
+                NEW.id, NEW.submitted_by
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_admin_rate_approvals_authority';
+        END IF;
+        IF EXISTS (SELECT 1 FROM admin_rate_approvals AS a
+                   WHERE a.rate_table_id = NEW.rate_table_id AND a.status = 'approved' AND a.id <> NEW.id
+                     AND a.approved_at <= NEW.submitted_at) THEN
+            RAISE EXCEPTION 'RAT-015: rate % is already approved; a change is a new rate row with its own approval (trg_admin_rate_approvals_authority)',
+                NEW.rate_table_id
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_admin_rate_approvals_authority';
+        END IF;
+    END IF;
+    IF NEW.status IN ('approved', 'rejected') AND (TG_OP = 'INSERT' OR OLD.status = 'pending') THEN
+        decider := coalesce(NEW.approved_by, NEW.rejected_by);
+        decided_at := coalesce(NEW.approved_at, NEW.rejected_at);
+        IF NOT admin_holds_permission(decider, 'rate_tables', 'approve', decided_at) THEN
+            RAISE EXCEPTION 'ADM-022: rate approval % % by admin %, who is not an active holder of rate_tables:approve through their role (trg_admin_rate_approvals_authority)',
+                NEW.id, NEW.status, decider
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_admin_rate_approvals_authority';
+        END IF;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_rate_approval_authority() IS 'ADM-022/ADM-023/RAT-015: constraint trigger function of admin_rate_approvals: the submitter is an active holder of rate_tables:write, the decider an active holder of rate_tables:approve (role or parents), and an approved rate takes no new submission.';
+GRANT EXECUTE ON FUNCTION check_rate_approval_authority() TO PUBLIC;
+
+-- function: check_rate_period_overlap()
+CREATE OR REPLACE FUNCTION check_rate_period_overlap()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    clash record;
+BEGIN
+    -- RAT-016: one writer per (state, product, coverage) at a time; the query below runs after
+    -- the lock, so (READ COMMITTED) it sees every row committed by the writer that held it.
+    PERFORM pg_advisory_xact_lock(hashtext('rate_tables'), hashtext(NEW.state || '/' || NEW.product_type || '/' || NEW.coverage_type));
+    SELECT r.id, r.effective_date, r.expiration_date INTO clash
+    FROM rate_tables AS r
+    WHERE r.state = NEW.state AND r.product_type = NEW.product_type AND r.coverage_type = NEW.coverage_type
+      AND r.id <> NEW.id
+      AND ((NEW.expiration_date IS NOT NULL AND r.effective_date > NEW.effective_date AND r.effective_date < NEW.expiration_date)
+        OR (r.expiration_date IS NOT NULL AND NEW.effective_date > r.effective_date AND NEW.effective_date < r.expiration_date))
+    ORDER BY r.effective_date
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'RAT-016: rate % (% %/%, from % to %) overlaps rate % (from % to %) (trg_rate_tables_no_overlapping_periods)',
+            NEW.id, NEW.state, NEW.product_type, NEW.coverage_type, NEW.effective_date, coalesce(NEW.expiration_date::text, 'open'),
+            clash.id, clash.effective_date, coalesce(clash.expiration_date::text, 'open')
+            USING ERRCODE = 'exclusion_violation', CONSTRAINT = 'trg_rate_tables_no_overlapping_periods',
+                  HINT = 'An open-ended rate is superseded by the next one; a closed rate must end on or before the next effective_date.';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_rate_period_overlap() IS 'RAT-016: constraint trigger function: refuses a rate whose closed period contains the start of another rate of the same state, product and coverage, or that starts inside another''s closed period. Serialized per key by pg_advisory_xact_lock(hashtext(''rate_tables''), hashtext(state/product/coverage)).';
+GRANT EXECUTE ON FUNCTION check_rate_period_overlap() TO PUBLIC;
+
+-- function: check_rate_state_rules()
+CREATE OR REPLACE FUNCTION check_rate_state_rules()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    breach text;
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(hashtext('state_rating_rules'), hashtext(NEW.state || '/' || NEW.product_type));
+    breach := state_rule_breach_of_rate(NEW);
+    IF breach IS NOT NULL THEN
+        RAISE EXCEPTION 'RAT-018: % of % refused by state rule % (trg_rate_tables_state_rules)', TG_OP, NEW.id, breach
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_rate_tables_state_rules',
+                  HINT = 'The state rules are the rows of state_rating_rules; the citation names the law.';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_rate_state_rules() IS 'RAT-018: constraint trigger function of rate_tables: refuses a row state_rule_breach_of_rate() finds in breach of a state rule.';
+GRANT EXECUTE ON FUNCTION check_rate_state_rules() TO PUBLIC;
+
+-- function: check_state_rule_against_filings()
+CREATE OR REPLACE FUNCTION check_state_rule_against_filings()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    offender text;
+BEGIN
+    -- RAT-017: a rule is not added (or changed) while filed rates or discounts break it; priced
+    -- quotes are history priced under the rules then in force and are not re-judged.
+    PERFORM pg_advisory_xact_lock(hashtext('state_rating_rules'), hashtext(NEW.state || '/' || NEW.product_type));
+    SELECT r.id::text || ' ' || state_rule_breach_of_rate(r) INTO offender
+    FROM rate_tables AS r
+    WHERE r.state = NEW.state AND r.product_type = NEW.product_type AND state_rule_breach_of_rate(r) IS NOT NULL
+    ORDER BY r.id LIMIT 1;
+    IF offender IS NULL THEN
+        SELECT d.id::text || ' ' || state_rule_breach_of_discount(d) INTO offender
+        FROM discount_rules AS d
+        WHERE d.states ? NEW.state AND d.product_types ? NEW.product_type AND state_rule_breach_of_discount(d) IS NOT NULL
+        ORDER BY d.id LIMIT 1;
+    END IF;
+    IF offender IS NOT NULL THEN
+        RAISE EXCEPTION 'RAT-017: state rule % would be broken by existing filed row % (trg_state_rating_rules_filings_comply)',
+            NEW.rule_id, offender
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_state_rating_rules_filings_comply',
+                  HINT = 'File compliant rates or discounts first (new rate rows), then add the rule.';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_state_rule_against_filings() IS 'RAT-017: constraint trigger function of state_rating_rules: refuses a rule that existing rates or discount rules break.';
+GRANT EXECUTE ON FUNCTION check_state_rule_against_filings() TO PUBLIC;
 
 -- function: forbid_admin_activity_log_change()
 CREATE OR REPLACE FUNCTION forbid_admin_activity_log_change()
@@ -1349,6 +1852,20 @@ END
 $function$;
 COMMENT ON FUNCTION forbid_decided_rate_approval_change() IS 'ADM-021: BEFORE UPDATE/DELETE trigger function refusing any change to a rate approval that is no longer pending.';
 GRANT EXECUTE ON FUNCTION forbid_decided_rate_approval_change() TO PUBLIC;
+
+-- function: is_factor_table(doc jsonb, key_pattern text)
+CREATE OR REPLACE FUNCTION is_factor_table(doc jsonb, key_pattern text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+    SELECT jsonb_typeof(doc) = 'object'
+       AND NOT EXISTS (
+           SELECT 1 FROM jsonb_each(doc) AS e (key, value)
+           WHERE jsonb_typeof(e.value) <> 'number' OR e.value::numeric <= 0 OR e.key !~ key_pattern)
+$function$;
+COMMENT ON FUNCTION is_factor_table(doc jsonb, key_pattern text) IS 'RAT-021: true when a factor document is a JSON object whose values are positive numbers and whose keys match key_pattern. Reads no table (IMMUTABLE), so CHECK constraints may call it; NULL gives NULL (STRICT).';
+GRANT EXECUTE ON FUNCTION is_factor_table(doc jsonb, key_pattern text) TO PUBLIC;
 
 -- function: is_us_business_day(d date)
 CREATE OR REPLACE FUNCTION is_us_business_day(d date)
@@ -1603,6 +2120,57 @@ $function$;
 COMMENT ON FUNCTION next_business_day(d date) IS 'COR-012: the first US business day STRICTLY AFTER the given date (Friday before Labor Day -> Tuesday), the date a policy approved on that day becomes effective. For "this day if it is a business day" use is_us_business_day first. NULL gives NULL (STRICT); raises when the answer would leave 1900..2200 (COR-010).';
 GRANT EXECUTE ON FUNCTION next_business_day(d date) TO PUBLIC;
 
+-- function: quote_historical_import()
+CREATE OR REPLACE FUNCTION quote_historical_import()
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    setting text := current_setting('app.historical_import', true);
+    owner name;
+BEGIN
+    IF setting IS NULL OR setting IN ('', 'off') THEN
+        RETURN false;
+    END IF;
+    IF setting <> 'on' THEN
+        RAISE EXCEPTION 'QUO-021: app.historical_import must be ''on'' or ''off'', got ''%'' (function quote_historical_import)', setting
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT pg_get_userbyid(c.relowner) INTO owner FROM pg_class c WHERE c.oid = 'quotes'::regclass;
+    IF NOT pg_has_role(current_user, owner, 'USAGE') THEN
+        RAISE EXCEPTION 'QUO-021: app.historical_import is reserved to the owner of quotes (%); role % may not import history (function quote_historical_import)', owner, current_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN true;
+END
+$function$;
+COMMENT ON FUNCTION quote_historical_import() IS 'QUO-021: true when the session declared SET LOCAL app.historical_import = ''on'' and current_user is (a member of) the owner of quotes; refuses any other role, and any other value.';
+GRANT EXECUTE ON FUNCTION quote_historical_import() TO PUBLIC;
+
+-- function: rate_owner_correction_allowed(target regclass)
+CREATE OR REPLACE FUNCTION rate_owner_correction_allowed(target regclass)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+BEGIN
+    -- RAT-015: the one documented correction path of frozen rows. The session says
+    -- SET LOCAL app.historical_import = 'on', and only the owner of the table is believed.
+    IF coalesce(current_setting('app.historical_import', true), '') <> 'on' THEN
+        RETURN false;
+    END IF;
+    IF pg_has_role(current_user, (SELECT c.relowner FROM pg_class AS c WHERE c.oid = target), 'USAGE') THEN
+        RETURN true;
+    END IF;
+    RAISE EXCEPTION 'RAT-015: app.historical_import = on is honoured only for the owner of %; role % is not (trg_rate_tables_filed_rate_frozen)',
+        target, current_user
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'trg_rate_tables_filed_rate_frozen';
+END
+$function$;
+COMMENT ON FUNCTION rate_owner_correction_allowed(target regclass) IS 'RAT-015: true when the session set app.historical_import = on and current_user owns the table (the owner-only correction path of frozen rates); raises for any other role that sets it; false otherwise.';
+GRANT EXECUTE ON FUNCTION rate_owner_correction_allowed(target regclass) TO PUBLIC;
+
 -- function: run_partition_maintenance(p_dry_run boolean)
 CREATE OR REPLACE FUNCTION run_partition_maintenance(p_dry_run boolean DEFAULT false)
  RETURNS TABLE(parent_table text, action text, partition_name text, detail text)
@@ -1657,6 +2225,137 @@ END
 $function$;
 COMMENT ON FUNCTION set_updated_at() IS 'COR-002: BEFORE UPDATE trigger function that sets updated_at to the current time on every changed row.';
 GRANT EXECUTE ON FUNCTION set_updated_at() TO PUBLIC;
+
+-- function: state_rule_breach_of_discount(d discount_rules)
+CREATE OR REPLACE FUNCTION state_rule_breach_of_discount(d discount_rules)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    rule state_rating_rules;
+BEGIN
+    -- RAT-019: a discount a state mandates keeps at least the state's percentage where it is filed.
+    FOR rule IN
+        SELECT * FROM state_rating_rules AS s
+        WHERE s.kind = 'minimum_discount' AND s.parameters ->> 'discount_code' = d.code
+          AND d.states ? s.state AND d.product_types ? s.product_type
+          AND s.effective_from < coalesce(d.expiration_date, 'infinity'::date)
+          AND coalesce(s.effective_to, 'infinity'::date) > d.effective_date
+        ORDER BY s.rule_id
+    LOOP
+        IF d.discount_type <> 'percentage' OR d.discount_value < (rule.parameters ->> 'minimum_percent')::numeric THEN
+            RETURN format('%s: discount %s must be at least %s%% off in %s (%s)',
+                          rule.rule_id, d.code, rule.parameters ->> 'minimum_percent', rule.state, rule.citation);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION state_rule_breach_of_discount(d discount_rules) IS 'RAT-019: the first state rule (minimum_discount) a discount rule breaks, as ''<rule_id>: why (citation)'', or NULL.';
+GRANT EXECUTE ON FUNCTION state_rule_breach_of_discount(d discount_rules) TO PUBLIC;
+
+-- function: state_rule_breach_of_quote(q quotes)
+CREATE OR REPLACE FUNCTION state_rule_breach_of_quote(q quotes)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    rule state_rating_rules;
+    hit text;
+    coverage text;
+    bi jsonb;
+    pd jsonb;
+BEGIN
+    -- RAT-020: only a priced quote (QUO-004: quoted or bound) carries a price the customer may accept.
+    IF q.status NOT IN ('quoted', 'bound') THEN
+        RETURN NULL;
+    END IF;
+    FOR rule IN
+        SELECT * FROM state_rating_rules AS s
+        WHERE s.state = q.state AND s.product_type = q.product_type
+          AND s.effective_from <= q.effective_date AND coalesce(s.effective_to, 'infinity'::date) > q.effective_date
+        ORDER BY s.rule_id
+    LOOP
+        IF rule.kind = 'banned_factor' AND jsonb_typeof(q.rating_factors) = 'object' THEN
+            SELECT k INTO hit FROM jsonb_object_keys(q.rating_factors) AS k
+            WHERE k ~* (rule.parameters ->> 'key_pattern') ORDER BY k LIMIT 1;
+            IF hit IS NOT NULL THEN
+                RETURN format('%s: rating factor %s rates by %s, a banned rating factor (%s)',
+                              rule.rule_id, hit, rule.parameters ->> 'factor', rule.citation);
+            END IF;
+        ELSIF rule.kind = 'mandatory_coverage' THEN
+            FOR coverage IN SELECT jsonb_array_elements_text(rule.parameters -> 'coverages') LOOP
+                IF NOT coalesce(q.coverage_selections -> 'coverages' @> jsonb_build_array(jsonb_build_object('type', coverage)), false) THEN
+                    RETURN format('%s: a priced %s %s quote must carry %s (%s)',
+                                  rule.rule_id, q.state, q.product_type, coverage, rule.citation);
+                END IF;
+            END LOOP;
+        ELSIF rule.kind = 'minimum_liability_limits' THEN
+            SELECT e INTO bi FROM jsonb_array_elements(
+                CASE WHEN jsonb_typeof(q.coverage_selections -> 'coverages') = 'array' THEN q.coverage_selections -> 'coverages' ELSE '[]' END) AS e
+            WHERE e ->> 'type' = 'bodily_injury' LIMIT 1;
+            SELECT e INTO pd FROM jsonb_array_elements(
+                CASE WHEN jsonb_typeof(q.coverage_selections -> 'coverages') = 'array' THEN q.coverage_selections -> 'coverages' ELSE '[]' END) AS e
+            WHERE e ->> 'type' = 'property_damage' LIMIT 1;
+            IF jsonb_typeof(bi -> 'limit') IS DISTINCT FROM 'number'
+               OR jsonb_typeof(bi -> 'per_accident_limit') IS DISTINCT FROM 'number'
+               OR jsonb_typeof(pd -> 'limit') IS DISTINCT FROM 'number'
+               OR (bi ->> 'limit')::numeric < (rule.parameters ->> 'bodily_injury_per_person')::numeric
+               OR (bi ->> 'per_accident_limit')::numeric < (rule.parameters ->> 'bodily_injury_per_accident')::numeric
+               OR (pd ->> 'limit')::numeric < (rule.parameters ->> 'property_damage')::numeric THEN
+                RETURN format('%s: liability below the state minimum %s/%s/%s (bodily injury limit and per_accident_limit, property damage limit) (%s)',
+                              rule.rule_id, rule.parameters ->> 'bodily_injury_per_person', rule.parameters ->> 'bodily_injury_per_accident',
+                              rule.parameters ->> 'property_damage', rule.citation);
+            END IF;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION state_rule_breach_of_quote(q quotes) IS 'RAT-020: the first state rule a priced quote breaks (banned factor in rating_factors, mandated coverage missing, liability below the state minimum), for rules in force on its effective_date, as ''<rule_id>: why (citation)'', or NULL.';
+GRANT EXECUTE ON FUNCTION state_rule_breach_of_quote(q quotes) TO PUBLIC;
+
+-- function: state_rule_breach_of_rate(r rate_tables)
+CREATE OR REPLACE FUNCTION state_rule_breach_of_rate(r rate_tables)
+ RETURNS text
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    rule state_rating_rules;
+    doc jsonb;
+    hit text;
+BEGIN
+    -- RAT-018: the banned factors of the rate's state and product, for rules whose period meets the rate's.
+    FOR rule IN
+        SELECT * FROM state_rating_rules AS s
+        WHERE s.state = r.state AND s.product_type = r.product_type AND s.kind = 'banned_factor'
+          AND s.effective_from < coalesce(r.expiration_date, 'infinity'::date)
+          AND coalesce(s.effective_to, 'infinity'::date) > r.effective_date
+        ORDER BY s.rule_id
+    LOOP
+        IF rule.parameters ? 'rate_column'
+           AND coalesce(jsonb_typeof(to_jsonb(r) -> (rule.parameters ->> 'rate_column')), 'null') <> 'null' THEN
+            RETURN format('%s: %s is a banned rating factor, %s must be NULL (%s)',
+                          rule.rule_id, rule.parameters ->> 'factor', rule.parameters ->> 'rate_column', rule.citation);
+        END IF;
+        FOREACH doc IN ARRAY ARRAY[r.territory_factors, r.vehicle_factors, r.driver_factors, r.credit_factors] LOOP
+            IF jsonb_typeof(doc) = 'object' THEN
+                SELECT k INTO hit FROM jsonb_object_keys(doc) AS k WHERE k ~* (rule.parameters ->> 'key_pattern') ORDER BY k LIMIT 1;
+                IF hit IS NOT NULL THEN
+                    RETURN format('%s: factor key %s rates by %s, a banned rating factor (%s)',
+                                  rule.rule_id, hit, rule.parameters ->> 'factor', rule.citation);
+                END IF;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION state_rule_breach_of_rate(r rate_tables) IS 'RAT-018: the first state rule (banned_factor) a rate breaks, as ''<rule_id>: why (citation)'', or NULL. Reads state_rating_rules.';
+GRANT EXECUTE ON FUNCTION state_rule_breach_of_rate(r rate_tables) TO PUBLIC;
 
 -- function: us_federal_holidays(year integer)
 CREATE OR REPLACE FUNCTION us_federal_holidays(year integer)
@@ -1816,3 +2515,36 @@ GRANT EXECUTE ON FUNCTION validate_policy_data(data jsonb) TO PUBLIC;
 -- data: partition_policies
 INSERT INTO partition_policies (parent_table, months_ahead, retention_months, rule_id) VALUES ('analytics_events', 3, 25, 'ANA-003');
 INSERT INTO partition_policies (parent_table, months_ahead, retention_months, rule_id) VALUES ('audit_logs', 3, 84, 'SEC-014');
+
+-- data: quote_status_transitions
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('calculating', 'declined', 'QUO-013', 'Rating found the risk outside guidelines.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('calculating', 'draft', 'QUO-013', 'Rating needs more information: back to the customer.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('calculating', 'expired', 'QUO-013', 'Rating did not finish before the offer period ended.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('calculating', 'quoted', 'QUO-013', 'The rating engine priced the quote.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('draft', 'calculating', 'QUO-013', 'The draft is submitted to the rating engine.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('draft', 'declined', 'QUO-013', 'Underwriting knock-out before rating (e.g. ineligible risk).');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('draft', 'expired', 'QUO-013', 'The draft was abandoned until its offer period ended.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('new', 'calculating', 'QUO-013', 'A quote submitted complete is created straight into rating.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('new', 'draft', 'QUO-001', 'A quote is created as a draft (underwriting workflow).');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('quoted', 'bound', 'QUO-015', 'The customer accepted the offer while it was open; a policy was issued.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('quoted', 'declined', 'QUO-013', 'Underwriting review after pricing declined the risk.');
+INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('quoted', 'expired', 'QUO-013', 'The offer lapsed at expires_at.');
+
+-- data: state_rating_rules
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('CA-AUTO-GOOD-DRIVER-20', 'CA', 'auto', 'minimum_discount', '{"discount_code": "GOOD_DRIVER", "minimum_percent": 20}', 'Cal. Ins. Code §1861.02(b)(2) and §1861.025 (Good Driver Discount of at least 20%)', '1989-11-08', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('CA-AUTO-MIN-LIABILITY', 'CA', 'auto', 'minimum_liability_limits', '{"bodily_injury_per_accident": 30000, "bodily_injury_per_person": 15000, "property_damage": 5000}', 'Cal. Veh. Code §16056 (15/30/5 before SB 1107)', '1967-01-01', '2025-01-01');
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('CA-AUTO-MIN-LIABILITY-2025', 'CA', 'auto', 'minimum_liability_limits', '{"bodily_injury_per_accident": 60000, "bodily_injury_per_person": 30000, "property_damage": 15000}', 'Cal. Veh. Code §16056 as amended by SB 1107 (2022), 30/60/15 from 2025-01-01', '2025-01-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('CA-AUTO-NO-CREDIT', 'CA', 'auto', 'banned_factor', '{"factor": "credit", "key_pattern": "^(credit|insurance_score)", "rate_column": "credit_factors"}', 'Cal. Ins. Code §1861.02(a) (Proposition 103); 10 CCR §2632.5 (the permitted optional factors exclude credit)', '1989-11-08', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('CA-AUTO-NO-GENDER', 'CA', 'auto', 'banned_factor', '{"factor": "gender", "key_pattern": "^(gender|sex|male|female)(_|$)"}', '10 CCR §2632.5 as amended 2019 (gender removed from the permitted rating factors); Cal. Ins. Code §1861.02', '2019-01-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('HI-AUTO-NO-CREDIT', 'HI', 'auto', 'banned_factor', '{"factor": "credit", "key_pattern": "^(credit|insurance_score)", "rate_column": "credit_factors"}', 'Haw. Rev. Stat. §431:10C-207 (credit history not a motor vehicle rating factor)', '1998-01-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('HI-AUTO-NO-GENDER', 'HI', 'auto', 'banned_factor', '{"factor": "gender", "key_pattern": "^(gender|sex|male|female)(_|$)"}', 'Haw. Rev. Stat. §431:10C-207 (sex not a motor vehicle rating factor)', '1998-01-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('MA-AUTO-NO-CREDIT', 'MA', 'auto', 'banned_factor', '{"factor": "credit", "key_pattern": "^(credit|insurance_score)", "rate_column": "credit_factors"}', '211 CMR 79.00 (managed competition rating: credit information not permitted)', '2008-04-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('MA-AUTO-NO-GENDER', 'MA', 'auto', 'banned_factor', '{"factor": "gender", "key_pattern": "^(gender|sex|male|female)(_|$)"}', 'Mass. Gen. Laws ch. 175E §4 (sex not a motor vehicle rating classification)', '1977-01-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('MD-HOME-NO-CREDIT', 'MD', 'home', 'banned_factor', '{"factor": "credit", "key_pattern": "^(credit|insurance_score)", "rate_column": "credit_factors"}', 'Md. Code, Ins. §27-501(e-1) (no credit history in homeowners rating)', '2003-01-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('MI-AUTO-NO-GENDER', 'MI', 'auto', 'banned_factor', '{"factor": "gender", "key_pattern": "^(gender|sex|male|female)(_|$)"}', 'Mich. Comp. Laws §500.2111f (2019 no-fault reform: sex not a rating factor)', '2020-07-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('MT-AUTO-NO-GENDER', 'MT', 'auto', 'banned_factor', '{"factor": "gender", "key_pattern": "^(gender|sex|male|female)(_|$)"}', 'Mont. Code Ann. §49-2-309 (no discrimination by sex in insurance rates)', '1985-10-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('NC-AUTO-NO-GENDER', 'NC', 'auto', 'banned_factor', '{"factor": "gender", "key_pattern": "^(gender|sex|male|female)(_|$)"}', 'N.C. Gen. Stat. §58-36-65 and the Rate Bureau''s classification plan (sex not a classification)', '1977-01-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('NY-AUTO-MIN-LIABILITY', 'NY', 'auto', 'minimum_liability_limits', '{"bodily_injury_per_accident": 50000, "bodily_injury_per_person": 25000, "property_damage": 10000}', 'N.Y. Veh. & Traf. Law §311(4); 11 NYCRR 60-1.1 (25/50/10)', '1974-02-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('NY-AUTO-PIP-UM', 'NY', 'auto', 'mandatory_coverage', '{"coverages": ["personal_injury_protection", "uninsured_motorist"]}', 'N.Y. Ins. Law §5103 (mandatory personal injury protection, no-fault) and §3420(f)(1) (uninsured motorist)', '1974-02-01', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('PA-AUTO-NO-GENDER', 'PA', 'auto', 'banned_factor', '{"factor": "gender", "key_pattern": "^(gender|sex|male|female)(_|$)"}', 'Hartford Accident & Indemnity Co. v. Insurance Commissioner, 482 A.2d 542 (Pa. 1984); 40 P.S. §1184', '1984-10-02', NULL);
+INSERT INTO state_rating_rules (rule_id, state, product_type, kind, parameters, citation, effective_from, effective_to) VALUES ('TX-AUTO-MIN-LIABILITY', 'TX', 'auto', 'minimum_liability_limits', '{"bodily_injury_per_accident": 60000, "bodily_injury_per_person": 30000, "property_damage": 25000}', 'Tex. Transp. Code §601.072 (30/60/25)', '2011-01-01', NULL);

@@ -19,6 +19,7 @@ comments. It is normalized so that it depends only on the schema:
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ SCHEMA_FILE = "schema.sql"
 # configuration. Printed as INSERTs (timestamps left out) so a change of them is a reviewed diff.
 REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
     "partition_policies": ("parent_table",),
+    "quote_status_transitions": ("from_status", "to_status"),  # 008: the quote lifecycle
+    "state_rating_rules": ("rule_id",),  # 009: state regulation as data, with citations
 }
 UNPRINTED_REFERENCE_COLUMNS = frozenset({"created_at", "updated_at"})
 
@@ -57,6 +60,8 @@ def literal(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return str(value)
+    if isinstance(value, dict | list):  # jsonb: keys sorted, as jsonb itself stores them
+        value = json.dumps(value, sort_keys=True, ensure_ascii=False)
     return "'" + str(value).replace("'", "''") + "'"
 
 
