@@ -15,7 +15,18 @@ import sqlalchemy as sa
 
 from schema.catalog import Catalog
 from schema.models import metadata
-from tests.constraint_cases import CHECK_VIOLATIONS, SAMPLES, Ctx
+from tests.constraint_cases import CHECK_VIOLATIONS, SAMPLES, TRIGGER_VIOLATIONS, Ctx
+
+# Triggers that refuse by name: their function raises with the trigger as the constraint name
+# (RAISE ... USING CONSTRAINT = TG_NAME), which is what an application matches on.
+REFUSING_TRIGGERS = """
+SELECT t.tgname FROM pg_trigger t
+JOIN pg_proc p ON p.oid = t.tgfoid
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND c.relispartition IS FALSE
+  AND p.prosrc LIKE '%CONSTRAINT = TG_NAME%'
+"""
 
 
 def _sqlstate_error(exc: sa.exc.DBAPIError) -> psycopg.Error:
@@ -64,6 +75,31 @@ def test_check_refuses(head_conn: sa.Connection, violation) -> None:
         values = violation.prepare(ctx, values)
     orig = _expect_refusal(head_conn, violation.table, values, psycopg.errors.IntegrityError)
     assert orig.diag.constraint_name == violation.constraint, str(orig)
+
+
+def test_every_refusing_trigger_has_a_violation(head_conn: sa.Connection) -> None:
+    """Coverage 100% for triggers that refuse by name, as for CHECKs: each has a hand-written
+    violation, and no violation names a trigger that no longer exists."""
+    triggers = set(head_conn.execute(sa.text(REFUSING_TRIGGERS)).scalars())
+    covered = {v.trigger for v in TRIGGER_VIOLATIONS}
+    assert triggers, "no trigger refuses by name: the query above no longer finds them"
+    assert not (triggers - covered), f"refusing triggers with no violating test: {sorted(triggers - covered)}"
+    assert not (covered - triggers), f"violations for triggers that do not refuse by name at head: {sorted(covered - triggers)}"
+
+
+@pytest.mark.parametrize("violation", TRIGGER_VIOLATIONS, ids=lambda v: v.trigger)
+def test_trigger_refuses(head_conn: sa.Connection, violation) -> None:
+    ctx = Ctx(head_conn)
+    savepoint = head_conn.begin_nested()
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            violation.act(ctx)
+    finally:
+        savepoint.rollback()
+    orig = _sqlstate_error(caught.value)
+    assert orig.sqlstate and orig.sqlstate.startswith("23"), f"{violation.trigger}: SQLSTATE {orig.sqlstate}: {orig}"
+    assert orig.diag.constraint_name == violation.trigger, str(orig)
+    assert violation.rule_id in str(orig) and violation.trigger in str(orig), str(orig)
 
 
 def _refusal_problem(conn: sa.Connection, table: str, values: dict, error: type[psycopg.Error], expect) -> str | None:

@@ -102,6 +102,9 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     # is replaced by deleting it and inserting another.
     "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Reference data a revision seeds and only a revision changes (lifecycle transitions): every
+    # role reads it, none writes it (the owner, who runs the migrations, does).
+    "reference": {"app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
 }
 
 SECRET_SUFFIXES = ("_hash", "_encrypted")

@@ -1,10 +1,11 @@
 """Valid sample rows and violating variants for every table, one module per domain.
 
 Each domain module defines ``SAMPLES`` (how to build a valid row of each of its tables) and
-``CHECK_VIOLATIONS`` (for each CHECK / EXCLUDE constraint, the overrides that break it). NOT NULL,
-FOREIGN KEY, UNIQUE and PRIMARY KEY violations are derived from the samples and the live catalog
-by tests/test_constraint_coverage.py, so adding a column or constraint needs no new test code
-unless it is a CHECK.
+``CHECK_VIOLATIONS`` (for each CHECK / EXCLUDE constraint, the overrides that break it), and
+optionally ``TRIGGER_VIOLATIONS`` (for each trigger that refuses by name, statements that break
+it). NOT NULL, FOREIGN KEY, UNIQUE and PRIMARY KEY violations are derived from the samples and the
+live catalog by tests/test_constraint_coverage.py, so adding a column or constraint needs no new
+test code unless it is a CHECK or a refusing trigger.
 """
 
 from __future__ import annotations
@@ -67,10 +68,27 @@ class CheckViolation:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class TriggerViolation:
+    """Statements that break the rule a refusing trigger enforces.
+
+    ``act`` builds what it needs with the context and runs the offending statement last; the test
+    expects that statement to be refused with SQLSTATE class 23, ``trigger`` as the constraint name
+    and ``rule_id`` in the message. A domain module lists them in ``TRIGGER_VIOLATIONS``.
+    """
+
+    trigger: str
+    rule_id: str
+    act: Callable[[Ctx], object]
+    why: str = ""
+
+
 SAMPLES: dict[str, Callable[[Ctx, int], dict[str, Any]]] = {}
 CHECK_VIOLATIONS: list[CheckViolation] = []
+TRIGGER_VIOLATIONS: list[TriggerViolation] = []
 
 for _name in DOMAIN_MODULES:
     _module = importlib.import_module(f"tests.constraint_cases.{_name}")
     SAMPLES.update(_module.SAMPLES)
     CHECK_VIOLATIONS.extend(_module.CHECK_VIOLATIONS)
+    TRIGGER_VIOLATIONS.extend(getattr(_module, "TRIGGER_VIOLATIONS", ()))

@@ -14,7 +14,11 @@ Contract with the operator:
   in one transaction would slow down quadratically. A failed run therefore leaves the tables it
   finished; the next run refuses, and ``--reset`` starts over;
 - the same seed and as-of date give the same rows (see sql/seed/_session.sql);
-- the database is the judge: every CHECK, FK and trigger stays on.
+- the database is the judge: every CHECK, FK and trigger stays on. The rows are history (created
+  months ago, already bound, paid or expired), so every chunk runs with the one documented path for
+  historical rows, ``SET LOCAL app.historical_import = 'on'`` (COR-024): honoured because the
+  generator's role owns the tables, it lets rows keep their own created_at and status; every other
+  rule (terms, documents, dates of birth...) still judges them.
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ DEFAULT_CHUNK = 50_000
 QUOTES_CHUNK = 10_000
 PARTITIONED = ("audit_logs", "analytics_events")
 MONTHS = 24  # rows 1..24 of a partitioned table are one per month (pg_temp.spread_time)
+# COR-024: generated rows are historical rows; the setting lasts for the chunk's transaction.
+HISTORICAL_IMPORT = "SET LOCAL app.historical_import = 'on'"
 
 
 class VolumeError(RuntimeError):
@@ -232,6 +238,7 @@ class Generator:
     def run_chunk(self, step: Step, lo: int, hi: int) -> int:
         params = {"lo": lo, "hi": hi, **step.params(self.scale, self.counts)}
         try:
+            self.conn.exec_driver_sql(HISTORICAL_IMPORT)
             result = self.conn.execute(sa.text(sql(step.file)), params)
             self.conn.commit()
         except sa.exc.DBAPIError as exc:
