@@ -495,3 +495,23 @@ def test_upgrade_refuses_violating_rows_until_the_reviewed_remediation_ran(copy_
 def test_revision_docstring_points_at_the_remediation() -> None:
     doc = migrations.script_directory().get_revision(REVISION).module.__doc__
     assert "REMEDIATION_SQL" in doc and "refuses to run" in doc
+
+
+def test_downgrade_refuses_rows_006_cannot_hold_unless_data_loss_is_allowed(server_url: URL) -> None:
+    with migrations.temporary_database(server_url, "wb_core_down", revision="head") as url:
+        eng = database.engine(url)
+        with eng.connect() as conn:
+            ctx = Ctx(conn)
+            ctx.insert("customers", email=None, customer_number="CUST-000777")
+            ctx.insert("claims", claimed_amount=None)
+            conn.commit()
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            migrations.downgrade(_down_revision(), url=url)
+        assert "cannot hold 1 claim(s) without an amount (COR-016), 1 customer(s) without an e-mail" in str(caught.value.orig)
+        migrations.downgrade(_down_revision(), url=url, allow_data_loss=True)
+        with eng.connect() as conn:
+            assert migrations.current_revision(conn) == _down_revision()
+            assert conn.execute(sa.text("SELECT email FROM customers WHERE customer_number = 'CUST-000777'")).scalar_one() \
+                == "cust-000777@no-email.invalid"
+            assert conn.execute(sa.text("SELECT count(*) FROM claims")).scalar_one() == 0
+        eng.dispose()

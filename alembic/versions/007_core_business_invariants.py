@@ -27,6 +27,10 @@ NOT NULL and the e-mail UNIQUE are catalog-only. ix_customers_email is built in 
 transaction (SHARE lock on customers for the build, about a second per million rows):
 CONCURRENTLY would have to commit half the revision before the refusal checks could roll it back.
 
+Downgrade: refused while rows use what 007 allows and 006 cannot hold (claims without an amount,
+customers without or sharing an e-mail); with -x allow-data-loss=true, DOWNGRADE_DATA_LOSS_SQL
+deletes those claims and gives those customers a <customer_number>@no-email.invalid address.
+
 The claim and policy status transitions are rows of claim_status_transitions and
 policy_status_transitions, seeded here (data, not code): a new transition is an INSERT.
 
@@ -639,6 +643,36 @@ def guard_data_loss(*tables: str) -> None:
         op.execute(GUARD_TRANSITIONS_TEMPLATE.format(table=table, seeded=pairs))
 
 
+# Rows 006 cannot hold: a claim without an amount, a customer without an e-mail or sharing one.
+DOWNGRADE_REFUSAL = """
+DO $downgrade$
+DECLARE
+    claims_without_amount bigint := (SELECT count(*) FROM claims WHERE claimed_amount IS NULL);
+    customers_without_email bigint := (SELECT count(*) FROM customers WHERE email IS NULL);
+    customers_sharing_email bigint := (SELECT count(*) FROM customers c
+                                       WHERE EXISTS (SELECT 1 FROM customers o WHERE o.email = c.email AND o.id <> c.id));
+BEGIN
+    IF claims_without_amount + customers_without_email + customers_sharing_email > 0 THEN
+        RAISE EXCEPTION 'downgrade refused: revision 006 cannot hold % claim(s) without an amount (COR-016), % customer(s) without an e-mail and % sharing one (COR-021)',
+            claims_without_amount, customers_without_email, customers_sharing_email
+            USING HINT = 'Back the data up, then run: alembic -x allow-data-loss=true downgrade <revision> (see DOWNGRADE_DATA_LOSS_SQL in revision 007)',
+                  ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+END
+$downgrade$
+"""
+# With -x allow-data-loss=true the operator accepted losing what 006 cannot say: claims still
+# without an amount are deleted, and a missing or shared e-mail (all but the lowest customer
+# number of an address) becomes <customer_number>@no-email.invalid (RFC 2606: a domain that
+# never resolves), so no message can reach a wrong person.
+DOWNGRADE_DATA_LOSS_SQL = """
+DELETE FROM claims WHERE claimed_amount IS NULL;
+UPDATE customers c SET email = lower(c.customer_number) || '@no-email.invalid'
+WHERE c.email IS NULL
+   OR EXISTS (SELECT 1 FROM customers o WHERE o.email = c.email AND o.customer_number < c.customer_number)
+"""
+
+
 def _refuse_existing_violators() -> None:
     for check in EXISTING_ROWS_CHECKS:
         op.execute(EXISTING_ROWS_CHECK_TEMPLATE.format(**check._asdict()))
@@ -678,10 +712,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The mirror of upgrade(). Refused while rows use what 007 allowed and 006 forbids: a claim
-    # without an amount, a customer without or with a shared e-mail (the NOT NULL / UNIQUE of 006
-    # would fail on them, naming the column or key).
+    # The mirror of upgrade(). Refused while rows use what 007 allowed and 006 forbids (a claim
+    # without an amount, a customer without or with a shared e-mail), unless data loss is allowed.
     guard_data_loss(*TRANSITION_TABLE_NAMES)
+    if context.get_x_argument(as_dictionary=True).get("allow-data-loss", "false") == "true":
+        op.execute(DOWNGRADE_DATA_LOSS_SQL)
+    else:
+        op.execute(DOWNGRADE_REFUSAL)
     for trigger in reversed(TRIGGERS):
         op.execute(f"DROP TRIGGER {trigger.name} ON {trigger.table}")
     for signature in FUNCTION_SIGNATURES:
