@@ -355,6 +355,43 @@ def _refusal(conn: sa.Connection, table: sa.Table, demo: Demo, ctx: Any) -> str:
     raise NotebookError(f"{demo.table} accepted a row that breaks {demo.constraint} ({demo.bad})")
 
 
+def trigger_demos(domain: str) -> pd.DataFrame:
+    """Each trigger of the domain that refuses by name, refusing what breaks its rule across rows.
+
+    The statements are tests/constraint_cases' TRIGGER_VIOLATIONS (the coverage test proves the
+    same refusals), each in its own transaction of a scratch database at head, rolled back: a
+    historical-import demo must not leak its session setting into the next one. A statement the
+    database accepts, or a refusal that is not the trigger's, is an error.
+    """
+    cases = constraint_cases()
+    rows = []
+    with migrations.temporary_database(database.resolve().url, "wb_notebook", "head") as url:
+        eng = database.engine(url)
+        try:
+            tables = set(tables_of(domain))
+            trigger_table = {t.name: t.table for t in read_catalog(eng).triggers}
+            for violation in cases.TRIGGER_VIOLATIONS:
+                if trigger_table.get(violation.trigger) not in tables:
+                    continue
+                with eng.connect() as conn:
+                    try:
+                        violation.act(cases.Ctx(conn))
+                    except sa.exc.IntegrityError as exc:
+                        diag = exc.orig.diag  # type: ignore[union-attr]
+                        if diag.constraint_name != violation.trigger:
+                            raise NotebookError(f"{violation.trigger}: refused by {diag.constraint_name}: {diag.message_primary}") from exc
+                        rows.append({"trigger": violation.trigger, "rule": violation.rule_id, "table": trigger_table[violation.trigger],
+                                     "what breaks it": violation.why, "SQLSTATE": exc.orig.sqlstate,  # type: ignore[union-attr]
+                                     "refused with": diag.message_primary})
+                    else:
+                        raise NotebookError(f"{violation.trigger}: the database accepted what breaks {violation.rule_id} ({violation.why})")
+                    finally:
+                        conn.rollback()
+        finally:
+            eng.dispose()
+    return pd.DataFrame(rows).set_index("trigger")
+
+
 # --- the ERD and the handbook pages --------------------------------------------------------------
 
 
