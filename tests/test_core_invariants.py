@@ -515,3 +515,32 @@ def test_downgrade_refuses_rows_006_cannot_hold_unless_data_loss_is_allowed(serv
                 == "cust-000777@no-email.invalid"
             assert conn.execute(sa.text("SELECT count(*) FROM claims")).scalar_one() == 0
         eng.dispose()
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "enforced_by", "table", "breaks_it"),
+    [
+        ("COR-015", "trg_claims_loss_within_policy_term", "claims",
+         "UPDATE claims SET loss_date = current_date + 30 WHERE id = (SELECT min(id::text)::uuid FROM claims) RETURNING id"),
+        ("COR-019", "ck_policies_term_dates_match_coverage", "policies",
+         "UPDATE policies SET coverage_data = coverage_data || '{\"effective_date\": \"1999-01-01\"}' "
+         "WHERE id = (SELECT min(id::text)::uuid FROM policies) RETURNING id"),
+        ("COR-020", "ck_policies_term_length_per_product", "policies",
+         "UPDATE policies SET expiration_date = effective_date + interval '5 years', "
+         "coverage_data = coverage_data || jsonb_build_object('expiration_date', to_char(effective_date + interval '5 years', 'YYYY-MM-DD')) "
+         "WHERE id = (SELECT min(id::text)::uuid FROM policies WHERE status = 'expired') RETURNING id"),
+        ("COR-022", "trg_customers_date_of_birth_plausible", "customers",
+         "UPDATE customers SET date_of_birth = current_date + 1 WHERE id = (SELECT min(id::text)::uuid FROM customers) RETURNING id"),
+    ],
+)
+def test_upgrade_names_each_rule_existing_rows_break(copy_of_006: URL, rule_id: str, enforced_by: str, table: str, breaks_it: str) -> None:
+    """Every rule is checked against existing rows before it is added (the book made clean of the
+    006-era claims after a cancellation first, so the rule under test is the one refused)."""
+    _run(copy_of_006, f"DELETE FROM claims WHERE id IN ({CLAIMS_AFTER_CANCELLATION})")
+    broken = [str(i) for i in _run(copy_of_006, breaks_it)]
+    assert len(broken) == 1
+    with pytest.raises(sa.exc.IntegrityError) as caught:
+        migrations.upgrade(REVISION, url=copy_of_006)
+    assert f"{rule_id}: 1 existing row(s) of {table} break {enforced_by}" in str(caught.value.orig)
+    assert broken[0] in str(caught.value.orig)
+    assert caught.value.orig.diag.constraint_name == enforced_by
