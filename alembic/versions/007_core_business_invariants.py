@@ -474,6 +474,7 @@ class Check(NamedTuple):
     table: str
     name: str
     condition: str
+    comment: str
 
 
 TERM_LENGTH = (
@@ -486,12 +487,16 @@ CHECKS: tuple[Check, ...] = (
     # PostgreSQL tests CHECKs in name order and reports the first that fails: the names below sort
     # after the older CHECKs a bad row would also break, so each refusal keeps its most precise name.
     Check("claims", "ck_claims_claimed_amount_when_reviewed",
-          "(status IN ('under_review', 'approved', 'paid')) <= (claimed_amount IS NOT NULL)"),
-    Check("policies", "ck_policies_state_matches_coverage", "(coverage_data ->> 'state') = state"),
+          "(status IN ('under_review', 'approved', 'paid')) <= (claimed_amount IS NOT NULL)",
+          "COR-016: a claim under review, approved or paid carries the claimed amount (NULL only at first notice of loss)."),
+    Check("policies", "ck_policies_state_matches_coverage", "(coverage_data ->> 'state') = state",
+          "COR-019: the coverage document names the policy's own state."),
     Check("policies", "ck_policies_term_dates_match_coverage",
           "(coverage_data ->> 'effective_date') = to_char(effective_date, 'YYYY-MM-DD') "
-          "AND (coverage_data ->> 'expiration_date') = to_char(expiration_date, 'YYYY-MM-DD')"),
-    Check("policies", "ck_policies_term_length_per_product", TERM_LENGTH),
+          "AND (coverage_data ->> 'expiration_date') = to_char(expiration_date, 'YYYY-MM-DD')",
+          "COR-019: the coverage document names the policy's own effective and expiration dates."),
+    Check("policies", "ck_policies_term_length_per_product", TERM_LENGTH,
+          "COR-020: auto is written for 6 or 12 months, home and renters for 12."),
 )
 
 # --- the lifecycle tables ---------------------------------------------------------------------------
@@ -573,6 +578,8 @@ def _create_transition_table(t: TransitionTable) -> None:
                 f"trigger check_core_status_transition refuses any other.",
     )
     op.bulk_insert(table, [tr._asdict() for tr in t.transitions])
+    op.execute(f"COMMENT ON INDEX uq_{t.name}_from_status_to_status IS 'pattern: none (a dozen rows, read whole); "
+               f"lists each allowed {t.entity} status change once ({t.rule_id})'")
     readable = "id, from_status, to_status, rule_id, description"
     for role in ROLES_READING_REFERENCE:
         op.execute(f"GRANT SELECT ({readable}) ON {t.name} TO {role}")
@@ -609,6 +616,7 @@ STATUS_COMMENTS = {
 }
 CORE_TABLES = ("customers", "policies", "claims")
 EMAIL_INDEX = "ix_customers_email"
+EMAIL_INDEX_COMMENT = "pattern: the customers of an e-mail address (household lookup, duplicate check on sign-up; COR-021)"
 
 
 TRANSITION_TABLE_NAMES = ("policy_status_transitions", "claim_status_transitions")
@@ -683,6 +691,7 @@ def upgrade() -> None:
 
     # COR-021: customers as they are.
     op.create_index(EMAIL_INDEX, "customers", ["email"])
+    op.execute(f"COMMENT ON INDEX {EMAIL_INDEX} IS '{EMAIL_INDEX_COMMENT}'")
     op.drop_constraint(op.f("uq_customers_email"), "customers", type_="unique")
     op.alter_column("customers", "email", nullable=True, comment=CUSTOMERS_EMAIL_COMMENT,
                     existing_type=sa.String(255), existing_comment=CUSTOMERS_EMAIL_COMMENT_006)
@@ -700,6 +709,7 @@ def upgrade() -> None:
     for check in CHECKS:
         op.execute(f"ALTER TABLE {check.table} ADD CONSTRAINT {check.name} CHECK ({check.condition}) NOT VALID")
         op.execute(f"ALTER TABLE {check.table} VALIDATE CONSTRAINT {check.name}")
+        op.execute(f"COMMENT ON CONSTRAINT {check.name} ON {check.table} IS '{check.comment.replace(chr(39), chr(39) * 2)}'")
 
     for t in TRANSITION_TABLES:
         _create_transition_table(t)
