@@ -544,3 +544,37 @@ def test_upgrade_names_each_rule_existing_rows_break(copy_of_006: URL, rule_id: 
     assert f"{rule_id}: 1 existing row(s) of {table} break {enforced_by}" in str(caught.value.orig)
     assert broken[0] in str(caught.value.orig)
     assert caught.value.orig.diag.constraint_name == enforced_by
+
+
+# --- the volume generator at head obeys every rule and shows what 007 allows -------------------------
+
+
+@pytest.fixture(scope="module")
+def seeded_at_head(server_url: URL) -> Iterator[sa.Connection]:
+    with migrations.temporary_database(server_url, "wb_core_head", revision="head") as url:
+        eng = database.engine(url)
+        with eng.connect() as conn:
+            volume.generate(conn, scales.get("small"), 7, _today(), console=Console(quiet=True))
+            yield conn
+        eng.dispose()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT count(*) > 0 FROM customers WHERE email IS NULL", True),  # agency-written (COR-021)
+        ("SELECT count(*) > 0 FROM (SELECT email FROM customers GROUP BY email HAVING count(*) > 1 AND email IS NOT NULL) s", True),
+        ("SELECT count(*) > 0 FROM claims WHERE claimed_amount IS NULL", True),  # first notice of loss (COR-016)
+        ("SELECT count(*) FROM claims WHERE claimed_amount IS NULL AND status <> 'submitted'", 0),
+        (CLAIMS_AFTER_CANCELLATION.replace("SELECT c.id", "SELECT count(*)").replace(" ORDER BY c.id", ""), 0),
+        ("SELECT count(*) FROM claims c JOIN policies p ON p.id = c.policy_id "
+         "WHERE c.loss_date < p.effective_date OR c.loss_date >= p.expiration_date OR c.loss_date > current_date", 0),
+        ("SELECT count(*) FROM policies WHERE status = 'cancelled' AND id IN (SELECT policy_id FROM claims)", None),
+    ],
+)
+def test_generated_book_shows_what_007_allows_and_nothing_it_forbids(seeded_at_head: sa.Connection, query: str, expected: object) -> None:
+    value = seeded_at_head.execute(sa.text(query)).scalar_one()
+    if expected is None:  # claims on cancelled policies exist (before the cancellation), so COR-014 was exercised
+        assert value > 0
+    else:
+        assert value == expected
