@@ -578,3 +578,14 @@ def test_generated_book_shows_what_007_allows_and_nothing_it_forbids(seeded_at_h
         assert value > 0
     else:
         assert value == expected
+
+
+def test_the_application_role_writes_through_every_new_trigger(head_conn: sa.Connection) -> None:
+    """app_rw holds what the triggers need (SELECT on the transition tables, FOR SHARE on policies)."""
+    ctx = Ctx(head_conn)
+    head_conn.exec_driver_sql("SET LOCAL ROLE app_rw")
+    claim = ctx.insert("claims", claimed_amount=None)
+    head_conn.execute(update("claims", claim.id, status="under_review", claimed_amount=Decimal("500.00")))
+    head_conn.execute(update("policies", claim.policy_id, status="cancelled", cancelled_at=dt.datetime(2026, 4, 1, tzinfo=dt.UTC)))
+    orig = _refused(head_conn, update("claims", claim.id, status="submitted"))
+    assert_refused_by(orig, "trg_claims_status_transition", "COR-017")
