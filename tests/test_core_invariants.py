@@ -99,7 +99,7 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 # --- claims inside their policy's term (COR-014, COR-015) ------------------------------------------
 
 
-def test_claim_loss_before_inception_is_refused_on_the_day_it_is_accepted(head_conn: sa.Connection) -> None:
+def test_claim_loss_before_inception_is_refused_on_inception_day_accepted(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     policy = ctx.insert("policies")
     orig = _refused(head_conn, insert("claims", ctx.row("claims", policy_id=policy.id, loss_date=policy.effective_date - dt.timedelta(days=1))))
