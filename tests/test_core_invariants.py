@@ -409,12 +409,12 @@ def seeded_at_006(server_url: URL) -> Iterator[URL]:
     """A database at 007's down revision filled by the volume generator at small scale, with the
     SQL files of that time (tests/seed_006) for the tables 007 judges. The generator and the rate seed
     insist on head; every table they fill exists at the down revision, so that one check is lifted."""
-    with migrations.temporary_database(server_url, "wb_core006", revision=_down_revision()) as url, \
-            pytest.MonkeyPatch.context() as patch:
-        patch.setattr(migrations, "require_head", lambda conn: _down_revision())
-        patch.setattr(volume, "sql", _sql_006)
+    with migrations.temporary_database(server_url, "wb_core006", revision=_down_revision()) as url:
         eng = database.engine(url)
-        with eng.connect() as conn:
+        # Patched only while seeding: later fixtures of this module run the generator of today.
+        with pytest.MonkeyPatch.context() as patch, eng.connect() as conn:
+            patch.setattr(migrations, "require_head", lambda conn: _down_revision())
+            patch.setattr(volume, "sql", _sql_006)
             steps, _missing = volume.plan(conn)
             gen = volume.Generator(conn, scales.get("small"), 7, _today(), Console(quiet=True))
             gen.prepare()
