@@ -19,6 +19,7 @@ from tests.constraint_cases import (
     CHECK_VIOLATIONS,
     FK_VIOLATIONS,
     SAMPLES,
+    TRIGGER_ACTS,
     TRIGGER_COVERED_TABLES,
     TRIGGER_VIOLATIONS,
     Ctx,
@@ -28,6 +29,17 @@ from tests.constraint_cases import (
 REFUSING_TRIGGERS = """
 SELECT t.tgname FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
 WHERE NOT t.tgisinternal AND t.tgrelid::regclass::text = ANY(:tables) AND p.prosrc ~ 'RAISE\\s+EXCEPTION'
+"""
+
+# Triggers that refuse by name: their function raises with the trigger as the constraint name
+# (RAISE ... USING CONSTRAINT = TG_NAME), which is what an application matches on.
+REFUSING_BY_NAME = """
+SELECT t.tgname FROM pg_trigger t
+JOIN pg_proc p ON p.oid = t.tgfoid
+JOIN pg_class c ON c.oid = t.tgrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND c.relispartition IS FALSE
+  AND p.prosrc LIKE '%CONSTRAINT = TG_NAME%'
 """
 
 
@@ -77,6 +89,33 @@ def test_check_refuses(head_conn: sa.Connection, violation) -> None:
         values = violation.prepare(ctx, values)
     orig = _expect_refusal(head_conn, violation.table, values, psycopg.errors.IntegrityError)
     assert orig.diag.constraint_name == violation.constraint, str(orig)
+
+
+def test_every_trigger_refusing_by_name_has_a_case(head_conn: sa.Connection) -> None:
+    """Coverage 100% for triggers that refuse by name, as for CHECKs: each has a hand-written
+    violation (a row, TRIGGER_VIOLATIONS, or statements, TRIGGER_ACTS), and no act names a trigger
+    that no longer exists."""
+    triggers = set(head_conn.execute(sa.text(REFUSING_BY_NAME)).scalars())
+    covered = {v.trigger for v in TRIGGER_VIOLATIONS} | {a.trigger for a in TRIGGER_ACTS}
+    assert triggers, "no trigger refuses by name: the query above no longer finds them"
+    assert not (triggers - covered), f"refusing triggers with no violating test: {sorted(triggers - covered)}"
+    acts = {a.trigger for a in TRIGGER_ACTS}
+    assert not (acts - triggers), f"acts for triggers that do not refuse by name at head: {sorted(acts - triggers)}"
+
+
+@pytest.mark.parametrize("violation", TRIGGER_ACTS, ids=lambda v: v.trigger)
+def test_trigger_act_refuses(head_conn: sa.Connection, violation) -> None:
+    ctx = Ctx(head_conn)
+    savepoint = head_conn.begin_nested()
+    try:
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            violation.act(ctx)
+    finally:
+        savepoint.rollback()
+    orig = _sqlstate_error(caught.value)
+    assert orig.sqlstate and orig.sqlstate.startswith("23"), f"{violation.trigger}: SQLSTATE {orig.sqlstate}: {orig}"
+    assert orig.diag.constraint_name == violation.trigger, str(orig)
+    assert violation.rule_id in str(orig) and violation.trigger in str(orig), str(orig)
 
 
 def _refusal_problem(conn: sa.Connection, table: str, values: dict, error: type[psycopg.Error], expect) -> str | None:
@@ -147,7 +186,7 @@ def test_every_refusing_trigger_has_a_violation(head_conn: sa.Connection) -> Non
     """Coverage of triggers, for the domains that declare TRIGGER_VIOLATIONS: every trigger on their
     tables whose function raises has a row it refuses, and no case names a trigger that is gone."""
     live = set(head_conn.execute(sa.text(REFUSING_TRIGGERS), {"tables": sorted(TRIGGER_COVERED_TABLES)}).scalars())
-    covered = {v.trigger for v in TRIGGER_VIOLATIONS}
+    covered = {v.trigger for v in TRIGGER_VIOLATIONS} | {a.trigger for a in TRIGGER_ACTS}
     assert live, "no refusing trigger found: the catalog query is wrong"
     assert not (live - covered), f"refusing triggers with no violating test: {sorted(live - covered)}"
     assert not (covered - live), f"violations for triggers that do not exist at head: {sorted(covered - live)}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
@@ -132,8 +133,51 @@ def policy_refusals(row: dict[str, Any]) -> tuple[dict[str, Any], Refusals]:
         "ck_policies_cancelled_at_iff_cancelled": (stored["status"] == "cancelled") == (stored["cancelled_at"] is not None),
         "ck_policies_coverage_data_is_object": isinstance(stored["coverage_data"], dict),
         "ck_policies_coverage_data_valid": policy_data_valid(stored["coverage_data"]),
+        "ck_policies_state_matches_coverage": _sql_true(_sql_eq(_json_text(stored["coverage_data"], "state"), stored["state"])),
+        "ck_policies_term_dates_match_coverage": _sql_true(_sql_and(
+            _sql_eq(_json_text(stored["coverage_data"], "effective_date"), stored["effective_date"].isoformat()),
+            _sql_eq(_json_text(stored["coverage_data"], "expiration_date"), stored["expiration_date"].isoformat()))),
+        "ck_policies_term_length_per_product": _term_allowed(stored["product_type"], stored["effective_date"], stored["expiration_date"]),
+        # COR-018: a new policy starts pending or active (the trigger leaves unknown statuses to the CHECK).
+        "trg_policies_status_transition": stored["status"] not in ("cancelled", "expired"),
     }
     return stored, refusals | {name for name, ok in checks.items() if not ok}
+
+
+def _json_text(doc: object, key: str) -> str | None:
+    """``doc ->> key`` as PostgreSQL computes it: NULL for a non-object, a missing key or JSON null."""
+    if not isinstance(doc, dict) or doc.get(key) is None:
+        return None
+    value = doc[key]
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _sql_eq(a: str | None, b: str | None) -> bool | None:
+    return None if a is None or b is None else a == b
+
+
+def _sql_and(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def _sql_true(verdict: bool | None) -> bool:
+    """A CHECK passes unless its condition is false (NULL passes)."""
+    return verdict is not False
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """date + interval 'n months' as PostgreSQL computes it: the same day, or the month's last."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _term_allowed(product: str, effective: dt.date, expiration: dt.date) -> bool:
+    """COR-020: auto 6 or 12 months, home and renters 12."""
+    terms = (6, 12) if product == "auto" else (12,)
+    return expiration in {_add_months(effective, m) for m in terms}
 
 
 QUOTE_TYPES = {
@@ -370,17 +414,23 @@ def test_validate_policy_data_agrees_with_the_model(head_conn: sa.Connection, do
     state=codes(US_STATE_CODES, 2),
     status=codes(POLICY_STATUSES, 20),
     effective=st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
-    term_days=mostly(st.integers(1, 800), st.integers(-400, 0)),
+    term_days=mostly(st.sampled_from([6, 12]).map(lambda m: -m), st.integers(1, 800), st.integers(-400, 0)),
     flip_cancelled=mostly(st.just(False), st.just(True)),
     doc=policy_documents(),
+    agree=mostly(st.just(True), st.just(False)),
 )
 def test_policies_accept_exactly_what_the_rules_accept(
     head_conn: sa.Connection, premium: Decimal, state: str, status: str, effective: dt.date, term_days: int, flip_cancelled: bool,
-    doc: object,
+    doc: object, agree: bool,
 ) -> None:
+    """term_days <= 0 in [-12, -6] means a term of that many months (COR-020); ``agree`` copies the
+    columns into the document (COR-019) so that accepted rows stay common."""
+    expiration = _add_months(effective, -term_days) if term_days in (-6, -12) else effective + dt.timedelta(days=term_days)
+    if agree and isinstance(doc, dict):
+        doc = {**doc, "state": state, "effective_date": effective.isoformat(), "expiration_date": expiration.isoformat()}
     overrides = {
         "premium_amount": premium, "state": state, "status": status,
-        "effective_date": effective, "expiration_date": effective + dt.timedelta(days=term_days),
+        "effective_date": effective, "expiration_date": expiration,
         "cancelled_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC) if (status == "cancelled") != flip_cancelled else None,
         "coverage_data": doc,
     }

@@ -60,7 +60,7 @@ from typing import NamedTuple
 from alembic import context, op
 
 revision: str = "008"
-down_revision: str | None = "006"
+down_revision: str | None = "007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -358,9 +358,11 @@ def _refusal(conn: sa.Connection, table: sa.Table, demo: Demo, ctx: Any) -> str:
 
 
 def trigger_demos(domain: str) -> pd.DataFrame:
-    """Each refusing trigger of the domain with a row it refuses (tests/constraint_cases'
-    TRIGGER_VIOLATIONS, which the coverage test proves): the SQLSTATE and the message, which
-    names the rule and the trigger. Built like constraint_demos, in a scratch database at head."""
+    """Each refusing trigger of the domain with what it refuses (tests/constraint_cases'
+    TRIGGER_VIOLATIONS, a row, and TRIGGER_ACTS, statements; the coverage test proves the same
+    refusals): the SQLSTATE and the message, which names the rule and the trigger. Built in a
+    scratch database at head; every case is rolled back, so a historical-import demo does not leak
+    its session setting into the next one. A case the database accepts is an error."""
     from schema.models import metadata
 
     cases = constraint_cases()
@@ -369,18 +371,41 @@ def trigger_demos(domain: str) -> pd.DataFrame:
     with migrations.temporary_database(database.resolve().url, "wb_notebook", "head") as url:
         eng = database.engine(url)
         try:
+            trigger_table = {t.name: t.table for t in read_catalog(eng).triggers}
             with eng.connect() as conn:
                 trans = conn.begin()
                 try:
                     ctx = cases.Ctx(conn)
                     for violation in (v for v in cases.TRIGGER_VIOLATIONS if v.table in tables):
                         rows.append({"trigger": violation.trigger, "table": violation.table, "rule": violation.rule_id,
+                                     "what breaks it": violation.why,
                                      "refused with": _trigger_refusal(conn, metadata.tables[violation.table], violation, ctx)})
                 finally:
                     trans.rollback()
+            for act in cases.TRIGGER_ACTS:
+                if trigger_table.get(act.trigger) not in tables:
+                    continue
+                rows.append({"trigger": act.trigger, "table": trigger_table[act.trigger], "rule": act.rule_id,
+                             "what breaks it": act.why, "refused with": _act_refusal(eng, act, cases.Ctx)})
         finally:
             eng.dispose()
     return pd.DataFrame(rows).set_index("trigger")
+
+
+def _act_refusal(eng: Engine, act: Any, make_ctx: Any) -> str:
+    """Run one TriggerAct in its own rolled-back transaction; the refusal must be the trigger's."""
+    with eng.connect() as conn:
+        try:
+            act.act(make_ctx(conn))
+        except sa.exc.IntegrityError as exc:
+            diag = exc.orig.diag  # type: ignore[union-attr]  # psycopg's error carries diag
+            if diag.constraint_name != act.trigger:
+                raise NotebookError(f"{act.trigger}: refused by {diag.constraint_name}: {diag.message_primary}") from exc
+            return f"{exc.orig.sqlstate}: {diag.message_primary}"  # type: ignore[union-attr]
+        else:
+            raise NotebookError(f"{act.trigger}: the database accepted what breaks {act.rule_id} ({act.why})")
+        finally:
+            conn.rollback()
 
 
 def _trigger_refusal(conn: sa.Connection, table: sa.Table, violation: Any, ctx: Any) -> str:

@@ -71,6 +71,9 @@ TABLE_PROFILES: dict[str, str] = {
     "customers": "operational",
     "policies": "operational",
     "claims": "operational",
+    # 007 core lifecycles: seeded and changed by revisions only; the triggers and the handbook read them.
+    "claim_status_transitions": "reference",
+    "policy_status_transitions": "reference",
     # 002 quotes: written by the quoting service; the counter row is bumped by every new quote.
     "quotes": "operational",
     "quote_number_counters": "operational",

@@ -1,10 +1,11 @@
 """Valid sample rows and violating variants for every table, one module per domain.
 
 Each domain module defines ``SAMPLES`` (how to build a valid row of each of its tables) and
-``CHECK_VIOLATIONS`` (for each CHECK / EXCLUDE constraint, the overrides that break it). NOT NULL,
-FOREIGN KEY, UNIQUE and PRIMARY KEY violations are derived from the samples and the live catalog
-by tests/test_constraint_coverage.py, so adding a column or constraint needs no new test code
-unless it is a CHECK.
+``CHECK_VIOLATIONS`` (for each CHECK / EXCLUDE constraint, the overrides that break it), and
+optionally ``TRIGGER_VIOLATIONS`` (for each trigger that refuses by name, statements that break
+it). NOT NULL, FOREIGN KEY, UNIQUE and PRIMARY KEY violations are derived from the samples and the
+live catalog by tests/test_constraint_coverage.py, so adding a column or constraint needs no new
+test code unless it is a CHECK or a refusing trigger.
 """
 
 from __future__ import annotations
@@ -88,6 +89,22 @@ class TriggerViolation:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class TriggerAct:
+    """Statements that break the rule a refusing trigger enforces, where one insert of a sample row
+    cannot (an UPDATE, a cancellation, rows that must exist first).
+
+    ``act`` builds what it needs with the context and runs the offending statement last; the test
+    expects that statement to be refused with SQLSTATE class 23, ``trigger`` as the constraint name
+    and ``rule_id`` in the message. A domain module lists them in ``TRIGGER_ACTS``.
+    """
+
+    trigger: str
+    rule_id: str
+    act: Callable[[Ctx], object]
+    why: str = ""
+
+
 SAMPLES: dict[str, Callable[[Ctx, int], dict[str, Any]]] = {}
 CHECK_VIOLATIONS: list[CheckViolation] = []
 # Hand-written violations of foreign keys the derived orphan test cannot break with a random key.
@@ -95,12 +112,14 @@ FK_VIOLATIONS: dict[str, CheckViolation] = {}
 TRIGGER_VIOLATIONS: list[TriggerViolation] = []
 # Tables whose refusing triggers must each have a TriggerViolation (the domains that declare them).
 TRIGGER_COVERED_TABLES: set[str] = set()
+TRIGGER_ACTS: list[TriggerAct] = []
 
 for _name in DOMAIN_MODULES:
     _module = importlib.import_module(f"tests.constraint_cases.{_name}")
     SAMPLES.update(_module.SAMPLES)
     CHECK_VIOLATIONS.extend(_module.CHECK_VIOLATIONS)
     FK_VIOLATIONS.update({v.constraint: v for v in getattr(_module, "FK_VIOLATIONS", [])})
-    if hasattr(_module, "TRIGGER_VIOLATIONS"):
-        TRIGGER_VIOLATIONS.extend(_module.TRIGGER_VIOLATIONS)
+    if hasattr(_module, "TRIGGER_VIOLATIONS") or hasattr(_module, "TRIGGER_ACTS"):
+        TRIGGER_VIOLATIONS.extend(getattr(_module, "TRIGGER_VIOLATIONS", ()))
+        TRIGGER_ACTS.extend(getattr(_module, "TRIGGER_ACTS", ()))
         TRIGGER_COVERED_TABLES.update(_module.SAMPLES)

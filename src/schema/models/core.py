@@ -30,6 +30,21 @@ USER_ROLES: tuple[str, ...] = ("agent", "underwriter", "claims_adjuster", "custo
 POLICY_STATUSES: tuple[str, ...] = ("pending", "active", "cancelled", "expired")
 CLAIM_STATUSES: tuple[str, ...] = ("submitted", "under_review", "approved", "denied", "paid", "closed")
 
+# COR-023: the three business tables whose created_at a trigger keeps server-owned (revision 007).
+SERVER_OWNED_CREATED_AT_COMMENT = (
+    "When the row was inserted (technical default: transaction time); COR-023: set by the database, "
+    "a caller's value is refused (COR-024: the owner's historical import keeps its own)."
+)
+
+# COR-020: the term a product is written for. Personal auto is sold on six- and twelve-month
+# terms, homeowners and renters on annual terms (the ISO personal auto and homeowners programs
+# most US carriers file); a term of any other length is a data error, not a product.
+TERM_LENGTH_PER_PRODUCT = (
+    "CASE product_type "
+    "WHEN 'auto' THEN expiration_date IN ((effective_date + '6 mons'::interval)::date, (effective_date + '1 year'::interval)::date) "
+    "ELSE expiration_date = (effective_date + '1 year'::interval)::date END"
+)
+
 
 class User(Base):
     __tablename__ = "users"
@@ -67,7 +82,8 @@ class Customer(Base):
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint("date_of_birth > DATE '1900-01-01'", name="date_of_birth_plausible"),
         sa.UniqueConstraint("customer_number"),
-        sa.UniqueConstraint("email"),
+        # COR-021: household members share an e-mail, so it is a search key, not a business key.
+        sa.Index("ix_customers_email", "email"),
         {"comment": "Policyholders and prospects: the people quotes and policies are written for."},
     )
 
@@ -77,20 +93,25 @@ class Customer(Base):
     )
     first_name: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="Legal first name.")
     last_name: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="Legal last name.")
-    email: Mapped[str] = mapped_column(
-        sa.String(255), nullable=False, comment="Contact e-mail, lower-case (COR-005); unique per customer."
+    email: Mapped[str | None] = mapped_column(
+        sa.String(255),
+        nullable=True,
+        comment="Contact e-mail, lower-case (COR-005); COR-021: NULL for agency-written business with no e-mail on file, "
+        "and shared by members of one household (not unique).",
     )
     phone: Mapped[str | None] = mapped_column(
         sa.String(20), nullable=True, comment="Contact phone in E.164; NULL when the customer gave none (e-mail is the required channel)."
     )
     date_of_birth: Mapped[dt.date] = mapped_column(
-        sa.Date, nullable=False, comment="Date of birth: age is a rating factor (RAT-004) and proves majority to contract."
+        sa.Date,
+        nullable=False,
+        comment="Date of birth: age is a rating factor (RAT-004) and proves majority to contract; COR-022: in the past, age 16 to 120.",
     )
     address_line1: Mapped[str] = mapped_column(sa.String(200), nullable=False, comment="Street address of the residence.")
     city: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="City of the residence.")
     state: Mapped[str] = mapped_column(sa.String(2), nullable=False, comment="COR-003: USPS state code of the residence.")
     zip_code: Mapped[str] = mapped_column(sa.String(10), nullable=False, comment="COR-004: ZIP or ZIP+4 of the residence.")
-    created_at: Mapped[dt.datetime] = created_at()
+    created_at: Mapped[dt.datetime] = created_at(SERVER_OWNED_CREATED_AT_COMMENT)
     updated_at: Mapped[dt.datetime] = updated_at()
 
 
@@ -109,6 +130,16 @@ class Policy(Base):
         # coverage_data_is_object stays beside it: PostgreSQL checks CHECKs in name order, so a
         # non-object is refused by the more precise name, and the type CHECK survives any validator change.
         sa.CheckConstraint("validate_policy_data(coverage_data)", name="coverage_data_valid"),
+        # COR-019: the document repeats the columns; both must say the same. Named to sort after
+        # coverage_data_valid and expiration_after_effective (PostgreSQL reports the first failing
+        # CHECK in name order), so those keep naming the refusals they are about.
+        sa.CheckConstraint("(coverage_data ->> 'state') = state", name="state_matches_coverage"),
+        sa.CheckConstraint(
+            "(coverage_data ->> 'effective_date') = to_char(effective_date, 'YYYY-MM-DD') "
+            "AND (coverage_data ->> 'expiration_date') = to_char(expiration_date, 'YYYY-MM-DD')",
+            name="term_dates_match_coverage",
+        ),
+        sa.CheckConstraint(TERM_LENGTH_PER_PRODUCT, name="term_length_per_product"),
         sa.UniqueConstraint("policy_number"),
         # QUO-016 (revision 008, quotes domain): target of fk_quotes_binding_agrees_with_policy.
         sa.Index(
@@ -129,7 +160,8 @@ class Policy(Base):
     )
     product_type: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Line of business: auto, home or renters.")
     state: Mapped[str] = mapped_column(sa.String(2), nullable=False, comment="COR-003: state whose regulator governs the policy.")
-    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Lifecycle status; set explicitly at bind (no default: a policy is never silently active).")
+    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Lifecycle status; set explicitly at bind (no default: a policy is never silently active); "
+        "COR-018: starts pending or active and moves only as policy_status_transitions allows.")
     effective_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="First day of coverage (a calendar date in the policy's state).")
     expiration_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="Day coverage ends; COR-007: after effective_date.")
     premium_amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), nullable=False, comment="Written premium for the term in USD, penny precision.")
@@ -139,7 +171,7 @@ class Policy(Base):
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(
         sa.DateTime(timezone=True), nullable=True, comment="NULL unless status is cancelled; then when the cancellation took effect (COR-008)."
     )
-    created_at: Mapped[dt.datetime] = created_at()
+    created_at: Mapped[dt.datetime] = created_at(SERVER_OWNED_CREATED_AT_COMMENT)
     updated_at: Mapped[dt.datetime] = updated_at()
 
 
@@ -153,6 +185,9 @@ class Claim(Base):
             "(status IN ('approved', 'paid')) <= (approved_amount IS NOT NULL)", name="approved_amount_when_approved"
         ),
         sa.CheckConstraint("claim_number ~ '^CLM-[0-9]{4}-[0-9]{6}$'", name="claim_number_format"),
+        sa.CheckConstraint(
+            "(status IN ('under_review', 'approved', 'paid')) <= (claimed_amount IS NOT NULL)", name="claimed_amount_when_reviewed"
+        ),
         sa.UniqueConstraint("claim_number"),
         sa.Index("ix_claims_policy_id", "policy_id"),
         {"comment": "First notices of loss and their settlement, against one policy."},
@@ -166,13 +201,83 @@ class Claim(Base):
         nullable=False,
         comment="Policy the loss is claimed under; RESTRICT, claims are legal records that outlive nothing they cite.",
     )
-    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Claim workflow status; set explicitly at first notice of loss.")
+    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Claim workflow status; COR-017: starts submitted and moves only as claim_status_transitions allows.")
     loss_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="Calendar date the loss occurred.")
     reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False, comment="When the loss was reported to the carrier.")
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, comment="Claimant's account of the loss.")
-    claimed_amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), nullable=False, comment="Amount claimed in USD.")
+    claimed_amount: Mapped[Decimal | None] = mapped_column(
+        sa.Numeric(12, 2),
+        nullable=True,
+        comment="Amount claimed in USD; COR-016: NULL at first notice of loss while the amount is not known, "
+        "required from under_review on (the adjuster sets it).",
+    )
     approved_amount: Mapped[Decimal | None] = mapped_column(
         sa.Numeric(12, 2), nullable=True, comment="NULL until an adjuster approves an amount; required once approved or paid (COR-009)."
     )
-    created_at: Mapped[dt.datetime] = created_at()
+    created_at: Mapped[dt.datetime] = created_at(SERVER_OWNED_CREATED_AT_COMMENT)
     updated_at: Mapped[dt.datetime] = updated_at()
+
+
+def _transitions_table_args(table: str, entity: str, statuses: tuple[str, ...], rule_id: str) -> tuple:
+    return (
+        sa.CheckConstraint(in_values("from_status", statuses), name="from_status_allowed"),
+        sa.CheckConstraint(in_values("to_status", statuses), name="to_status_allowed"),
+        sa.CheckConstraint("from_status <> to_status", name="changes_status"),
+        sa.CheckConstraint("rule_id ~ '^[A-Z]{3}-[0-9]{3}$'", name="rule_id_format"),
+        sa.UniqueConstraint("from_status", "to_status", postgresql_nulls_not_distinct=True),
+        {"comment": f"{rule_id}: the allowed {entity} status changes, one row each (a lifecycle as data); "
+                    "trigger check_core_status_transition refuses any other."},
+    )
+
+
+def _transition_id(rule_id: str) -> Mapped[int]:
+    return mapped_column(
+        sa.Integer, sa.Identity(always=False), primary_key=True,
+        comment=f"Technical surrogate key: from_status is NULL for a starting status, so (from_status, to_status) "
+        f"cannot be the primary key ({rule_id}).",
+    )
+
+
+def _from_status(entity: str, rule_id: str) -> Mapped[str | None]:
+    return mapped_column(
+        sa.String(20), nullable=True,
+        comment=f"Status before the change; NULL: the status a new {entity} may start in ([*] in the state diagram, {rule_id}).",
+    )
+
+
+def _to_status() -> Mapped[str]:
+    return mapped_column(sa.String(20), nullable=False, comment="Status after the change.")
+
+
+def _rule_id() -> Mapped[str]:
+    return mapped_column(sa.String(7), nullable=False, comment="Business rule the transition belongs to (the registry in schema.rules).")
+
+
+def _description() -> Mapped[str]:
+    return mapped_column(sa.Text, nullable=False, comment="When and why the change happens, for the handbook's state diagram.")
+
+
+class ClaimStatusTransition(Base):
+    """COR-017: the claim lifecycle; rows seeded by revision 007 (data, not code)."""
+
+    __tablename__ = "claim_status_transitions"
+    __table_args__ = _transitions_table_args("claim_status_transitions", "claim", CLAIM_STATUSES, "COR-017")
+
+    id: Mapped[int] = _transition_id("COR-017")
+    from_status: Mapped[str | None] = _from_status("claim", "COR-017")
+    to_status: Mapped[str] = _to_status()
+    rule_id: Mapped[str] = _rule_id()
+    description: Mapped[str] = _description()
+
+
+class PolicyStatusTransition(Base):
+    """COR-018: the policy lifecycle; rows seeded by revision 007 (data, not code)."""
+
+    __tablename__ = "policy_status_transitions"
+    __table_args__ = _transitions_table_args("policy_status_transitions", "policy", POLICY_STATUSES, "COR-018")
+
+    id: Mapped[int] = _transition_id("COR-018")
+    from_status: Mapped[str | None] = _from_status("policy", "COR-018")
+    to_status: Mapped[str] = _to_status()
+    rule_id: Mapped[str] = _rule_id()
+    description: Mapped[str] = _description()

@@ -154,7 +154,8 @@ PATTERNS: tuple[Pattern, ...] = (
     fk_check("quotes", ("created_by",), "users", "ix_quotes_created_by"),
     fk_check("quotes", ("updated_by",), "users", "ix_quotes_updated_by"),
     # --- core ------------------------------------------------------------------------------------
-    lookup("customers", ("email",), "uq_customers_email", "customer by e-mail (sign-in, duplicate check on sign-up)"),
+    # COR-021: an e-mail is shared by a household or missing, so it finds a few customers, not one.
+    lookup("customers", ("email",), "ix_customers_email", "customers of an e-mail address (household lookup, duplicate check on sign-up)"),
     lookup("customers", ("customer_number",), "uq_customers_customer_number", "customer by customer number (call centre)"),
     lookup("users", ("email",), "uq_users_email", "staff user by e-mail (sign-in)", speedup_note=STAFF_SIZED),
     lookup("policies", ("policy_number",), "uq_policies_policy_number", "policy by number (claims intake, billing)"),
@@ -460,6 +461,13 @@ UNSERVED_INDEXES: dict[str, str] = {
     "ex_admin_users_single_bootstrap": (
         "the partial unique index behind the constraint that allows one bootstrap admin (created_by IS NULL); "
         "it enforces a rule and serves no query"),
+    **{
+        f"uq_{entity}_status_transitions_from_status_to_status": (
+            f"UNIQUE NULLS NOT DISTINCT (from_status, to_status): each allowed {entity} status change is listed once "
+            f"({rule}); the table holds about a dozen rows, so the transition trigger's lookup reads one page, "
+            "and a sequential scan is what the planner rightly picks")
+        for entity, rule in (("claim", "COR-017"), ("policy", "COR-018"))
+    },
 }
 
 

@@ -45,6 +45,7 @@ REFERENCE: tuple[str, ...] = (
     "users", "user_mfa_settings", "sso_providers", "oauth2_clients", "rate_tables", "discount_rules",
     "quote_number_counters", "partition_policies", "admin_roles", "admin_permissions", "admin_role_permissions",
     "admin_users", "admin_dashboards", "system_settings", "admin_rate_approvals", "state_rating_rules",
+    "claim_status_transitions", "policy_status_transitions",
 )
 
 

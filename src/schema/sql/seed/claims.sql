@@ -1,6 +1,9 @@
 -- claims: against policies in force before as_of (seed_policies, built after policies load),
--- loss during the term, reported 0-14 days later; severity log-normal by line; status by age:
--- recent claims are open, older ones settled (approved, paid, closed) or denied.
+-- loss during the term (COR-014: from the effective date to the day before expiration, never after
+-- the day of a cancellation, never in the future, COR-015), reported 0-14 days later; severity
+-- log-normal by line; status by age: recent claims are open, older ones settled (approved, paid,
+-- closed) or denied. Half of the claims still submitted have no amount yet (first notice of loss,
+-- COR-016); from under_review on every claim has one.
 INSERT INTO claims (id, claim_number, policy_id, status, loss_date, reported_at, description,
                     claimed_amount, approved_amount, created_at, updated_at)
 SELECT pg_temp.uid('claims', g),
@@ -10,12 +13,13 @@ SELECT pg_temp.uid('claims', g),
               'Theft of personal property from the residence.', 'Collision with a deer on a rural road.',
               'Kitchen fire contained to the stove area.', 'Windshield cracked by road debris.',
               'Side-swiped while parked overnight.', 'Wind damage to fence and siding.'])[1 + floor(9 * pg_temp.u('claims.what', g))::int],
-       claimed,
+       CASE WHEN status = 'submitted' AND pg_temp.u('claims.fnol', g) < 0.5 THEN NULL ELSE claimed END,
        CASE WHEN status IN ('approved', 'paid', 'closed') THEN round(claimed * (0.6 + 0.4 * pg_temp.u('claims.approved', g))::numeric, 2) END,
        reported, reported + make_interval(days => CASE WHEN status IN ('submitted') THEN 0 ELSE pg_temp.between(pg_temp.u('claims.work', g), 1, 40)::int END)
 FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
 JOIN seed_policies AS p ON p.k = pg_temp.between(pg_temp.u('claims.policy', g), 1, :policies)
-CROSS JOIN LATERAL (SELECT p.effective_date + floor((least(p.expiration_date, (pg_temp.as_of() AT TIME ZONE 'UTC')::date - 2) - p.effective_date)
+CROSS JOIN LATERAL (SELECT p.effective_date + floor((least(p.expiration_date, (pg_temp.as_of() AT TIME ZONE 'UTC')::date - 2,
+                                                          p.cancelled_on + 1) - p.effective_date)
                                                     * pg_temp.u('claims.loss', g))::int AS loss) AS l
 CROSS JOIN LATERAL (SELECT least(pg_temp.as_of() - interval '1 hour',
                                  (loss + pg_temp.between(pg_temp.u('claims.lag', g), 0, 14)::int)::timestamp AT TIME ZONE 'America/Chicago'
