@@ -102,6 +102,9 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     # is replaced by deleting it and inserting another.
     "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Evidence only the database's own maintenance writes (partition_archive_ledger, revision 010,
+    # which grants it itself): auditors read it, nobody else touches it.
+    "evidence": {"auditor": ("SELECT",)},
 }
 
 SECRET_SUFFIXES = ("_hash", "_encrypted")

@@ -44,6 +44,8 @@ class Ctx:
         """A valid row of ``table`` (parents inserted as needed), with ``overrides`` applied."""
         values = SAMPLES[table](self, n if n is not None else self.next_n())
         values.update(overrides)
+        if table in ACTING_IDENTITY:
+            declare_actor(self.conn, table, values)
         return values
 
     def insert(self, table: str, n: int | None = None, **overrides: Any) -> sa.Row:
@@ -65,6 +67,22 @@ class CheckViolation:
     overrides: dict[str, Any] = field(default_factory=dict)
     prepare: Callable[[Ctx, dict[str, Any]], dict[str, Any]] | None = None
     why: str = ""
+
+
+# SEC-020 (revision 010): the actor column of each audit trail and the setting that must name it.
+ACTING_IDENTITY: dict[str, tuple[str, str]] = {
+    "audit_logs": ("user_id", "app.user_id"),
+    "admin_activity_logs": ("admin_user_id", "app.admin_user_id"),
+}
+
+
+def declare_actor(conn: sa.Connection, table: str, values: dict[str, Any]) -> None:
+    """State, as the application must (SET LOCAL), who writes ``values`` into ``table``: the row's
+    actor, or 'anonymous' when it names none. Transaction-local, like SET LOCAL."""
+    column, setting = ACTING_IDENTITY[table]
+    actor = values.get(column)
+    declared = "anonymous" if actor is None or isinstance(actor, sa.sql.elements.Null) else str(actor)
+    conn.execute(sa.text("SELECT set_config(:setting, :actor, true)"), {"setting": setting, "actor": declared})
 
 
 SAMPLES: dict[str, Callable[[Ctx, int], dict[str, Any]]] = {}

@@ -51,12 +51,24 @@ def audit_log(ctx: Ctx, n: int) -> dict[str, Any]:
     }
 
 
+def partition_archive_ledger_entry(ctx: Ctx, n: int) -> dict[str, Any]:
+    import datetime as dt
+
+    start = dt.datetime(2001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=31 * n)
+    return {
+        "parent_table": "audit_logs", "partition_name": f"partitions.audit_logs_sample_{n}", "event": "detach",
+        "range_start": start, "range_end": start + dt.timedelta(days=28), "row_count": 12, "checksum": "md5sum64:1234567890",
+        "recorded_by": "postgres",
+    }
+
+
 SAMPLES = {
     "sso_providers": sso_provider,
     "oauth2_clients": oauth2_client,
     "user_mfa_settings": user_mfa_settings,
     "partition_policies": partition_policy,
     "audit_logs": audit_log,
+    "partition_archive_ledger": partition_archive_ledger_entry,
 }
 
 CHECK_VIOLATIONS = [
@@ -103,4 +115,11 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_audit_logs_response_time_ms_non_negative", "audit_logs", {"response_time_ms": -1}),
     CheckViolation("ck_audit_logs_risk_score_range", "audit_logs", {"risk_score": Decimal("1.01")}),
     CheckViolation("ck_audit_logs_security_alerts_is_array", "audit_logs", {"security_alerts": {"alert": "tor_exit_node"}}),
+    CheckViolation("ck_partition_archive_ledger_event_allowed", "partition_archive_ledger", {"event": "drop"}),
+    CheckViolation(
+        "ck_partition_archive_ledger_range_ordered", "partition_archive_ledger",
+        prepare=lambda ctx, row: {**row, "range_end": row["range_start"]},
+    ),
+    CheckViolation("ck_partition_archive_ledger_row_count_non_negative", "partition_archive_ledger", {"row_count": -1}),
+    CheckViolation("ck_partition_archive_ledger_checksum_format", "partition_archive_ledger", {"checksum": "none"}),
 ]

@@ -302,3 +302,51 @@ class AuditLog(Base):
         postgresql.JSONB, nullable=True, comment="JSON array of alerts the security rules raised; NULL when none were evaluated."
     )
     created_at: Mapped[dt.datetime] = partitioned_created_at()
+
+
+LEDGER_EVENTS: tuple[str, ...] = ("detach", "late_rows", "adopted")
+
+
+class PartitionArchiveLedger(Base):
+    """SEC-023 (revision 010): what partition maintenance detached, recorded before it left."""
+
+    __tablename__ = "partition_archive_ledger"
+    __table_args__ = (
+        sa.CheckConstraint(in_values("event", LEDGER_EVENTS), name="event_allowed"),
+        sa.CheckConstraint("range_start < range_end", name="range_ordered"),
+        sa.CheckConstraint("row_count >= 0", name="row_count_non_negative"),
+        sa.CheckConstraint("checksum ~ '^md5sum64:[0-9]+$'", name="checksum_format"),
+        sa.Index("ix_partition_archive_ledger_partition_name_recorded_at", "partition_name", "recorded_at"),
+        {
+            "comment": "SEC-023: append-only record of every partition maintain_partitions() detached by retention (and of late rows that joined an "
+            "archive): table, range, row count and checksum, written before the partition leaves; archives are never dropped (SEC-024)."
+        },
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    parent_table: Mapped[str] = mapped_column(
+        sa.String(63), nullable=False, comment="The partitioned table (application schema) the partition belonged to."
+    )
+    partition_name: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, comment="Schema-qualified name of the archive table, as format('%I.%I') writes it."
+    )
+    event: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False,
+        comment="SEC-023: detach (retention detached it), late_rows (rows of its month joined the archive), "
+        "adopted (detached before revision 010; recorded as found).",
+    )
+    range_start: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, comment="Lower bound (inclusive) of the partition's range."
+    )
+    range_end: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, comment="Upper bound (exclusive) of the partition's range."
+    )
+    row_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, comment="Rows in the archive when the entry was written.")
+    checksum: Mapped[str] = mapped_column(
+        sa.Text, nullable=False,
+        comment="SEC-023: md5sum64:<n>, the sum modulo 2^64 of the first 64 bits of md5(row::text) over the archive's rows (order-independent).",
+    )
+    recorded_by: Mapped[str] = mapped_column(
+        sa.String(63), nullable=False, comment="The database role that ran the maintenance (current_user)."
+    )
+    recorded_at: Mapped[dt.datetime] = created_at()

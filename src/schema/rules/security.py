@@ -1,7 +1,8 @@
 """Security & compliance rules (SEC-): secrets, least privilege, the audit trail, sign-in and API access.
 
 SEC-001..003 are platform-wide (cited by revision 001's users and by revision_ops' roles and grant
-profiles); the rest belong to revision 004's tables and its partition maintenance.
+profiles); SEC-004..019 belong to revision 004's tables and its partition maintenance; SEC-020..
+belong to revision 010 (security invariants: acting identity, an uncuttable audit trail).
 """
 
 from schema.rules import Deviation, Rule
@@ -162,6 +163,53 @@ RULES: tuple[Rule, ...] = (
         "our decision: free-form action text defeats audit queries",
         ("ck_audit_logs_action_format", "ck_audit_logs_resource_type_format"),
     ),
+    Rule(
+        "SEC-020",
+        "Every audit and activity row names the identity the application declared for its transaction "
+        "(SET LOCAL app.user_id / app.admin_user_id): a row attributed to someone else, or written with no declared "
+        "identity, is refused; 'anonymous' declares that no platform user acts (audit_logs.user_id NULL; never for "
+        "admin activity).",
+        "issue 18 (app_rw wrote admin activity in any admin's name); SOC 2 CC7.2 (attributable actions)",
+        ("require_acting_identity()", "trg_audit_logs_acting_identity", "trg_admin_activity_logs_acting_identity"),
+    ),
+    Rule(
+        "SEC-021",
+        "Historical rows (seed, imports, rows partition maintenance moves) bypass SEC-020 only through "
+        "SET LOCAL app.historical_import = 'on', honoured only for the owner of the table written; any other role "
+        "setting it is refused.",
+        "issue 18; our decision: one documented, owner-only path instead of a role exemption",
+        ("require_acting_identity()", "maintain_partitions()"),
+    ),
+    Rule(
+        "SEC-022",
+        "No role, the owner included, can TRUNCATE any partition of an audit trail: the TRUNCATE guard sits on the "
+        "parent, every partition (DEFAULT included) and every archive, and maintain_partitions() puts it on each "
+        "partition it creates (PostgreSQL clones row triggers, never statement triggers).",
+        "issue 18 (the owner truncated one monthly partition of audit_logs); SOC 2 CC7.2",
+        ("trg_audit_logs_no_truncate", "copy_parent_triggers()", "maintain_partitions()"),
+    ),
+    Rule(
+        "SEC-023",
+        "A partition leaves an audit trail only by retention, through maintain_partitions(), which first records "
+        "table, range, row count and checksum (md5sum64) in the append-only partition_archive_ledger; archives that "
+        "receive late rows are recorded again; nothing is ever dropped.",
+        "issue 18 (a detached partition could be dropped without trace); SEC-014",
+        (
+            "partition_archive_ledger",
+            "trg_partition_archive_ledger_append_only",
+            "trg_partition_archive_ledger_no_truncate",
+            "ck_partition_archive_ledger_checksum_format",
+            "maintain_partitions()",
+        ),
+    ),
+    Rule(
+        "SEC-024",
+        "DDL cannot cut the trail: event triggers refuse dropping an audit trail, a partition or archive of one or a "
+        "trigger protecting it, and any DDL after which audit_trail_protection_problems() is not empty (a guard "
+        "disabled, a partition created or detached by hand).",
+        "issue 18; our decision: triggers alone do not stop their own owner, event triggers (superuser-made) do",
+        ("audit_trail_protection_problems()", "guard_audit_trail_ddl()", "guard_audit_trail_drop()"),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
@@ -230,5 +278,19 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "a table holding each partitioned table's look-ahead, retention and rule id, read by run_partition_maintenance()",
         "issue 5 needs a documented retention per table; keeping it in the database lets the job, the CHECK for the "
         "7-year minimum and the handbook read one source",
+    ),
+    Deviation(
+        "DEV-SEC-10",
+        "audit_logs",
+        "user_id UUID REFERENCES users(id): any writer may name any user",
+        "BEFORE INSERT trigger trg_audit_logs_acting_identity: user_id must equal SET LOCAL app.user_id (SEC-020)",
+        "issue 18: a log that anyone can write in anyone's name proves nothing about who acted",
+    ),
+    Deviation(
+        "DEV-SEC-11",
+        "partition_archive_ledger",
+        "(absent)",
+        "an append-only ledger of every partition detached by retention, with range, row count and checksum (SEC-023)",
+        "issue 18: detaching must leave a trace an auditor can verify against the archive",
     ),
 )

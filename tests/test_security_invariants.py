@@ -1,0 +1,278 @@
+"""Security invariants (issue 18, revision 010), tried as a SOC 2 auditor and an attacker inside the
+application would: each example of the issue is refused by name, and its valid twin is accepted.
+
+Everything runs in the head database inside a transaction that is rolled back (DDL included), as
+the owner (the migration role) unless a test switches to a group role with SET LOCAL ROLE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg.errors
+import pytest
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+
+from schema import migrations
+from schema.models import metadata
+from tests.constraint_cases import Ctx
+
+REVISION = "010"
+WRITERS = {"audit_logs": ("app_rw", "admin_rw"), "admin_activity_logs": ("app_rw", "admin_rw")}
+OLD_MONTH = dt.datetime(2001, 2, 3, tzinfo=dt.UTC)  # older than SEC-014's 84 months: maintenance archives it
+
+
+@contextmanager
+def refused(conn: sa.Connection, error: type[psycopg.Error], *fragments: str) -> Iterator[None]:
+    """The block must fail with ``error`` whose message names every fragment (rolled back to a savepoint)."""
+    savepoint = conn.begin_nested()
+    with pytest.raises(sa.exc.DBAPIError) as caught:
+        yield
+    savepoint.rollback()
+    orig = caught.value.orig
+    assert isinstance(orig, error), f"expected {error.__name__}, got {type(orig).__name__}: {orig}"
+    for fragment in fragments:
+        assert fragment in str(orig), f"{fragment!r} not in: {orig}"
+
+
+def _declare(conn: sa.Connection, setting: str, value: str) -> None:
+    conn.execute(sa.text("SELECT set_config(:s, :v, true)"), {"s": setting, "v": value})
+
+
+def _insert(conn: sa.Connection, table: str, values: dict) -> None:
+    conn.execute(metadata.tables[table].insert().inline().values(**values))  # no RETURNING: writers cannot read back
+
+
+def _as(conn: sa.Connection, role: str) -> None:
+    conn.exec_driver_sql(f"SET LOCAL ROLE {role}")
+
+
+def test_revision_follows_the_released_chain() -> None:
+    """Self-contained revision 010; its parent is whatever the lead chains it after."""
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    rev = script.get_revision(REVISION)
+    assert rev is not None and rev.down_revision is not None
+    source = open(rev.path, encoding="utf-8").read()
+    assert "from schema" not in source and "import schema" not in source
+
+
+# --- SEC-020: acting identity ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", WRITERS["admin_activity_logs"])
+def test_admin_activity_in_another_admins_name_is_refused(head_conn: sa.Connection, role: str) -> None:
+    """Issue: app_rw wrote an admin_activity_logs entry in the name of any admin."""
+    ctx = Ctx(head_conn)
+    me, other = ctx.insert("admin_users").id, ctx.insert("admin_users").id
+    row = ctx.row("admin_activity_logs", admin_user_id=other)
+    _declare(head_conn, "app.admin_user_id", str(me))
+    _as(head_conn, role)
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "trg_admin_activity_logs_acting_identity", str(other)):
+        _insert(head_conn, "admin_activity_logs", row)
+    _insert(head_conn, "admin_activity_logs", {**row, "admin_user_id": me})  # the valid twin: in my own name
+
+
+@pytest.mark.parametrize("role", WRITERS["audit_logs"])
+def test_audit_row_in_another_users_name_is_refused(head_conn: sa.Connection, role: str) -> None:
+    ctx = Ctx(head_conn)
+    me, other = ctx.insert("users").id, ctx.insert("users").id
+    row = ctx.row("audit_logs", user_id=other)
+    _declare(head_conn, "app.user_id", str(me))
+    _as(head_conn, role)
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "trg_audit_logs_acting_identity"):
+        _insert(head_conn, "audit_logs", row)
+    _insert(head_conn, "audit_logs", {**row, "user_id": me})
+
+
+@pytest.mark.parametrize(("table", "setting"), [("audit_logs", "app.user_id"), ("admin_activity_logs", "app.admin_user_id")])
+@pytest.mark.parametrize("role", ["app_rw", "admin_rw", None])
+def test_a_row_without_acting_identity_is_refused(head_conn: sa.Connection, table: str, setting: str, role: str | None) -> None:
+    """No declaration, no row: for the writing roles and for the owner (None) alike."""
+    row = Ctx(head_conn).row(table)
+    _declare(head_conn, setting, "")
+    if role:
+        _as(head_conn, role)
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "no acting identity", setting):
+        _insert(head_conn, table, row)
+
+
+def test_refusal_reports_the_trigger_as_its_constraint(head_conn: sa.Connection) -> None:
+    """Applications tell a business refusal from a bug by SQLSTATE class 23 and the object name."""
+    row = Ctx(head_conn).row("audit_logs")
+    _declare(head_conn, "app.user_id", "not-a-uuid")
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.IntegrityError) as caught:
+        _insert(head_conn, "audit_logs", row)
+    savepoint.rollback()
+    assert caught.value.orig.sqlstate == "23514"
+    assert caught.value.orig.diag.constraint_name == "trg_audit_logs_acting_identity"
+    assert "neither a uuid nor 'anonymous'" in str(caught.value.orig)
+
+
+def test_anonymous_is_for_audit_rows_without_a_user_only(head_conn: sa.Connection) -> None:
+    ctx = Ctx(head_conn)
+    anonymous = ctx.row("audit_logs", user_id=None, action="user.login_failed")
+    named = ctx.row("audit_logs")
+    _declare(head_conn, "app.user_id", "anonymous")
+    _as(head_conn, "app_rw")
+    _insert(head_conn, "audit_logs", anonymous)  # a failed login of an unknown e-mail
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "declared anonymous"):
+        _insert(head_conn, "audit_logs", named)
+    head_conn.exec_driver_sql("RESET ROLE")
+    activity = ctx.row("admin_activity_logs")
+    _declare(head_conn, "app.admin_user_id", "anonymous")
+    _as(head_conn, "admin_rw")
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "may not be anonymous"):
+        _insert(head_conn, "admin_activity_logs", activity)
+
+
+@pytest.mark.parametrize("role", ["app_rw", "admin_rw"])
+def test_historical_import_is_the_owners_path_only(head_conn: sa.Connection, role: str) -> None:
+    """SEC-021: the owner loads attributed history without declaring an actor; no group role may."""
+    ctx = Ctx(head_conn)
+    row = ctx.row("audit_logs")
+    _declare(head_conn, "app.user_id", "")
+    head_conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
+    _insert(head_conn, "audit_logs", row)  # the owner: accepted
+    _as(head_conn, role)
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-021", "honoured only for the owner", role):
+        _insert(head_conn, "audit_logs", {**row, "id": uuid.uuid4()})
+
+
+# --- SEC-022: nobody truncates, updates or deletes any partition ------------------------------------------
+
+
+def _trail_relations(conn: sa.Connection) -> list[str]:
+    """audit_logs, every partition (DEFAULT included) and every archive, as regclass text."""
+    leaves = conn.execute(sa.text(
+        "SELECT relid::regclass::text FROM pg_partition_tree('audit_logs') ORDER BY 1"
+    )).scalars().all()
+    archives = conn.execute(sa.text(
+        "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'partitions' AND NOT c.relispartition AND c.relkind = 'r' "
+        "AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'trg_audit_logs_no_truncate') ORDER BY 1"
+    )).scalars().all()
+    return [*leaves, *archives]
+
+
+def _archive_an_old_month(conn: sa.Connection) -> str:
+    """A row of 2001 loaded as history, then maintenance: its month is created, moved into and
+    detached by retention. Returns the archive's name."""
+    conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
+    conn.execute(sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"), {"at": OLD_MONTH})
+    conn.exec_driver_sql("SET LOCAL app.historical_import = 'off'")
+    actions = conn.execute(sa.text("SELECT action, partition_name FROM maintain_partitions('audit_logs', 3, 84)")).all()
+    assert ("detach", "partitions.audit_logs_p200102") in actions, actions
+    return "partitions.audit_logs_p200102"
+
+
+@pytest.mark.parametrize("operation", ["UPDATE", "DELETE", "TRUNCATE"])
+def test_no_partition_of_the_audit_trail_can_be_cut_even_by_the_owner(head_conn: sa.Connection, operation: str) -> None:
+    """Issue: the owner truncated one monthly partition. Every partition, DEFAULT and archive is tried."""
+    archive = _archive_an_old_month(head_conn)
+    ctx = Ctx(head_conn)
+    # A row in every attached partition (at its lower bound) and in DEFAULT, so that row triggers have rows to refuse.
+    lower_bounds = head_conn.execute(sa.text(
+        "SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']*)''\\)'))[1]::timestamptz "
+        "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_logs'::regclass "
+        "AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'"
+    )).scalars().all()
+    for at in [*lower_bounds, dt.datetime(2095, 6, 1, tzinfo=dt.UTC)]:
+        ctx.insert("audit_logs", created_at=at)
+    relations = _trail_relations(head_conn)
+    empty = [r for r in relations if head_conn.execute(sa.text(f"SELECT NOT EXISTS (SELECT 1 FROM {r})")).scalar_one()]
+    assert empty == [], empty
+    assert archive in relations and "partitions.audit_logs_default" in relations and len(relations) >= 6
+    statements = {
+        "UPDATE": "UPDATE {} SET action = 'rewritten'",
+        "DELETE": "DELETE FROM {}",
+        "TRUNCATE": "TRUNCATE {}",
+    }
+    for relation in relations:
+        with refused(head_conn, psycopg.errors.InsufficientPrivilege, "SEC-003", operation):
+            head_conn.exec_driver_sql(statements[operation].format(relation))
+    # The valid twin: appending is still open, in the declared name.
+    ctx.insert("audit_logs")
+
+
+def test_partitions_made_by_maintenance_carry_the_truncate_guard(head_conn: sa.Connection) -> None:
+    head_conn.execute(sa.text("SELECT * FROM maintain_partitions('audit_logs', 3, 84)")).all()
+    Ctx(head_conn).insert("audit_logs", created_at=dt.datetime(2093, 5, 5, tzinfo=dt.UTC))
+    created = head_conn.execute(sa.text("SELECT * FROM maintain_partitions('audit_logs', 3, 84)")).all()
+    assert [(r.action, r.partition_name) for r in created][:1] == [("create", "partitions.audit_logs_p209305")]
+    with refused(head_conn, psycopg.errors.InsufficientPrivilege, "SEC-003", "TRUNCATE"):
+        head_conn.exec_driver_sql("TRUNCATE partitions.audit_logs_p209305")
+
+
+def test_a_partition_created_by_hand_is_refused(head_conn: sa.Connection) -> None:
+    with refused(head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_ddl_guard", "trg_audit_logs_no_truncate"):
+        head_conn.exec_driver_sql(
+            "CREATE TABLE partitions.audit_logs_p209801 PARTITION OF audit_logs FOR VALUES FROM ('2098-01-01') TO ('2098-02-01')"
+        )
+
+
+# --- SEC-023 / SEC-024: detached only through maintenance and its ledger, never dropped -------------------
+
+
+def test_detaching_goes_through_the_ledger_and_nothing_is_dropped(head_conn: sa.Connection) -> None:
+    """Issue: a detached partition could be dropped without trace."""
+    archive = _archive_an_old_month(head_conn)
+    entry = head_conn.execute(sa.text("SELECT * FROM partition_archive_ledger WHERE partition_name = :p"), {"p": archive}).one()
+    assert (entry.parent_table, entry.event, entry.row_count) == ("audit_logs", "detach", 1)
+    assert (entry.range_start, entry.range_end) == (dt.datetime(2001, 2, 1, tzinfo=dt.UTC), dt.datetime(2001, 3, 1, tzinfo=dt.UTC))
+    recomputed = head_conn.execute(sa.text(
+        "SELECT 'md5sum64:' || (coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric + 9223372036854775808), 0) "
+        f"% 18446744073709551616)::text FROM {archive} AS t"
+    )).scalar_one()
+    assert entry.checksum == recomputed
+    with refused(head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_drop_guard", archive):
+        head_conn.exec_driver_sql(f"DROP TABLE {archive}")
+    for statement in ("UPDATE partition_archive_ledger SET row_count = 0", "DELETE FROM partition_archive_ledger", "TRUNCATE partition_archive_ledger"):
+        with refused(head_conn, psycopg.errors.InsufficientPrivilege, "SEC-003"):
+            head_conn.exec_driver_sql(statement)
+    assert head_conn.execute(sa.text("SELECT count(*) FROM audit_trail_protection_problems()")).scalar_one() == 0
+
+
+def test_late_rows_of_an_archived_month_are_recorded_again(head_conn: sa.Connection) -> None:
+    archive = _archive_an_old_month(head_conn)
+    head_conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
+    head_conn.execute(sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),
+                      {"at": OLD_MONTH + dt.timedelta(days=5)})
+    head_conn.exec_driver_sql("SET LOCAL app.historical_import = 'off'")
+    assert [r.action for r in head_conn.execute(sa.text("SELECT * FROM maintain_partitions('audit_logs', 3, 84)"))] == ["move"]
+    events = head_conn.execute(sa.text(
+        "SELECT event, row_count FROM partition_archive_ledger WHERE partition_name = :p ORDER BY recorded_at, event"), {"p": archive}
+    ).all()
+    assert [tuple(e) for e in events] == [("detach", 1), ("late_rows", 2)]
+
+
+@pytest.mark.parametrize(
+    ("statement", "guard"),
+    [
+        ("ALTER TABLE audit_logs DETACH PARTITION partitions.audit_logs_default", "evt_audit_trail_ddl_guard"),
+        ("ALTER TABLE partitions.audit_logs_default DISABLE TRIGGER trg_audit_logs_no_truncate", "evt_audit_trail_ddl_guard"),
+        ("ALTER TABLE audit_logs DISABLE TRIGGER trg_audit_logs_acting_identity", "evt_audit_trail_ddl_guard"),
+        ("DROP TRIGGER trg_audit_logs_no_truncate ON partitions.audit_logs_default", "evt_audit_trail_drop_guard"),
+        ("DROP TRIGGER trg_admin_activity_logs_acting_identity ON admin_activity_logs", "evt_audit_trail_drop_guard"),
+        ("DROP TABLE partition_archive_ledger", "evt_audit_trail_drop_guard"),
+        ("DROP FUNCTION forbid_audit_mutation() CASCADE", "evt_audit_trail_drop_guard"),
+    ],
+    ids=["detach-by-hand", "disable-truncate-guard", "disable-identity", "drop-guard", "drop-identity", "drop-ledger", "drop-function"],
+)
+def test_ddl_cannot_cut_the_trail(head_conn: sa.Connection, statement: str, guard: str) -> None:
+    with refused(head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", guard):
+        head_conn.exec_driver_sql(statement)
+
+
+def test_unrelated_ddl_in_the_partitions_schema_is_allowed(head_conn: sa.Connection) -> None:
+    """The guards judge the trail, not the schema: a table that never was an audit partition comes and goes."""
+    head_conn.exec_driver_sql("CREATE TABLE partitions.audit_logs_p209301 (note text)")
+    head_conn.exec_driver_sql("DROP TABLE partitions.audit_logs_p209301")
+
+
+def test_the_trail_is_whole_at_head(head_conn: sa.Connection) -> None:
+    assert head_conn.execute(sa.text("SELECT * FROM audit_trail_protection_problems()")).all() == []
