@@ -7,6 +7,7 @@ the owner (the migration role) unless a test switches to a group role with SET L
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -56,8 +57,10 @@ def test_revision_follows_the_released_chain() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     rev = script.get_revision(REVISION)
     assert rev is not None and rev.down_revision is not None
-    source = open(rev.path, encoding="utf-8").read()
-    assert "from schema" not in source and "import schema" not in source
+    tree = ast.parse(open(rev.path, encoding="utf-8").read())
+    imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert imported <= {"__future__", "collections", "typing", "sqlalchemy", "alembic"}, imported
 
 
 # --- SEC-020: acting identity ---------------------------------------------------------------------------
@@ -276,3 +279,74 @@ def test_unrelated_ddl_in_the_partitions_schema_is_allowed(head_conn: sa.Connect
 
 def test_the_trail_is_whole_at_head(head_conn: sa.Connection) -> None:
     assert head_conn.execute(sa.text("SELECT * FROM audit_trail_protection_problems()")).all() == []
+
+
+# --- SEC-025 / SEC-026: secrets in declared formats ------------------------------------------------------
+
+PLAINTEXT_CASES = [
+    ("oauth2_clients", "client_secret_hash", "s3cr3t-partner-key", "ck_oauth2_clients_client_secret_hash_format"),
+    ("admin_users", "password_hash", "Admin!2026", "ck_admin_users_password_hash_format"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "plaintext", "constraint"), PLAINTEXT_CASES, ids=[c[0] for c in PLAINTEXT_CASES])
+def test_plaintext_in_a_hash_column_is_refused(head_conn: sa.Connection, table: str, column: str, plaintext: str, constraint: str) -> None:
+    """Issue: plaintext in oauth2_clients.client_secret_hash and admin_users.password_hash."""
+    ctx = Ctx(head_conn)
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.IntegrityError) as caught:
+        ctx.insert(table, **{column: plaintext})
+    savepoint.rollback()
+    assert caught.value.orig.diag.constraint_name == constraint
+    for valid in (
+        "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
+        "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW",
+        "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+        "$pbkdf2-sha256$600000$N2GMUeq9N2bsPcfY.3NAMA$hIY/Nb5KgX4IgmVxrfq8zOOg0qcp7Bn5.yOGwRk8dyY",
+    ):
+        ctx.insert(table, **{column: valid})  # the valid twins: each recognised format
+
+
+@pytest.mark.parametrize("value", ["kms:v1:c2VjcmV0", "v1:KMS:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "v1:kms-2026:short", "JBSWY3DPEHPK3PXP"])
+def test_ciphertext_outside_the_envelope_is_refused(head_conn: sa.Connection, value: str) -> None:
+    ctx = Ctx(head_conn)
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.IntegrityError) as caught:
+        ctx.insert("sso_providers", client_secret_encrypted=value)
+    savepoint.rollback()
+    assert caught.value.orig.diag.constraint_name == "ck_sso_providers_client_secret_encrypted_envelope"
+    ctx.insert("sso_providers", client_secret_encrypted="v1:kms-2026:" + "A" * 42 + "==")
+
+
+def test_revision_patterns_are_the_declared_ones() -> None:
+    """The revision copies schema.secret_formats (it may import nothing from schema): they must agree."""
+    from schema import secret_formats
+
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    module = script.get_revision(REVISION).module
+    assert module.PASSWORD_HASH_PATTERN == secret_formats.PASSWORD_HASH_PATTERN
+    assert module.ENVELOPE_PATTERN == secret_formats.ENVELOPE_PATTERN
+
+
+def test_revision_refuses_existing_plaintext_naming_rule_count_and_ids(scratch_database) -> None:
+    """Rows that break a new rule stop the revision, which says which rule, how many and which rows."""
+    script = ScriptDirectory.from_config(migrations.alembic_config())
+    parent = script.get_revision(REVISION).down_revision
+    migrations.upgrade(parent, url=scratch_database)
+    from schema import database
+
+    eng = database.engine(scratch_database)
+    try:
+        with eng.begin() as conn:
+            role = conn.execute(sa.text("INSERT INTO admin_roles (name, description) VALUES ('ops', 'Operations') RETURNING id")).scalar_one()
+            bad = conn.execute(sa.text(
+                "INSERT INTO admin_users (email, password_hash, role_id, is_super_admin) VALUES ('root@carrier.example', 'hunter2', :r, true) RETURNING id"
+            ), {"r": role}).scalar_one()
+        with pytest.raises(sa.exc.DBAPIError) as caught:
+            migrations.upgrade(REVISION, url=scratch_database)
+        message = str(caught.value.orig)
+        assert "SEC-025" in message and "ck_admin_users_password_hash_format" in message and "1 row(s)" in message and str(bad) in message
+        with eng.connect() as conn:  # nothing was applied
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == parent
+    finally:
+        eng.dispose()

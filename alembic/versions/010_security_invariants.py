@@ -10,12 +10,33 @@ through maintain_partitions(), which first records table, range, row count and c
 append-only partition_archive_ledger (SEC-023); event triggers refuse dropping, disabling or
 detaching by hand what protects the trail (SEC-024).
 
+Secrets (SEC-025, SEC-026): every ``*_hash`` column must hold a recognised password hash (argon2id,
+bcrypt, scrypt, PBKDF2 in their standard encodings) and every ``*_encrypted`` column ciphertext in
+the declared envelope ``v1:<key id>:<base64>``, by named CHECKs added NOT VALID, then validated.
+
 What it does to existing rows: nothing is changed or deleted. It adds the ledger (empty, then one
 ``adopted`` entry per archive already detached before this revision, with its count and
 checksum), BEFORE INSERT triggers that judge only new rows, a TRUNCATE trigger on every existing
 partition and archive, and replaces maintain_partitions() (004's version is restored by the
 downgrade, written here as a constant). The event triggers need a superuser (or the cloud's
 equivalent) to run this revision: it refuses otherwise.
+
+Before each secret CHECK exists the revision looks for rows that break it and, if any, refuses to
+run, naming the rule, the constraint, the count and the first ids. Reviewed remediation, run by hand
+by an operator (never by this revision):
+
+- a ``*_hash`` in no recognised format (plaintext, a bare md5/sha digest): the secret is compromised
+  by being stored; rotate it. For a password, write the argon2id hash of a random secret the
+  application generates and force a reset through the recovery flow, e.g.
+  ``UPDATE admin_users SET password_hash = :argon2id_of_random, locked_until = now() + interval '100 years'
+  WHERE id = ANY(:ids)``, then notify the owners; for an OAuth2 client secret, issue a new secret to
+  the partner and store its hash (``UPDATE oauth2_clients SET client_secret_hash = :argon2id, active = false``
+  until the partner confirms).
+- a ``*_encrypted`` value in the legacy ``kms:v1:<base64>`` form: re-wrap it under the current key id
+  with the KMS tool and write ``v1:<key id>:<base64>``; only if the ciphertext is already AES-GCM
+  under that key, ``UPDATE <table> SET <column> = 'v1:<key id>:' || substr(<column>, 8)
+  WHERE <column> LIKE 'kms:v1:%'`` after checking a sample decrypts. A value in clear: encrypt it
+  (and rotate it if it is a credential).
 
 Revision ID: 010
 Revises: 006
@@ -390,6 +411,75 @@ BEGIN
 END
 $whole$
 """
+
+# --- SEC-025 / SEC-026: secrets in declared formats ---------------------------------------------
+# The same patterns as schema.secret_formats (copied: revisions import nothing from schema).
+
+PASSWORD_HASH_PATTERN = (
+    r"^(\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{22,}"
+    r"|\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}"
+    r"|\$scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,}"
+    r"|\$pbkdf2-sha(256|512)\$(i=)?[0-9]+(,l=[0-9]+)?\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,})$"
+)
+ENVELOPE_PATTERN = r"^v1:[a-z0-9][a-z0-9-]{0,62}:([A-Za-z0-9+/]{4}){10,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
+class SecretCheck(NamedTuple):
+    """A named CHECK that a secret column holds its declared format."""
+
+    table: str
+    column: str
+    key: str  # the column identifying a violating row in the refusal message
+    rule: str  # SEC-025 (password hash) or SEC-026 (v1 envelope)
+    shape: str  # 'hash', 'envelope' or 'envelope_array' (a JSON array of envelopes)
+
+    @property
+    def name(self) -> str:
+        return f"ck_{self.table}_{self.column}_" + ("format" if self.shape == "hash" else "envelope")
+
+    @property
+    def condition(self) -> str:
+        if self.shape == "hash":
+            return f"{self.column} ~ '{PASSWORD_HASH_PATTERN}'"
+        if self.shape == "envelope":
+            return f"{self.column} ~ '{ENVELOPE_PATTERN}'"
+        return f"NOT jsonb_path_exists({self.column}, '$[*] ? (@.type() != \"string\" || !(@ like_regex \"{ENVELOPE_PATTERN}\"))')"
+
+
+SECRET_CHECKS: tuple[SecretCheck, ...] = (
+    SecretCheck("users", "password_hash", "id", "SEC-025", "hash"),
+    SecretCheck("admin_users", "password_hash", "id", "SEC-025", "hash"),
+    SecretCheck("oauth2_clients", "client_secret_hash", "id", "SEC-025", "hash"),
+    SecretCheck("sso_providers", "client_secret_encrypted", "id", "SEC-026", "envelope"),
+    SecretCheck("admin_users", "two_factor_secret_encrypted", "id", "SEC-026", "envelope"),
+    SecretCheck("user_mfa_settings", "totp_secret_encrypted", "user_id", "SEC-026", "envelope"),
+    SecretCheck("user_mfa_settings", "sms_phone_encrypted", "user_id", "SEC-026", "envelope"),
+    SecretCheck("user_mfa_settings", "recovery_codes_encrypted", "user_id", "SEC-026", "envelope_array"),
+)
+
+
+def refuse_violators(check: SecretCheck) -> None:
+    """Before the rule exists, find rows that break it; refuse (rule id, count, sample ids) if any."""
+    op.execute(
+        f"""
+DO $violators$
+DECLARE
+    v_count  bigint;
+    v_sample text;
+BEGIN
+    SELECT count(*), string_agg({check.key}::text, ', ') FILTER (WHERE n <= 5) INTO v_count, v_sample
+    FROM (SELECT {check.key}, row_number() OVER (ORDER BY {check.key}) AS n FROM {check.table}
+          WHERE {check.column} IS NOT NULL AND NOT ({check.condition})) AS bad;
+    IF v_count > 0 THEN
+        RAISE EXCEPTION 'revision 010 refused: {check.rule}: % row(s) of {check.table} hold {check.column} in no declared format '
+                        '(constraint {check.name}); first {check.key}s: %', v_count, v_sample
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Remediate by hand as the revision docstring describes (rotate the secret or re-wrap it), then upgrade again.';
+    END IF;
+END
+$violators$"""
+    )
+
 
 # maintain_partitions() as revision 004 created it (src/schema/sql/partitions/maintain_partitions.sql at 004),
 # restored by downgrade(); frozen here so that this revision never reads a file that may change.
@@ -1022,9 +1112,22 @@ def upgrade() -> None:
     op.execute(ASSERT_TRAIL_WHOLE)
     op.execute(EVENT_TRIGGERS)
 
+    # SEC-025/026: recognised secret formats; violators refuse the revision, then NOT VALID + VALIDATE.
+    # Same transaction on purpose (schema.lint.migration_safety allows it for 010): these are account
+    # and credential registries (staff users, admins, API clients, IdPs, MFA enrolments: thousands of
+    # rows at most), so the scan under the ADD's lock lasts milliseconds, and the revision stays atomic.
+    for check in SECRET_CHECKS:
+        refuse_violators(check)
+    for check in SECRET_CHECKS:
+        op.execute(f"ALTER TABLE {check.table} ADD CONSTRAINT {check.name} CHECK ({check.condition}) NOT VALID")
+    for check in SECRET_CHECKS:
+        op.execute(f"ALTER TABLE {check.table} VALIDATE CONSTRAINT {check.name}")
+
 
 def downgrade() -> None:
     guard_data_loss(LEDGER)
+    for check in reversed(SECRET_CHECKS):
+        op.execute(f"ALTER TABLE {check.table} DROP CONSTRAINT {check.name}")
     op.execute("DROP EVENT TRIGGER evt_audit_trail_drop_guard")
     op.execute("DROP EVENT TRIGGER evt_audit_trail_ddl_guard")
     op.execute("DROP FUNCTION guard_audit_trail_drop()")

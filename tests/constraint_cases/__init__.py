@@ -9,6 +9,8 @@ unless it is a CHECK.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +19,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema.models import metadata
+
+# SEC-025 / SEC-026 (revision 010): a password hash in a recognised format and a v1 envelope.
+ARGON2ID_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
+
+
+def envelope(label: str) -> str:
+    """Stand-in ciphertext in the declared envelope v1:<key id>:<base64> (32 bytes of a digest)."""
+    return "v1:kms-test:" + base64.b64encode(hashlib.sha256(label.encode()).digest()).decode()
+
 
 # Register a domain's module here when its tables exist.
 DOMAIN_MODULES: tuple[str, ...] = (

@@ -6,11 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from tests.constraint_cases import CheckViolation, Ctx
+from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx
 
 
 def user(ctx: Ctx, n: int) -> dict[str, Any]:
-    return {"email": f"user{n}@carrier.example", "password_hash": "$argon2id$v=19$stub", "full_name": f"User {n}", "role": "agent"}
+    return {"email": f"user{n}@carrier.example", "password_hash": ARGON2ID_HASH, "full_name": f"User {n}", "role": "agent"}
 
 
 def customer(ctx: Ctx, n: int) -> dict[str, Any]:

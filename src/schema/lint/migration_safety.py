@@ -58,8 +58,15 @@ def allow(revision: str, squawk_rule: str, reason: str) -> Suppression:
     return Suppression(SQUAWK_PREFIX + squawk_rule, revision, reason)
 
 
-# Per-revision allowances: (revision, Squawk rule, reason). Empty until a revision needs one.
-REVISION_ALLOWANCES: tuple[Suppression, ...] = ()
+# Per-revision allowances: (revision, Squawk rule, reason).
+REVISION_ALLOWANCES: tuple[Suppression, ...] = (
+    allow(
+        "010", "constraint-missing-not-valid",
+        "the secret-format CHECKs (SEC-025/026) are validated in the revision's transaction: users, admin_users, "
+        "oauth2_clients, sso_providers and user_mfa_settings are account registries of thousands of rows at most, so "
+        "the scan under the ADD's lock takes milliseconds, and the revision stays all-or-nothing",
+    ),
+)
 
 
 @dataclass(frozen=True)

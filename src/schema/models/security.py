@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schema import secret_formats
 from schema.models.base import Base, created_at, in_values, updated_at, uuid_pk
 
 PARTITIONS_SCHEMA = "partitions"
@@ -62,6 +63,7 @@ class SsoProvider(Base):
     __tablename__ = "sso_providers"
     __table_args__ = (
         sa.CheckConstraint(in_values("provider_type", SSO_PROVIDER_TYPES), name="provider_type_allowed"),
+        sa.CheckConstraint(secret_formats.envelope_check("client_secret_encrypted"), name="client_secret_encrypted_envelope"),  # SEC-026
         https_check("issuer_url"),
         https_check("authorize_url"),
         https_check("token_url"),
@@ -110,6 +112,7 @@ class OAuth2Client(Base):
     __tablename__ = "oauth2_clients"
     __table_args__ = (
         jsonb_array_check("redirect_uris"),
+        sa.CheckConstraint(secret_formats.hash_check("client_secret_hash"), name="client_secret_hash_format"),  # SEC-025
         sa.CheckConstraint(HTTPS_ONLY_ARRAY.format(column="redirect_uris"), name="redirect_uris_https"),
         jsonb_array_check("allowed_grant_types"),
         sa.CheckConstraint(
@@ -165,6 +168,10 @@ class UserMfaSettings(Base):
     __tablename__ = "user_mfa_settings"
     __table_args__ = (
         sa.CheckConstraint("NOT totp_enabled OR totp_secret_encrypted IS NOT NULL", name="totp_enabled_needs_secret"),
+        # SEC-026 (revision 010): every secret in the v1 envelope.
+        sa.CheckConstraint(secret_formats.envelope_check("totp_secret_encrypted"), name="totp_secret_encrypted_envelope"),
+        sa.CheckConstraint(secret_formats.envelope_check("sms_phone_encrypted"), name="sms_phone_encrypted_envelope"),
+        sa.CheckConstraint(secret_formats.envelope_array_check("recovery_codes_encrypted"), name="recovery_codes_encrypted_envelope"),
         sa.CheckConstraint(
             "NOT webauthn_enabled OR (webauthn_credentials IS NOT NULL AND webauthn_credentials <> '[]'::jsonb)",
             name="webauthn_enabled_needs_credentials",

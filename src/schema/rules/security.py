@@ -210,6 +210,29 @@ RULES: tuple[Rule, ...] = (
         "issue 18; our decision: triggers alone do not stop their own owner, event triggers (superuser-made) do",
         ("audit_trail_protection_problems()", "guard_audit_trail_ddl()", "guard_audit_trail_drop()"),
     ),
+    Rule(
+        "SEC-025",
+        "A *_hash column holds a password hash in a recognised standard encoding: argon2id (PHC string, v=19), bcrypt "
+        "($2a$/$2b$/$2y$), scrypt or PBKDF2-SHA256/512 (PHC/passlib), with a salt of at least 8 bytes; plaintext and "
+        "bare digests are refused. The lint rule secret-without-format-check extends it to every future column.",
+        "issue 18 (plaintext in oauth2_clients.client_secret_hash and admin_users.password_hash); OWASP Password Storage "
+        "Cheat Sheet; NIST SP 800-63B 5.1.1.2",
+        ("ck_users_password_hash_format", "ck_admin_users_password_hash_format", "ck_oauth2_clients_client_secret_hash_format"),
+    ),
+    Rule(
+        "SEC-026",
+        "A *_encrypted column holds application-side ciphertext in the envelope v1:<key id>:<base64>: envelope version 1, "
+        "the id of the KMS key that wraps the data key (lower-case letters, digits, hyphens), and padded base64 of "
+        "nonce || ciphertext || tag (AES-256-GCM, at least 40 characters); JSON arrays of secrets hold such strings.",
+        "issue 18; our decision: a declared envelope makes key rotation (by key id) and audits of 'is it encrypted' possible",
+        (
+            "ck_sso_providers_client_secret_encrypted_envelope",
+            "ck_admin_users_two_factor_secret_encrypted_envelope",
+            "ck_user_mfa_settings_totp_secret_encrypted_envelope",
+            "ck_user_mfa_settings_sms_phone_encrypted_envelope",
+            "ck_user_mfa_settings_recovery_codes_encrypted_envelope",
+        ),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
