@@ -350,3 +350,57 @@ def test_revision_refuses_existing_plaintext_naming_rule_count_and_ids(scratch_d
             assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == parent
     finally:
         eng.dispose()
+
+
+# --- SEC-027 / SEC-028: privileged accounts use MFA ------------------------------------------------------
+
+
+def test_a_super_admin_created_with_mfa_off_is_refused(head_conn: sa.Connection) -> None:
+    """Issue: a super admin created with multi-factor authentication off (NYDFS 500.12)."""
+    ctx = Ctx(head_conn)
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.IntegrityError) as caught:
+        ctx.insert("admin_users", is_super_admin=True, two_factor_enabled=False, two_factor_secret_encrypted=None)
+    savepoint.rollback()
+    assert caught.value.orig.diag.constraint_name == "ck_admin_users_super_admin_has_mfa"
+    ctx.insert("admin_users", is_super_admin=True)  # the valid twin: MFA on (the sample's)
+
+
+def _security_role(ctx: Ctx) -> uuid.UUID:
+    """A role holding admin_users/write: security-relevant (SEC-028)."""
+    role = ctx.insert("admin_roles").id
+    permission = ctx.conn.execute(sa.text(
+        "INSERT INTO admin_permissions (resource, action, description) VALUES ('admin_users', 'write', 'Manage admins') "
+        "ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description RETURNING id"
+    )).scalar_one()
+    ctx.conn.execute(sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"), {"r": role, "p": permission})
+    return role
+
+
+def test_enrolment_comes_before_promotion_to_a_security_role(head_conn: sa.Connection) -> None:
+    ctx = Ctx(head_conn)
+    role = _security_role(ctx)
+    admin = ctx.insert("admin_users", two_factor_enabled=False, two_factor_secret_encrypted=None).id
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_users_security_role_mfa"):
+        head_conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
+    # The valid twin: enrol first, then promote.
+    head_conn.execute(sa.text("UPDATE admin_users SET two_factor_enabled = true, two_factor_secret_encrypted = :s WHERE id = :a"),
+                      {"s": "v1:kms-test:" + "B" * 42 + "==", "a": admin})
+    head_conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028"):
+        head_conn.execute(sa.text("UPDATE admin_users SET two_factor_enabled = false, two_factor_secret_encrypted = NULL WHERE id = :a"), {"a": admin})
+
+
+def test_a_security_permission_is_not_granted_to_a_role_with_admins_without_mfa(head_conn: sa.Connection) -> None:
+    ctx = Ctx(head_conn)
+    role = ctx.insert("admin_roles").id
+    ctx.insert("admin_users", role_id=role, two_factor_enabled=False, two_factor_secret_encrypted=None)
+    permissions = dict(head_conn.execute(sa.text(
+        "INSERT INTO admin_permissions (resource, action, description) VALUES ('system_settings', 'write', 'Change settings'), "
+        "('system_settings', 'read', 'Read settings') ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description "
+        "RETURNING action, id"
+    )).all())
+    grant = "INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"
+    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_role_permissions_security_role_mfa"):
+        head_conn.execute(sa.text(grant), {"r": role, "p": permissions["write"]})
+    head_conn.execute(sa.text(grant), {"r": role, "p": permissions["read"]})  # the valid twin: reading is not security-relevant

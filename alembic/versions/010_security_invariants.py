@@ -13,6 +13,8 @@ detaching by hand what protects the trail (SEC-024).
 Secrets (SEC-025, SEC-026): every ``*_hash`` column must hold a recognised password hash (argon2id,
 bcrypt, scrypt, PBKDF2 in their standard encodings) and every ``*_encrypted`` column ciphertext in
 the declared envelope ``v1:<key id>:<base64>``, by named CHECKs added NOT VALID, then validated.
+Privileged accounts use MFA (SEC-027, SEC-028): a super admin has it on, and an active admin in a
+role with security-relevant permissions too; enrolment comes before the promotion.
 
 What it does to existing rows: nothing is changed or deleted. It adds the ledger (empty, then one
 ``adopted`` entry per archive already detached before this revision, with its count and
@@ -32,6 +34,10 @@ by an operator (never by this revision):
   WHERE id = ANY(:ids)``, then notify the owners; for an OAuth2 client secret, issue a new secret to
   the partner and store its hash (``UPDATE oauth2_clients SET client_secret_hash = :argon2id, active = false``
   until the partner confirms).
+- an admin without MFA who is a super admin or holds a role with security-relevant permissions
+  (SEC-027/028): have the admin enrol (two_factor_enabled with its secret), or demote first:
+  ``UPDATE admin_users SET is_super_admin = false WHERE id = ANY(:ids)`` / move them to a role
+  without write access to admin_users, admin_roles or system_settings; reviewed by a second admin.
 - a ``*_encrypted`` value in the legacy ``kms:v1:<base64>`` form: re-wrap it under the current key id
   with the KMS tool and write ``v1:<key id>:<base64>``; only if the ciphertext is already AES-GCM
   under that key, ``UPDATE <table> SET <column> = 'v1:<key id>:' || substr(<column>, 8)
@@ -479,6 +485,95 @@ BEGIN
 END
 $violators$"""
     )
+
+
+# --- SEC-027 / SEC-028: privileged accounts use MFA ----------------------------------------------
+
+SUPER_ADMIN_MFA = "ck_admin_users_super_admin_has_mfa"
+# SEC-028: the permissions that make a role security-relevant (who may change accounts, roles and
+# platform configuration); read-only access is not. Our decision, recorded in the rule registry.
+SECURITY_RESOURCES = ("admin_users", "admin_roles", "system_settings")
+
+REQUIRE_MFA_FOR_SECURITY_ROLES = rf"""
+CREATE FUNCTION require_mfa_for_security_roles() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    v_role    uuid;
+    v_admin   text;
+    v_holds   boolean;
+BEGIN
+    v_role := NEW.role_id;
+    -- Both sides of the rule lock the role row, so a grant and an MFA switch-off cannot pass together.
+    PERFORM 1 FROM public.admin_roles r WHERE r.id = v_role FOR NO KEY UPDATE;
+    IF TG_TABLE_NAME = 'admin_users' THEN
+        IF NEW.two_factor_enabled OR NEW.deactivated_at IS NOT NULL THEN
+            RETURN NEW;
+        END IF;
+        SELECT EXISTS (
+            SELECT 1 FROM public.admin_role_permissions rp JOIN public.admin_permissions p ON p.id = rp.permission_id
+            WHERE rp.role_id = v_role AND p.resource IN ({", ".join(f"'{r}'" for r in SECURITY_RESOURCES)}) AND p.action <> 'read')
+        INTO v_holds;
+        IF v_holds THEN
+            RAISE EXCEPTION 'SEC-028: admin % would hold role % with security-relevant permissions without MFA: enrol MFA before the promotion (trigger % on admin_users)',
+                NEW.email, v_role, TG_NAME
+                USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = 'admin_users', COLUMN = 'two_factor_enabled';
+        END IF;
+        RETURN NEW;
+    END IF;
+    -- admin_role_permissions: granting a security-relevant permission to a role held by an active admin without MFA.
+    IF NOT EXISTS (SELECT 1 FROM public.admin_permissions p WHERE p.id = NEW.permission_id
+                   AND p.resource IN ({", ".join(f"'{r}'" for r in SECURITY_RESOURCES)}) AND p.action <> 'read') THEN
+        RETURN NEW;
+    END IF;
+    SELECT string_agg(u.email, ', ' ORDER BY u.email) INTO v_admin
+    FROM public.admin_users u WHERE u.role_id = v_role AND u.deactivated_at IS NULL AND NOT u.two_factor_enabled;
+    IF v_admin IS NOT NULL THEN
+        RAISE EXCEPTION 'SEC-028: role % would gain a security-relevant permission while admins without MFA hold it: % (trigger % on admin_role_permissions)',
+            v_role, v_admin, TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = 'admin_role_permissions';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION require_mfa_for_security_roles() IS
+    'SEC-028: an active admin whose role holds a non-read permission on {", ".join(SECURITY_RESOURCES)} has MFA enabled; checked when an '
+    'admin is created, changes role, switches MFA off or is reactivated, and when such a permission is granted to a role.';
+"""
+
+MFA_TRIGGERS = """
+CREATE TRIGGER trg_admin_users_security_role_mfa BEFORE INSERT OR UPDATE OF role_id, two_factor_enabled, deactivated_at ON admin_users
+    FOR EACH ROW EXECUTE FUNCTION require_mfa_for_security_roles();
+COMMENT ON TRIGGER trg_admin_users_security_role_mfa ON admin_users IS
+    'SEC-028: enrolment before promotion: no active admin without MFA in a role with security-relevant permissions.';
+CREATE TRIGGER trg_admin_role_permissions_security_role_mfa BEFORE INSERT ON admin_role_permissions
+    FOR EACH ROW EXECUTE FUNCTION require_mfa_for_security_roles();
+COMMENT ON TRIGGER trg_admin_role_permissions_security_role_mfa ON admin_role_permissions IS
+    'SEC-028: a security-relevant permission is granted only to roles whose active admins all use MFA.';
+"""
+
+MFA_VIOLATORS = rf"""
+DO $violators$
+DECLARE
+    v_count  bigint;
+    v_sample text;
+BEGIN
+    SELECT count(*), string_agg(id::text, ', ') FILTER (WHERE n <= 5) INTO v_count, v_sample
+    FROM (SELECT u.id, row_number() OVER (ORDER BY u.id) AS n FROM admin_users u
+          WHERE NOT u.two_factor_enabled
+            AND (u.is_super_admin OR (u.deactivated_at IS NULL AND EXISTS (
+                SELECT 1 FROM admin_role_permissions rp JOIN admin_permissions p ON p.id = rp.permission_id
+                WHERE rp.role_id = u.role_id AND p.resource IN ({", ".join(f"'{r}'" for r in SECURITY_RESOURCES)}) AND p.action <> 'read')))) AS bad;
+    IF v_count > 0 THEN
+        RAISE EXCEPTION 'revision 010 refused: SEC-027/SEC-028: % privileged admin(s) without MFA ({SUPER_ADMIN_MFA}, trg_admin_users_security_role_mfa); first ids: %',
+            v_count, v_sample
+            USING ERRCODE = 'check_violation',
+                  HINT = 'Have them enrol MFA, or demote them (see the revision docstring), then upgrade again.';
+    END IF;
+END
+$violators$
+"""
 
 
 # maintain_partitions() as revision 004 created it (src/schema/sql/partitions/maintain_partitions.sql at 004),
@@ -1123,9 +1218,20 @@ def upgrade() -> None:
     for check in SECRET_CHECKS:
         op.execute(f"ALTER TABLE {check.table} VALIDATE CONSTRAINT {check.name}")
 
+    # SEC-027/028: privileged accounts use MFA, enrolled before the promotion.
+    op.execute(MFA_VIOLATORS)
+    op.execute(f"ALTER TABLE admin_users ADD CONSTRAINT {SUPER_ADMIN_MFA} CHECK (NOT is_super_admin OR two_factor_enabled) NOT VALID")
+    op.execute(f"ALTER TABLE admin_users VALIDATE CONSTRAINT {SUPER_ADMIN_MFA}")
+    op.execute(REQUIRE_MFA_FOR_SECURITY_ROLES)
+    op.execute(MFA_TRIGGERS)
+
 
 def downgrade() -> None:
     guard_data_loss(LEDGER)
+    op.execute("DROP TRIGGER trg_admin_role_permissions_security_role_mfa ON admin_role_permissions")
+    op.execute("DROP TRIGGER trg_admin_users_security_role_mfa ON admin_users")
+    op.execute("DROP FUNCTION require_mfa_for_security_roles()")
+    op.execute(f"ALTER TABLE admin_users DROP CONSTRAINT {SUPER_ADMIN_MFA}")
     for check in reversed(SECRET_CHECKS):
         op.execute(f"ALTER TABLE {check.table} DROP CONSTRAINT {check.name}")
     op.execute("DROP EVENT TRIGGER evt_audit_trail_drop_guard")

@@ -142,4 +142,9 @@ CHECK_VIOLATIONS = [
     CheckViolation(
         "ck_user_mfa_settings_recovery_codes_encrypted_envelope", "user_mfa_settings", {"recovery_codes_encrypted": ["ABCD-EFGH"]}
     ),
+    CheckViolation(
+        "ck_admin_users_super_admin_has_mfa", "admin_users",
+        {"is_super_admin": True, "two_factor_enabled": False, "two_factor_secret_encrypted": None},
+        why="SEC-027: issue 18 created a super admin with MFA off",
+    ),
 ]

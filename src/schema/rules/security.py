@@ -233,6 +233,22 @@ RULES: tuple[Rule, ...] = (
             "ck_user_mfa_settings_recovery_codes_encrypted_envelope",
         ),
     ),
+    Rule(
+        "SEC-027",
+        "A super admin has multi-factor authentication enabled, from creation on; it cannot be switched off while the "
+        "account is a super admin.",
+        "issue 18; NYDFS 23 NYCRR 500.12 (MFA for privileged accounts); SOC 2 CC6.1",
+        ("ck_admin_users_super_admin_has_mfa",),
+    ),
+    Rule(
+        "SEC-028",
+        "An active admin whose role holds a security-relevant permission (any action but read on admin_users, "
+        "admin_roles or system_settings: who may change accounts, roles and platform configuration) has MFA enabled; "
+        "enrolment comes before the promotion, and such a permission is granted only to roles whose active admins all "
+        "use MFA.",
+        "issue 18; NYDFS 23 NYCRR 500.12; our decision on which permissions are security-relevant",
+        ("require_mfa_for_security_roles()", "trg_admin_users_security_role_mfa", "trg_admin_role_permissions_security_role_mfa"),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
