@@ -404,3 +404,53 @@ def test_a_security_permission_is_not_granted_to_a_role_with_admins_without_mfa(
     with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_role_permissions_security_role_mfa"):
         head_conn.execute(sa.text(grant), {"r": role, "p": permissions["write"]})
     head_conn.execute(sa.text(grant), {"r": role, "p": permissions["read"]})  # the valid twin: reading is not security-relevant
+
+
+# --- SEC-029: PII by need to know ------------------------------------------------------------------------
+
+GROUP_ROLES = ("app_rw", "app_ro", "auditor", "admin_rw")
+
+
+def test_every_customer_policy_and_claim_column_is_classified(head_catalog) -> None:
+    from schema import pii
+
+    for table, classes in pii.CLASSIFICATION.items():
+        assert sorted(c.name for c in head_catalog.table(table).columns) == sorted(classes), f"classify every column of {table} in schema.pii"
+
+
+def test_revision_withholds_what_the_registry_says() -> None:
+    from schema import pii
+
+    module = ScriptDirectory.from_config(migrations.alembic_config()).get_revision(REVISION).module
+    revoked = {(w.table, w.column, w.role) for w in module.PII_WITHHELD}
+    designed = {(t, c, r) for t, cols in pii.CLASSIFICATION.items() for c in cols for r in GROUP_ROLES if pii.withheld(t, c, r)}
+    assert revoked == designed
+
+
+@pytest.mark.parametrize("role", GROUP_ROLES)
+def test_each_role_reads_only_the_pii_it_needs(head_conn: sa.Connection, role: str) -> None:
+    """Issue: app_ro and auditor read every customer's date of birth and street address."""
+    from schema import pii
+
+    Ctx(head_conn).insert("claims")  # a customer, a policy and a claim to read
+    seen, denied = [], []
+    for table, classes in pii.CLASSIFICATION.items():
+        for column in classes:
+            savepoint = head_conn.begin_nested()
+            head_conn.exec_driver_sql(f"SET LOCAL ROLE {role}")
+            try:
+                head_conn.exec_driver_sql(f"SELECT {column} FROM {table} LIMIT 1").all()
+                seen.append(f"{table}.{column}")
+            except sa.exc.ProgrammingError as exc:
+                assert isinstance(exc.orig, psycopg.errors.InsufficientPrivilege), exc
+                denied.append(f"{table}.{column}")
+            savepoint.rollback()
+    expected_denied = sorted(f"{t}.{c}" for t, cols in pii.CLASSIFICATION.items() for c in cols if pii.withheld(t, c, role))
+    assert sorted(denied) == expected_denied
+    sensitive = {"customers.date_of_birth", "customers.address_line1", "claims.description"}
+    if role == "app_rw":
+        assert sensitive <= set(seen)  # the valid twin: the application serves and underwrites
+    else:
+        assert sensitive <= set(denied)
+    if role == "auditor":
+        assert {"customers.first_name", "customers.last_name"} <= set(seen)

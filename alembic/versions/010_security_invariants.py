@@ -13,7 +13,10 @@ detaching by hand what protects the trail (SEC-024).
 Secrets (SEC-025, SEC-026): every ``*_hash`` column must hold a recognised password hash (argon2id,
 bcrypt, scrypt, PBKDF2 in their standard encodings) and every ``*_encrypted`` column ciphertext in
 the declared envelope ``v1:<key id>:<base64>``, by named CHECKs added NOT VALID, then validated.
-Privileged accounts use MFA (SEC-027, SEC-028): a super admin has it on, and an active admin in a
+Customer, policy and claim columns are classified (public, PII, sensitive PII: schema.pii, SEC-029)
+and roles without a need to know lose SELECT on them: reporting (app_ro) and the admin console
+(admin_rw) read public columns only, auditors no sensitive PII (date of birth, street address,
+claim narratives). Privileged accounts use MFA (SEC-027, SEC-028): a super admin has it on, and an active admin in a
 role with security-relevant permissions too; enrolment comes before the promotion.
 
 What it does to existing rows: nothing is changed or deleted. It adds the ledger (empty, then one
@@ -574,6 +577,45 @@ BEGIN
 END
 $violators$
 """
+
+
+# --- SEC-029: PII by need to know ----------------------------------------------------------------
+
+
+class PiiWithheld(NamedTuple):
+    """A classified column (schema.pii) that a group role has no need to read: its SELECT is revoked."""
+
+    table: str
+    column: str
+    role: str
+    pii_class: str
+
+
+# The decisions of schema.pii (copied; a test keeps them equal): app_ro and admin_rw read public
+# columns only, auditors PII but not sensitive PII; app_rw keeps every column.
+PII_WITHHELD: tuple[PiiWithheld, ...] = (
+    PiiWithheld("customers", "first_name", "admin_rw", "pii"),
+    PiiWithheld("customers", "first_name", "app_ro", "pii"),
+    PiiWithheld("customers", "last_name", "admin_rw", "pii"),
+    PiiWithheld("customers", "last_name", "app_ro", "pii"),
+    PiiWithheld("customers", "email", "admin_rw", "pii"),
+    PiiWithheld("customers", "email", "app_ro", "pii"),
+    PiiWithheld("customers", "phone", "admin_rw", "pii"),
+    PiiWithheld("customers", "phone", "app_ro", "pii"),
+    PiiWithheld("customers", "date_of_birth", "admin_rw", "sensitive_pii"),
+    PiiWithheld("customers", "date_of_birth", "app_ro", "sensitive_pii"),
+    PiiWithheld("customers", "date_of_birth", "auditor", "sensitive_pii"),
+    PiiWithheld("customers", "address_line1", "admin_rw", "sensitive_pii"),
+    PiiWithheld("customers", "address_line1", "app_ro", "sensitive_pii"),
+    PiiWithheld("customers", "address_line1", "auditor", "sensitive_pii"),
+    PiiWithheld("customers", "city", "admin_rw", "pii"),
+    PiiWithheld("customers", "city", "app_ro", "pii"),
+    PiiWithheld("customers", "zip_code", "admin_rw", "pii"),
+    PiiWithheld("customers", "zip_code", "app_ro", "pii"),
+    PiiWithheld("claims", "description", "admin_rw", "sensitive_pii"),
+    PiiWithheld("claims", "description", "app_ro", "sensitive_pii"),
+    PiiWithheld("claims", "description", "auditor", "sensitive_pii"),
+)
 
 
 # maintain_partitions() as revision 004 created it (src/schema/sql/partitions/maintain_partitions.sql at 004),
@@ -1225,9 +1267,15 @@ def upgrade() -> None:
     op.execute(REQUIRE_MFA_FOR_SECURITY_ROLES)
     op.execute(MFA_TRIGGERS)
 
+    # SEC-029: roles without a need to know lose SELECT on PII columns (catalog-only, no lock on rows).
+    for w in PII_WITHHELD:
+        op.execute(f"REVOKE SELECT ({w.column}) ON {w.table} FROM {w.role}")
+
 
 def downgrade() -> None:
     guard_data_loss(LEDGER)
+    for w in reversed(PII_WITHHELD):
+        op.execute(f"GRANT SELECT ({w.column}) ON {w.table} TO {w.role}")
     op.execute("DROP TRIGGER trg_admin_role_permissions_security_role_mfa ON admin_role_permissions")
     op.execute("DROP TRIGGER trg_admin_users_security_role_mfa ON admin_users")
     op.execute("DROP FUNCTION require_mfa_for_security_roles()")

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from schema import pii
 from schema.catalog import SCHEMA, Catalog, Role, Table
 from schema.revision_ops import GRANT_PROFILES, GROUP_ROLES, SECRET_SUFFIXES
 
@@ -114,9 +115,12 @@ def profile_of(table: str) -> str:
 
 
 def _readable(table: Table, role: str) -> list[str]:
+    """Columns ``role`` is designed to read: not a secret (SEC-001) and, for the classified customer,
+    policy and claim columns, within its need to know (SEC-029, schema.pii)."""
     return [
         c.name for c in table.columns
-        if not is_secret(c.name) or role in SECRET_READERS.get((table.name, c.name), {})
+        if (not is_secret(c.name) or role in SECRET_READERS.get((table.name, c.name), {}))
+        and not pii.withheld(table.name, c.name, role)
     ]
 
 

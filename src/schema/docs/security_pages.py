@@ -8,11 +8,13 @@ the database no longer has fails to generate instead of lying.
 
 from __future__ import annotations
 
+from schema import pii, privileges
 from schema.catalog import Catalog
 from schema.docs import markdown as md
 from schema.docs.site import Handbook
 
 ACTING_IDENTITY_PAGE = "reference/acting_identity.md"
+PII_PAGE = "reference/pii.md"
 
 # What each audit trail requires, in the order the page lists them: (table, actor column, setting).
 ACTING_IDENTITY: tuple[tuple[str, str, str], ...] = (
@@ -110,4 +112,32 @@ def acting_identity_page(hb: Handbook) -> str:
         CONTRACT.rstrip("\n"),
         TRAIL.rstrip("\n"),
         _relied_on(hb, hb.catalog),
+    ]) + "\n"
+
+
+def pii_page(hb: Handbook) -> str:
+    """SEC-029: the classification of schema.pii, and who reads each column as granted at head."""
+    granted = privileges.actual(hb.catalog)
+    roles = [r for r in privileges.GROUP_ROLES]
+    sections = []
+    for table in sorted(pii.CLASSIFICATION):
+        rows = []
+        for col in sorted(hb.catalog.table(table).columns, key=lambda c: c.position):
+            cls = pii.classification(table, col.name)
+            readers = [r for r in roles if privileges.Cell(table, r, "SELECT", col.name) in granted]
+            rows.append((
+                hb.table_link(PII_PAGE, table, None, f"{table}.{col.name}"),
+                md.code(cls) if cls else "not classified",
+                ", ".join(readers) or md.NONE,
+                md.text(pii.WHY[cls]) if cls else md.NONE,
+            ))
+        sections.append(f"## {table}\n\n" + md.table(("Column", "Class", "Read by (live grants)", "Why"), rows))
+    readers = [(md.code(cls), ", ".join(sorted(pii.READERS[cls])), md.text(pii.WHY[cls])) for cls in pii.CLASSES]
+    return "\n\n".join([
+        "# PII by need to know",
+        md.MD_MARKER_LINE,
+        hb.prose(PII_PAGE, "Customer, policy and claim columns by class (SEC-029); the registry is schema.pii, the grants are "
+                 "read from the live catalog (tests/test_privileges.py holds them to the registry)."),
+        md.table(("Class", "Readers", "Meaning"), readers),
+        *sections,
     ]) + "\n"

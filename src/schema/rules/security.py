@@ -249,6 +249,15 @@ RULES: tuple[Rule, ...] = (
         "issue 18; NYDFS 23 NYCRR 500.12; our decision on which permissions are security-relevant",
         ("require_mfa_for_security_roles()", "trg_admin_users_security_role_mfa", "trg_admin_role_permissions_security_role_mfa"),
     ),
+    Rule(
+        "SEC-029",
+        "Customer, policy and claim columns are classified public, PII or sensitive PII in one registry (schema.pii); "
+        "roles read them by need to know: the application everything, auditors PII but no sensitive PII (date of birth, "
+        "street address, claim narratives), reporting and the admin console public columns only.",
+        "issue 18 (app_ro and auditor read every customer's date of birth and street address); seed: 'PII exposure'; "
+        "NYDFS 23 NYCRR 500.1 (nonpublic information); GLBA Safeguards Rule",
+        ("customers.date_of_birth", "customers.address_line1", "claims.description"),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
