@@ -454,3 +454,35 @@ def test_each_role_reads_only_the_pii_it_needs(head_conn: sa.Connection, role: s
         assert sensitive <= set(denied)
     if role == "auditor":
         assert {"customers.first_name", "customers.last_name"} <= set(seen)
+
+
+# --- the revision on a database that already has history ---------------------------------------------------
+
+
+def test_archives_detached_before_the_revision_are_adopted_into_the_ledger(scratch_database) -> None:
+    """An archive 004's maintenance made is recorded as found (count, checksum) and fully guarded;
+    the downgrade then refuses to drop that record unless data loss is allowed."""
+    from alembic import command
+
+    from schema import database
+
+    parent = ScriptDirectory.from_config(migrations.alembic_config()).get_revision(REVISION).down_revision
+    migrations.upgrade(parent, url=scratch_database)
+    eng = database.engine(scratch_database)
+    try:
+        with eng.begin() as conn:
+            conn.execute(sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),
+                         {"at": OLD_MONTH})
+            conn.execute(sa.text("SELECT * FROM maintain_partitions('audit_logs', 3, 84)")).all()  # 004's version: detaches, no ledger
+        migrations.upgrade(REVISION, url=scratch_database)
+        with eng.connect() as conn:
+            entry = conn.execute(sa.text("SELECT event, row_count, partition_name FROM partition_archive_ledger")).one()
+            assert tuple(entry) == ("adopted", 1, "partitions.audit_logs_p200102")
+            assert conn.execute(sa.text("SELECT count(*) FROM audit_trail_protection_problems()")).scalar_one() == 0
+        cfg = migrations.alembic_config()
+        with eng.connect() as conn:
+            cfg.attributes["connection"] = conn
+            with pytest.raises(sa.exc.DBAPIError, match="partition_archive_ledger holds the record"):
+                command.downgrade(cfg, parent)
+    finally:
+        eng.dispose()

@@ -341,4 +341,26 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "an append-only ledger of every partition detached by retention, with range, row count and checksum (SEC-023)",
         "issue 18: detaching must leave a trace an auditor can verify against the archive",
     ),
+    Deviation(
+        "DEV-SEC-12",
+        "oauth2_clients",
+        "client_secret_hash TEXT, client_secret_encrypted TEXT 'Encrypted with KMS' (and the other *_hash/*_encrypted "
+        "columns): any text",
+        "named CHECKs: a recognised password-hash format (SEC-025) or the v1:<key id>:<base64> envelope (SEC-026)",
+        "issue 18 found plaintext in client_secret_hash and admin_users.password_hash; the suffix alone promised nothing",
+    ),
+    Deviation(
+        "DEV-SEC-13",
+        "admin_users",
+        "is_super_admin BOOLEAN DEFAULT false, two_factor_enabled BOOLEAN DEFAULT false, independent",
+        "ck_admin_users_super_admin_has_mfa and trigger trg_admin_users_security_role_mfa (SEC-027, SEC-028)",
+        "NYDFS 23 NYCRR 500.12: privileged accounts use MFA; enrolment before promotion",
+    ),
+    Deviation(
+        "DEV-SEC-14",
+        "customers",
+        "SELECT on every column for every reader; the seed names 'PII exposure' as a gap",
+        "column grants by need to know from the schema.pii classification (SEC-029)",
+        "issue 18: app_ro and auditor read every customer's date of birth and street address",
+    ),
 )
