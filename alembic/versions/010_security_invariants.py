@@ -16,18 +16,20 @@ the declared envelope ``v1:<key id>:<base64>``, by named CHECKs added NOT VALID,
 Customer, policy and claim columns are classified (public, PII, sensitive PII: schema.pii, SEC-029)
 and roles without a need to know lose SELECT on them: reporting (app_ro) and the admin console
 (admin_rw) read public columns only, auditors no sensitive PII (date of birth, street address,
-claim narratives). Privileged accounts use MFA (SEC-027, SEC-028): a super admin has it on, and an active admin in a
-role with security-relevant permissions too; enrolment comes before the promotion.
+claim narratives). Privileged accounts use MFA (SEC-027, SEC-028): a super admin has it on, and
+an active admin in a role with security-relevant permissions too; enrolment comes before the
+promotion.
 
 What it does to existing rows: nothing is changed or deleted. It adds the ledger (empty, then one
 ``adopted`` entry per archive already detached before this revision, with its count and
 checksum), BEFORE INSERT triggers that judge only new rows, a TRUNCATE trigger on every existing
 partition and archive, and replaces maintain_partitions() (004's version is restored by the
-downgrade, written here as a constant). The event triggers need a superuser (or the cloud's
+downgrade, written here as a constant); CHECKs that existing rows must already satisfy (see
+below), and column REVOKEs (catalog only). No table is rewritten. The event triggers need a superuser (or the cloud's
 equivalent) to run this revision: it refuses otherwise.
 
-Before each secret CHECK exists the revision looks for rows that break it and, if any, refuses to
-run, naming the rule, the constraint, the count and the first ids. Reviewed remediation, run by hand
+Before each secret CHECK and the MFA rules exist the revision looks for rows that break them and,
+if any, refuses to run, naming the rule, the constraint, the count and the first ids. Reviewed remediation, run by hand
 by an operator (never by this revision):
 
 - a ``*_hash`` in no recognised format (plaintext, a bare md5/sha digest): the secret is compromised
@@ -59,7 +61,6 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 from alembic import context, op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "010"
 down_revision: str | None = "006"
