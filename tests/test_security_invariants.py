@@ -486,3 +486,20 @@ def test_archives_detached_before_the_revision_are_adopted_into_the_ledger(scrat
                 command.downgrade(cfg, parent)
     finally:
         eng.dispose()
+
+
+def test_a_declared_identity_ends_with_its_transaction(head_engine: sa.Engine) -> None:
+    """The contract's SET LOCAL: a pooled connection never carries one request's actor into the next."""
+    with head_engine.connect() as conn:
+        with conn.begin() as first:
+            row = Ctx(conn).row("audit_logs")  # declares app.user_id for this transaction
+            _insert(conn, "audit_logs", row)
+            first.rollback()
+        with conn.begin():
+            # The next transaction on the same connection finds no actor declared...
+            assert conn.execute(sa.text("SELECT current_setting('app.user_id', true)")).scalar_one() in ("", None)
+            values = Ctx(conn).row("audit_logs")  # (building a valid row declares one: undo that)
+            _declare(conn, "app.user_id", "")
+            # ...so its row, written without a declaration, is refused.
+            with refused(conn, psycopg.errors.CheckViolation, "SEC-020", "no acting identity"):
+                _insert(conn, "audit_logs", values)
