@@ -495,7 +495,8 @@ def test_a_declared_identity_ends_with_its_transaction(head_engine: sa.Engine) -
             row = Ctx(conn).row("audit_logs")  # declares app.user_id for this transaction
             _insert(conn, "audit_logs", row)
             first.rollback()
-        with conn.begin():
+        second = conn.begin()
+        try:
             # The next transaction on the same connection finds no actor declared...
             assert conn.execute(sa.text("SELECT current_setting('app.user_id', true)")).scalar_one() in ("", None)
             values = Ctx(conn).row("audit_logs")  # (building a valid row declares one: undo that)
@@ -503,3 +504,5 @@ def test_a_declared_identity_ends_with_its_transaction(head_engine: sa.Engine) -
             # ...so its row, written without a declaration, is refused.
             with refused(conn, psycopg.errors.CheckViolation, "SEC-020", "no acting identity"):
                 _insert(conn, "audit_logs", values)
+        finally:
+            second.rollback()  # nothing of this test stays in the shared head database
