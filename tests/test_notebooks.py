@@ -109,7 +109,7 @@ def test_half_seeded_database_is_refused(scratch_database: URL) -> None:
         with eng.begin() as conn:
             conn.execute(sa.text(
                 "INSERT INTO users (email, password_hash, full_name, role) "
-                "VALUES ('one@carrier.example', '$argon2id$stub', 'One', 'agent')"
+                "VALUES ('one@carrier.example', '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG', 'One', 'agent')"
             ))
         with pytest.raises(nb.NotebookError, match="--reset"):
             nb.seed_volume(eng)

@@ -38,6 +38,8 @@ def maint_engine(maint_url: URL) -> Iterator[sa.Engine]:
 
 
 def _insert_audit(conn: sa.Connection, *moments: dt.datetime) -> None:
+    """Backfilled history, loaded by the owner through the documented path (SEC-021)."""
+    conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
     for at in moments:
         conn.execute(
             sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),

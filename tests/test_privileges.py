@@ -158,3 +158,16 @@ def test_app_rw_appends_to_audit_trails_but_cannot_rewrite_them(head_conn: sa.Co
     head_conn.exec_driver_sql("RESET ROLE")
     for write in ("UPDATE", "DELETE", "TRUNCATE"):
         assert _not_refused(head_conn, "app_rw", [head_catalog.table(table)], write) == [], write
+
+
+def test_matrix_compares_pii_columns_too(head_catalog: Catalog) -> None:
+    """SEC-029: the designed matrix withholds classified PII from roles without a need to know, and
+    a PII column granted to one of them shows in the diff, cell by cell."""
+    expected = privileges.expected(head_catalog)
+    for role in READ_ONLY_ROLES:
+        assert Cell("customers", role, "SELECT", "date_of_birth") not in expected
+        assert Cell("customers", role, "SELECT", "address_line1") not in expected
+        assert Cell("customers", role, "SELECT", "state") in expected
+    assert Cell("customers", "app_rw", "SELECT", "date_of_birth") in expected
+    leaked = set(privileges.actual(head_catalog)) | {Cell("customers", "app_ro", "SELECT", "date_of_birth")}
+    assert privileges.diff(expected, frozenset(leaked)) == ["unexpected  app_ro    SELECT     on customers (date_of_birth)"]

@@ -71,7 +71,10 @@ def settings(head_conn: sa.Connection) -> dict[str, str]:
 
 @pytest.fixture
 def admin_id(head_conn: sa.Connection) -> uuid.UUID:
-    return Ctx(head_conn).insert("admin_users").id
+    """An admin, declared as the one acting in this transaction (SEC-020: SET LOCAL app.admin_user_id)."""
+    admin = Ctx(head_conn).insert("admin_users").id
+    head_conn.execute(sa.text("SELECT set_config('app.admin_user_id', :admin, true)"), {"admin": str(admin)})
+    return admin
 
 
 # --- the catalog says what the tests below prove ------------------------------------------------------

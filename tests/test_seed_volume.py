@@ -62,7 +62,7 @@ def test_every_table_of_the_schema_has_rows(small_conn: sa.Connection) -> None:
         "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'"
     )).scalars().all()
     empty = [t for t in tables if not scalar(small_conn, f'SELECT EXISTS (SELECT 1 FROM "{t}")')]
-    assert tables and empty == []
+    assert tables and sorted(empty) == sorted(volume.NOT_GENERATED)
 
 
 def test_row_counts_match_the_scale_and_the_report(small, small_conn: sa.Connection) -> None:

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from schema import pii
 from schema.catalog import SCHEMA, Catalog, Role, Table
 
 # The four NOLOGIN group roles (SEC-002); login roles of people and services are members of them.
@@ -107,6 +108,9 @@ TABLE_PROFILES: dict[str, str] = {
     "admin_dashboards": "admin",
     "admin_rate_approvals": "admin",
     "admin_activity_logs": "append_only",
+    # 010 security invariants: the record of what partition maintenance detached (SEC-023) is
+    # written by the maintenance function alone (as the owner); auditors verify archives with it.
+    "partition_archive_ledger": "evidence",
 }
 
 # Secret columns a documented rule lets a role read: {(table, column): {role: rule id}}. Empty:
@@ -151,9 +155,12 @@ def profile_of(table: str) -> str:
 
 
 def _readable(table: Table, role: str) -> list[str]:
+    """Columns ``role`` is designed to read: not a secret (SEC-001) and, for the classified customer,
+    policy and claim columns, within its need to know (SEC-029, schema.pii)."""
     return [
         c.name for c in table.columns
-        if not is_secret(c.name) or role in SECRET_READERS.get((table.name, c.name), {})
+        if (not is_secret(c.name) or role in SECRET_READERS.get((table.name, c.name), {}))
+        and not pii.withheld(table.name, c.name, role)
     ]
 
 

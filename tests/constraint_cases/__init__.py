@@ -10,6 +10,8 @@ test code unless it is a CHECK or a refusing trigger.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +20,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema.models import metadata
+
+# SEC-025 / SEC-026 (revision 010): a password hash in a recognised format and a v1 envelope.
+ARGON2ID_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
+
+
+def envelope(label: str) -> str:
+    """Stand-in ciphertext in the declared envelope v1:<key id>:<base64> (32 bytes of a digest)."""
+    return "v1:kms-test:" + base64.b64encode(hashlib.sha256(label.encode()).digest()).decode()
+
 
 # Register a domain's module here when its tables exist.
 DOMAIN_MODULES: tuple[str, ...] = (
@@ -45,6 +56,8 @@ class Ctx:
         """A valid row of ``table`` (parents inserted as needed), with ``overrides`` applied."""
         values = SAMPLES[table](self, n if n is not None else self.next_n())
         values.update(overrides)
+        if table in ACTING_IDENTITY:
+            declare_actor(self.conn, table, values)
         return values
 
     def insert(self, table: str, n: int | None = None, **overrides: Any) -> sa.Row:
@@ -103,6 +116,22 @@ class TriggerAct:
     rule_id: str
     act: Callable[[Ctx], object]
     why: str = ""
+
+
+# SEC-020 (revision 010): the actor column of each audit trail and the setting that must name it.
+ACTING_IDENTITY: dict[str, tuple[str, str]] = {
+    "audit_logs": ("user_id", "app.user_id"),
+    "admin_activity_logs": ("admin_user_id", "app.admin_user_id"),
+}
+
+
+def declare_actor(conn: sa.Connection, table: str, values: dict[str, Any]) -> None:
+    """State, as the application must (SET LOCAL), who writes ``values`` into ``table``: the row's
+    actor, or 'anonymous' when it names none. Transaction-local, like SET LOCAL."""
+    column, setting = ACTING_IDENTITY[table]
+    actor = values.get(column)
+    declared = "anonymous" if actor is None or isinstance(actor, sa.sql.elements.Null) else str(actor)
+    conn.execute(sa.text("SELECT set_config(:setting, :actor, true)"), {"setting": setting, "actor": declared})
 
 
 SAMPLES: dict[str, Callable[[Ctx, int], dict[str, Any]]] = {}

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema.models import metadata
-from tests.constraint_cases import CheckViolation, Ctx
+from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, envelope
 
 SAME_ID = uuid.UUID("00000000-0000-4000-8000-00000000ad01")
 
@@ -37,8 +37,8 @@ def admin_role_permission(ctx: Ctx, n: int) -> dict[str, Any]:
 
 def _admin_fields(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "email": f"admin{n}@carrier.example", "password_hash": "$argon2id$v=19$stub", "role_id": ctx.insert("admin_roles").id,
-        "is_super_admin": False, "two_factor_enabled": True, "two_factor_secret_encrypted": "kms:v1:c2VjcmV0",
+        "email": f"admin{n}@carrier.example", "password_hash": ARGON2ID_HASH, "role_id": ctx.insert("admin_roles").id,
+        "is_super_admin": False, "two_factor_enabled": True, "two_factor_secret_encrypted": envelope("c2VjcmV0"),
         "last_login_at": dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC), "last_login_ip": "203.0.113.7",
         "failed_login_attempts": 0, "locked_until": None, "deactivated_at": None,
     }

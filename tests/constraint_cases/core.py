@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from schema.models import metadata
 from schema.models.core import CLAIM_STATUSES, POLICY_STATUSES
-from tests.constraint_cases import CheckViolation, Ctx, TriggerAct
+from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct
 
 # COR-024: the documented path for rows that keep their own created_at and status.
 HISTORICAL_IMPORT = "SET LOCAL app.historical_import = 'on'"
@@ -19,7 +19,7 @@ LONG_AGO = dt.datetime(2019, 4, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def user(ctx: Ctx, n: int) -> dict[str, Any]:
-    return {"email": f"user{n}@carrier.example", "password_hash": "$argon2id$v=19$stub", "full_name": f"User {n}", "role": "agent"}
+    return {"email": f"user{n}@carrier.example", "password_hash": ARGON2ID_HASH, "full_name": f"User {n}", "role": "agent"}
 
 
 def customer(ctx: Ctx, n: int) -> dict[str, Any]:

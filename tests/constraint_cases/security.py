@@ -8,13 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tests.constraint_cases import CheckViolation, Ctx
+from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, envelope
 
 
 def sso_provider(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
         "provider_name": f"Carrier Okta {n}", "provider_type": "okta", "client_id": f"0oa{n:08d}",
-        "client_secret_encrypted": "kms:v1:c2VjcmV0", "issuer_url": "https://carrier.okta.example",
+        "client_secret_encrypted": envelope("c2VjcmV0"), "issuer_url": "https://carrier.okta.example",
         "authorize_url": None, "token_url": None, "userinfo_url": None,
         "enabled": False, "auto_create_users": True, "allowed_domains": ["carrier.example"],
     }
@@ -22,7 +22,7 @@ def sso_provider(ctx: Ctx, n: int) -> dict[str, Any]:
 
 def oauth2_client(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "client_id": f"partner-{n}", "client_secret_hash": "$argon2id$v=19$stub", "client_name": f"Agency System {n}",
+        "client_id": f"partner-{n}", "client_secret_hash": ARGON2ID_HASH, "client_name": f"Agency System {n}",
         "redirect_uris": ["https://agency.example/callback"], "allowed_grant_types": ["authorization_code", "refresh_token"],
         "allowed_scopes": ["quotes:read", "quotes:write"], "rate_limit_per_minute": 60, "rate_limit_per_hour": 1000,
         "expires_at": None,
@@ -31,10 +31,10 @@ def oauth2_client(ctx: Ctx, n: int) -> dict[str, Any]:
 
 def user_mfa_settings(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "user_id": ctx.insert("users").id, "totp_secret_encrypted": "kms:v1:dG90cA==", "totp_enabled": True,
+        "user_id": ctx.insert("users").id, "totp_secret_encrypted": envelope("dG90cA=="), "totp_enabled": True,
         "webauthn_credentials": [{"credential_id": f"cred-{n}", "public_key": "pQECAyYgASFY", "sign_count": 0}],
         "webauthn_enabled": True, "sms_phone_encrypted": None, "sms_enabled": False,
-        "recovery_codes_encrypted": ["kms:v1:cmVjMQ==", "kms:v1:cmVjMg=="],
+        "recovery_codes_encrypted": [envelope("cmVjMQ=="), envelope("cmVjMg==")],
     }
 
 
@@ -51,12 +51,24 @@ def audit_log(ctx: Ctx, n: int) -> dict[str, Any]:
     }
 
 
+def partition_archive_ledger_entry(ctx: Ctx, n: int) -> dict[str, Any]:
+    import datetime as dt
+
+    start = dt.datetime(2001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=31 * n)
+    return {
+        "parent_table": "audit_logs", "partition_name": f"partitions.audit_logs_sample_{n}", "event": "detach",
+        "range_start": start, "range_end": start + dt.timedelta(days=28), "row_count": 12, "checksum": "md5sum64:1234567890",
+        "recorded_by": "postgres",
+    }
+
+
 SAMPLES = {
     "sso_providers": sso_provider,
     "oauth2_clients": oauth2_client,
     "user_mfa_settings": user_mfa_settings,
     "partition_policies": partition_policy,
     "audit_logs": audit_log,
+    "partition_archive_ledger": partition_archive_ledger_entry,
 }
 
 CHECK_VIOLATIONS = [
@@ -82,7 +94,7 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_user_mfa_settings_webauthn_enabled_needs_credentials", "user_mfa_settings", {"webauthn_credentials": []}),
     CheckViolation("ck_user_mfa_settings_sms_enabled_needs_phone", "user_mfa_settings", {"sms_enabled": True}),
     CheckViolation("ck_user_mfa_settings_webauthn_credentials_is_array", "user_mfa_settings", {"webauthn_credentials": {"id": "x"}, "webauthn_enabled": False}),
-    CheckViolation("ck_user_mfa_settings_recovery_codes_encrypted_is_array", "user_mfa_settings", {"recovery_codes_encrypted": "kms:v1:x"}),
+    CheckViolation("ck_user_mfa_settings_recovery_codes_encrypted_is_array", "user_mfa_settings", {"recovery_codes_encrypted": envelope("x")}),
     CheckViolation("ck_partition_policies_months_ahead_range", "partition_policies", {"months_ahead": 2}),
     CheckViolation("ck_partition_policies_retention_months_positive", "partition_policies", {"retention_months": 0}),
     CheckViolation(
@@ -103,4 +115,36 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_audit_logs_response_time_ms_non_negative", "audit_logs", {"response_time_ms": -1}),
     CheckViolation("ck_audit_logs_risk_score_range", "audit_logs", {"risk_score": Decimal("1.01")}),
     CheckViolation("ck_audit_logs_security_alerts_is_array", "audit_logs", {"security_alerts": {"alert": "tor_exit_node"}}),
+    CheckViolation("ck_partition_archive_ledger_event_allowed", "partition_archive_ledger", {"event": "drop"}),
+    CheckViolation(
+        "ck_partition_archive_ledger_range_ordered", "partition_archive_ledger",
+        prepare=lambda ctx, row: {**row, "range_end": row["range_start"]},
+    ),
+    CheckViolation("ck_partition_archive_ledger_row_count_non_negative", "partition_archive_ledger", {"row_count": -1}),
+    CheckViolation("ck_partition_archive_ledger_checksum_format", "partition_archive_ledger", {"checksum": "none"}),
+    # SEC-025 / SEC-026 (revision 010): issue 18 found plaintext in these columns.
+    CheckViolation("ck_users_password_hash_format", "users", {"password_hash": "hunter2"}, why="plaintext password"),
+    CheckViolation("ck_admin_users_password_hash_format", "admin_users", {"password_hash": "Admin!2026"}, why="plaintext password"),
+    CheckViolation(
+        "ck_oauth2_clients_client_secret_hash_format", "oauth2_clients", {"client_secret_hash": "s3cr3t-partner-key"}, why="plaintext client secret"
+    ),
+    CheckViolation(
+        "ck_sso_providers_client_secret_encrypted_envelope", "sso_providers", {"client_secret_encrypted": "plain-oauth-secret"}
+    ),
+    CheckViolation(
+        "ck_admin_users_two_factor_secret_encrypted_envelope", "admin_users", {"two_factor_secret_encrypted": "JBSWY3DPEHPK3PXP"},
+        why="a base32 TOTP seed in clear",
+    ),
+    CheckViolation("ck_user_mfa_settings_totp_secret_encrypted_envelope", "user_mfa_settings", {"totp_secret_encrypted": "JBSWY3DPEHPK3PXP"}),
+    CheckViolation(
+        "ck_user_mfa_settings_sms_phone_encrypted_envelope", "user_mfa_settings", {"sms_phone_encrypted": "+15125550100", "sms_enabled": True}
+    ),
+    CheckViolation(
+        "ck_user_mfa_settings_recovery_codes_encrypted_envelope", "user_mfa_settings", {"recovery_codes_encrypted": ["ABCD-EFGH"]}
+    ),
+    CheckViolation(
+        "ck_admin_users_super_admin_has_mfa", "admin_users",
+        {"is_super_admin": True, "two_factor_enabled": False, "two_factor_secret_encrypted": None},
+        why="SEC-027: issue 18 created a super admin with MFA off",
+    ),
 ]

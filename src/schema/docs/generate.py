@@ -26,6 +26,7 @@ from schema.docs.pages import database_schema_page, domain_page, table_page
 from schema.docs.reference import deviations_page, functions_page, migrations_page, rules_page
 from schema.docs.revision_reference import revisions
 from schema.docs.schema_sql_page import SCHEMA_SQL_PAGE, schema_sql_page
+from schema.docs.security_pages import ACTING_IDENTITY_PAGE, PII_PAGE, acting_identity_page, pii_page
 from schema.docs.site import (
     DATABASE_SCHEMA_PAGE,
     DEVIATIONS_PAGE,
@@ -84,6 +85,8 @@ def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
             {"Migrations": MIGRATIONS_PAGE},
             {"schema.sql": SCHEMA_SQL_PAGE},
             {"Privileges": PRIVILEGES_PAGE},
+            {"Acting identity and the audit trail": ACTING_IDENTITY_PAGE},
+            {"PII by need to know": PII_PAGE},
         ]},
         # Measured, not derived: written by the benchmark and perf commands, kept by hand.
         {"Reports": [{"Query patterns": "reports/performance.md"}, {"Benchmarks": "reports/benchmarks.md"}, {"Scaling out": "reports/scaling_out.md"},
@@ -129,6 +132,8 @@ def render(hb: Handbook) -> dict[str, str]:
     if hb.schema_sql is not None:
         pages[SCHEMA_SQL_PAGE] = schema_sql_page(hb)
     pages[PRIVILEGES_PAGE] = privileges_page(hb)
+    pages[ACTING_IDENTITY_PAGE] = acting_identity_page(hb)
+    pages[PII_PAGE] = pii_page(hb)
     linted = lint_pages(hb)
     pages.update(linted)
     nav_yaml = yaml.safe_dump(nav(hb, list(linted)), sort_keys=False, allow_unicode=True, width=1000)

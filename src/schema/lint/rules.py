@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from schema.catalog import Catalog, Column, Constraint, Index, Table
 from schema.lint.findings import Problem, rule
 from schema.privileges import SECRET_SUFFIXES
+from schema.secret_formats import ENCRYPTED_SUFFIX, ENVELOPE_PATTERN, HASH_SUFFIX, PASSWORD_HASH_PATTERN
 from schema.rules import RULES, cited_rule_ids
 
 # COR-002: the trigger function revision 001 created to keep updated_at true.
@@ -358,6 +359,39 @@ def plain_text_secret(catalog: Catalog) -> Iterator[Problem]:
                           f"column {table.name}.{col.name} is named like a secret and stored as {col.data_type}",
                           f"store a hash or ciphertext in {table.name}.{col.name}_hash or "
                           f"{table.name}.{col.name}_encrypted and drop {col.name}")
+
+
+@rule(
+    "secret-without-format-check",
+    title="Secret columns check their declared format",
+    what="A *_hash column without a CHECK that it matches the recognised password-hash formats (SEC-025: argon2id, "
+         "bcrypt, scrypt, PBKDF2 in their standard encodings), or a *_encrypted column without a CHECK that it holds "
+         "the v1 envelope v1:<key id>:<base64> (SEC-026); the patterns are those of schema.secret_formats.",
+    why="The suffix promises that the value is not the secret itself, but only a CHECK keeps the promise: issue 18 "
+        "found plaintext in oauth2_clients.client_secret_hash and admin_users.password_hash.",
+    fix="ADD CONSTRAINT ck_<table>_<column>_format CHECK (<column> ~ PASSWORD_HASH_PATTERN) NOT VALID, or "
+        "ck_<table>_<column>_envelope CHECK (<column> ~ ENVELOPE_PATTERN) for ciphertext, then VALIDATE CONSTRAINT.",
+    bad="CREATE TABLE api_keys (id uuid PRIMARY KEY, key_hash text NOT NULL);",
+    good=f"""
+CREATE TABLE api_keys (
+    id uuid PRIMARY KEY,
+    key_hash text NOT NULL CONSTRAINT ck_api_keys_key_hash_format CHECK (key_hash ~ '{PASSWORD_HASH_PATTERN}')
+);
+""",
+)
+def secret_without_format_check(catalog: Catalog) -> Iterator[Problem]:
+    for table, col in columns(catalog):
+        if col.name.endswith(HASH_SUFFIX):
+            pattern, kind, suffix = PASSWORD_HASH_PATTERN, "a recognised password-hash format (SEC-025)", "format"
+        elif col.name.endswith(ENCRYPTED_SUFFIX):
+            pattern, kind, suffix = ENVELOPE_PATTERN, "the v1 envelope v1:<key id>:<base64> (SEC-026)", "envelope"
+        else:
+            continue
+        if not any(pattern in c.definition for c in checks_on(table, col.name)):
+            yield Problem(f"{table.name}.{col.name}",
+                          f"secret column {table.name}.{col.name} has no CHECK that it holds {kind}",
+                          f"ALTER TABLE {table.name} ADD CONSTRAINT ck_{table.name}_{col.name}_{suffix} CHECK "
+                          f"({col.name} ~ <schema.secret_formats pattern>) NOT VALID; then VALIDATE CONSTRAINT")
 
 
 def _index_strength(index: Index) -> tuple[bool, bool, bool]:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schema import secret_formats
 from schema.models.base import Base, created_at, in_values, updated_at, uuid_pk
 
 PERMISSION_ACTIONS: tuple[str, ...] = ("read", "write", "delete", "approve")
@@ -128,6 +129,9 @@ class AdminUser(Base):
         sa.CheckConstraint("(last_login_at IS NULL) = (last_login_ip IS NULL)", name="last_login_at_with_ip"),
         sa.CheckConstraint("created_by <> id", name="not_self_created"),
         sa.CheckConstraint("created_by IS NOT NULL OR is_super_admin", name="bootstrap_is_super_admin"),
+        sa.CheckConstraint(secret_formats.hash_check("password_hash"), name="password_hash_format"),  # SEC-025, revision 010
+        sa.CheckConstraint("NOT is_super_admin OR two_factor_enabled", name="super_admin_has_mfa"),  # SEC-027, revision 010
+        sa.CheckConstraint(secret_formats.envelope_check("two_factor_secret_encrypted"), name="two_factor_secret_encrypted_envelope"),
         postgresql.ExcludeConstraint(
             (sa.text("(created_by IS NULL)"), "="),
             where=sa.text("created_by IS NULL"),

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schema import secret_formats
 from schema.models.base import (
     PRODUCT_TYPES,
     Base,
@@ -51,6 +52,7 @@ class User(Base):
     __table_args__ = (
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint(in_values("role", USER_ROLES), name="role_allowed"),
+        sa.CheckConstraint(secret_formats.hash_check("password_hash"), name="password_hash_format"),  # SEC-025, revision 010
         sa.UniqueConstraint("email"),
         {"comment": "Staff and service accounts of the carrier's platform (not policyholders; see customers)."},
     )

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schema import secret_formats
 from schema.models.base import Base, created_at, in_values, updated_at, uuid_pk
 
 PARTITIONS_SCHEMA = "partitions"
@@ -62,6 +63,7 @@ class SsoProvider(Base):
     __tablename__ = "sso_providers"
     __table_args__ = (
         sa.CheckConstraint(in_values("provider_type", SSO_PROVIDER_TYPES), name="provider_type_allowed"),
+        sa.CheckConstraint(secret_formats.envelope_check("client_secret_encrypted"), name="client_secret_encrypted_envelope"),  # SEC-026
         https_check("issuer_url"),
         https_check("authorize_url"),
         https_check("token_url"),
@@ -110,6 +112,7 @@ class OAuth2Client(Base):
     __tablename__ = "oauth2_clients"
     __table_args__ = (
         jsonb_array_check("redirect_uris"),
+        sa.CheckConstraint(secret_formats.hash_check("client_secret_hash"), name="client_secret_hash_format"),  # SEC-025
         sa.CheckConstraint(HTTPS_ONLY_ARRAY.format(column="redirect_uris"), name="redirect_uris_https"),
         jsonb_array_check("allowed_grant_types"),
         sa.CheckConstraint(
@@ -165,6 +168,10 @@ class UserMfaSettings(Base):
     __tablename__ = "user_mfa_settings"
     __table_args__ = (
         sa.CheckConstraint("NOT totp_enabled OR totp_secret_encrypted IS NOT NULL", name="totp_enabled_needs_secret"),
+        # SEC-026 (revision 010): every secret in the v1 envelope.
+        sa.CheckConstraint(secret_formats.envelope_check("totp_secret_encrypted"), name="totp_secret_encrypted_envelope"),
+        sa.CheckConstraint(secret_formats.envelope_check("sms_phone_encrypted"), name="sms_phone_encrypted_envelope"),
+        sa.CheckConstraint(secret_formats.envelope_array_check("recovery_codes_encrypted"), name="recovery_codes_encrypted_envelope"),
         sa.CheckConstraint(
             "NOT webauthn_enabled OR (webauthn_credentials IS NOT NULL AND webauthn_credentials <> '[]'::jsonb)",
             name="webauthn_enabled_needs_credentials",
@@ -302,3 +309,51 @@ class AuditLog(Base):
         postgresql.JSONB, nullable=True, comment="JSON array of alerts the security rules raised; NULL when none were evaluated."
     )
     created_at: Mapped[dt.datetime] = partitioned_created_at()
+
+
+LEDGER_EVENTS: tuple[str, ...] = ("detach", "late_rows", "adopted")
+
+
+class PartitionArchiveLedger(Base):
+    """SEC-023 (revision 010): what partition maintenance detached, recorded before it left."""
+
+    __tablename__ = "partition_archive_ledger"
+    __table_args__ = (
+        sa.CheckConstraint(in_values("event", LEDGER_EVENTS), name="event_allowed"),
+        sa.CheckConstraint("range_start < range_end", name="range_ordered"),
+        sa.CheckConstraint("row_count >= 0", name="row_count_non_negative"),
+        sa.CheckConstraint("checksum ~ '^md5sum64:[0-9]+$'", name="checksum_format"),
+        sa.Index("ix_partition_archive_ledger_partition_name_recorded_at", "partition_name", "recorded_at"),
+        {
+            "comment": "SEC-023: append-only record of every partition maintain_partitions() detached by retention (and of late rows that joined an "
+            "archive): table, range, row count and checksum, written before the partition leaves; archives are never dropped (SEC-024)."
+        },
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    parent_table: Mapped[str] = mapped_column(
+        sa.String(63), nullable=False, comment="The partitioned table (application schema) the partition belonged to."
+    )
+    partition_name: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, comment="Schema-qualified name of the archive table, as format('%I.%I') writes it."
+    )
+    event: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False,
+        comment="SEC-023: detach (retention detached it), late_rows (rows of its month joined the archive), "
+        "adopted (detached before revision 010; recorded as found).",
+    )
+    range_start: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, comment="Lower bound (inclusive) of the partition's range."
+    )
+    range_end: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, comment="Upper bound (exclusive) of the partition's range."
+    )
+    row_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, comment="Rows in the archive when the entry was written.")
+    checksum: Mapped[str] = mapped_column(
+        sa.Text, nullable=False,
+        comment="SEC-023: md5sum64:<n>, the sum modulo 2^64 of the first 64 bits of md5(row::text) over the archive's rows (order-independent).",
+    )
+    recorded_by: Mapped[str] = mapped_column(
+        sa.String(63), nullable=False, comment="The database role that ran the maintenance (current_user)."
+    )
+    recorded_at: Mapped[dt.datetime] = created_at()

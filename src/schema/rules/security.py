@@ -1,7 +1,8 @@
 """Security & compliance rules (SEC-): secrets, least privilege, the audit trail, sign-in and API access.
 
 SEC-001..003 are platform-wide (cited by revision 001's users and by revision_ops' roles and grant
-profiles); the rest belong to revision 004's tables and its partition maintenance.
+profiles); SEC-004..019 belong to revision 004's tables and its partition maintenance; SEC-020..
+belong to revision 010 (security invariants: acting identity, an uncuttable audit trail).
 """
 
 from schema.rules import Deviation, Rule
@@ -162,6 +163,101 @@ RULES: tuple[Rule, ...] = (
         "our decision: free-form action text defeats audit queries",
         ("ck_audit_logs_action_format", "ck_audit_logs_resource_type_format"),
     ),
+    Rule(
+        "SEC-020",
+        "Every audit and activity row names the identity the application declared for its transaction "
+        "(SET LOCAL app.user_id / app.admin_user_id): a row attributed to someone else, or written with no declared "
+        "identity, is refused; 'anonymous' declares that no platform user acts (audit_logs.user_id NULL; never for "
+        "admin activity).",
+        "issue 18 (app_rw wrote admin activity in any admin's name); SOC 2 CC7.2 (attributable actions)",
+        ("require_acting_identity()", "trg_audit_logs_acting_identity", "trg_admin_activity_logs_acting_identity"),
+    ),
+    Rule(
+        "SEC-021",
+        "Historical rows (seed, imports, rows partition maintenance moves) bypass SEC-020 only through "
+        "SET LOCAL app.historical_import = 'on', honoured only for the owner of the table written; any other role "
+        "setting it is refused.",
+        "issue 18; our decision: one documented, owner-only path instead of a role exemption",
+        ("require_acting_identity()", "maintain_partitions()"),
+    ),
+    Rule(
+        "SEC-022",
+        "No role, the owner included, can TRUNCATE any partition of an audit trail: the TRUNCATE guard sits on the "
+        "parent, every partition (DEFAULT included) and every archive, and maintain_partitions() puts it on each "
+        "partition it creates (PostgreSQL clones row triggers, never statement triggers).",
+        "issue 18 (the owner truncated one monthly partition of audit_logs); SOC 2 CC7.2",
+        ("trg_audit_logs_no_truncate", "copy_parent_triggers()", "maintain_partitions()"),
+    ),
+    Rule(
+        "SEC-023",
+        "A partition leaves an audit trail only by retention, through maintain_partitions(), which first records "
+        "table, range, row count and checksum (md5sum64) in the append-only partition_archive_ledger; archives that "
+        "receive late rows are recorded again; nothing is ever dropped.",
+        "issue 18 (a detached partition could be dropped without trace); SEC-014",
+        (
+            "partition_archive_ledger",
+            "trg_partition_archive_ledger_append_only",
+            "trg_partition_archive_ledger_no_truncate",
+            "ck_partition_archive_ledger_checksum_format",
+            "maintain_partitions()",
+        ),
+    ),
+    Rule(
+        "SEC-024",
+        "DDL cannot cut the trail: event triggers refuse dropping an audit trail, a partition or archive of one or a "
+        "trigger protecting it, and any DDL after which audit_trail_protection_problems() is not empty (a guard "
+        "disabled, a partition created or detached by hand).",
+        "issue 18; our decision: triggers alone do not stop their own owner, event triggers (superuser-made) do",
+        ("audit_trail_protection_problems()", "guard_audit_trail_ddl()", "guard_audit_trail_drop()"),
+    ),
+    Rule(
+        "SEC-025",
+        "A *_hash column holds a password hash in a recognised standard encoding: argon2id (PHC string, v=19), bcrypt "
+        "($2a$/$2b$/$2y$), scrypt or PBKDF2-SHA256/512 (PHC/passlib), with a salt of at least 8 bytes; plaintext and "
+        "bare digests are refused. The lint rule secret-without-format-check extends it to every future column.",
+        "issue 18 (plaintext in oauth2_clients.client_secret_hash and admin_users.password_hash); OWASP Password Storage "
+        "Cheat Sheet; NIST SP 800-63B 5.1.1.2",
+        ("ck_users_password_hash_format", "ck_admin_users_password_hash_format", "ck_oauth2_clients_client_secret_hash_format"),
+    ),
+    Rule(
+        "SEC-026",
+        "A *_encrypted column holds application-side ciphertext in the envelope v1:<key id>:<base64>: envelope version 1, "
+        "the id of the KMS key that wraps the data key (lower-case letters, digits, hyphens), and padded base64 of "
+        "nonce || ciphertext || tag (AES-256-GCM, at least 40 characters); JSON arrays of secrets hold such strings.",
+        "issue 18; our decision: a declared envelope makes key rotation (by key id) and audits of 'is it encrypted' possible",
+        (
+            "ck_sso_providers_client_secret_encrypted_envelope",
+            "ck_admin_users_two_factor_secret_encrypted_envelope",
+            "ck_user_mfa_settings_totp_secret_encrypted_envelope",
+            "ck_user_mfa_settings_sms_phone_encrypted_envelope",
+            "ck_user_mfa_settings_recovery_codes_encrypted_envelope",
+        ),
+    ),
+    Rule(
+        "SEC-027",
+        "A super admin has multi-factor authentication enabled, from creation on; it cannot be switched off while the "
+        "account is a super admin.",
+        "issue 18; NYDFS 23 NYCRR 500.12 (MFA for privileged accounts); SOC 2 CC6.1",
+        ("ck_admin_users_super_admin_has_mfa",),
+    ),
+    Rule(
+        "SEC-028",
+        "An active admin whose role holds a security-relevant permission (any action but read on admin_users, "
+        "admin_roles or system_settings: who may change accounts, roles and platform configuration) has MFA enabled; "
+        "enrolment comes before the promotion, and such a permission is granted only to roles whose active admins all "
+        "use MFA.",
+        "issue 18; NYDFS 23 NYCRR 500.12; our decision on which permissions are security-relevant",
+        ("require_mfa_for_security_roles()", "trg_admin_users_security_role_mfa", "trg_admin_role_permissions_security_role_mfa"),
+    ),
+    Rule(
+        "SEC-029",
+        "Customer, policy and claim columns are classified public, PII or sensitive PII in one registry (schema.pii); "
+        "roles read them by need to know: the application everything, auditors PII but no sensitive PII (date of birth, "
+        "street address, claim narratives), reporting and the admin console public columns only.",
+        "issue 18 (app_ro and auditor read every customer's date of birth and street address); seed: 'PII exposure'; "
+        "NYDFS 23 NYCRR 500.1 (nonpublic information); GLBA Safeguards Rule",
+        ("customers.date_of_birth", "customers.address_line1", "claims.description"),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
@@ -230,5 +326,41 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "a table holding each partitioned table's look-ahead, retention and rule id, read by run_partition_maintenance()",
         "issue 5 needs a documented retention per table; keeping it in the database lets the job, the CHECK for the "
         "7-year minimum and the handbook read one source",
+    ),
+    Deviation(
+        "DEV-SEC-10",
+        "audit_logs",
+        "user_id UUID REFERENCES users(id): any writer may name any user",
+        "BEFORE INSERT trigger trg_audit_logs_acting_identity: user_id must equal SET LOCAL app.user_id (SEC-020)",
+        "issue 18: a log that anyone can write in anyone's name proves nothing about who acted",
+    ),
+    Deviation(
+        "DEV-SEC-11",
+        "partition_archive_ledger",
+        "(absent)",
+        "an append-only ledger of every partition detached by retention, with range, row count and checksum (SEC-023)",
+        "issue 18: detaching must leave a trace an auditor can verify against the archive",
+    ),
+    Deviation(
+        "DEV-SEC-12",
+        "oauth2_clients",
+        "client_secret_hash TEXT, client_secret_encrypted TEXT 'Encrypted with KMS' (and the other *_hash/*_encrypted "
+        "columns): any text",
+        "named CHECKs: a recognised password-hash format (SEC-025) or the v1:<key id>:<base64> envelope (SEC-026)",
+        "issue 18 found plaintext in client_secret_hash and admin_users.password_hash; the suffix alone promised nothing",
+    ),
+    Deviation(
+        "DEV-SEC-13",
+        "admin_users",
+        "is_super_admin BOOLEAN DEFAULT false, two_factor_enabled BOOLEAN DEFAULT false, independent",
+        "ck_admin_users_super_admin_has_mfa and trigger trg_admin_users_security_role_mfa (SEC-027, SEC-028)",
+        "NYDFS 23 NYCRR 500.12: privileged accounts use MFA; enrolment before promotion",
+    ),
+    Deviation(
+        "DEV-SEC-14",
+        "customers",
+        "SELECT on every column for every reader; the seed names 'PII exposure' as a gap",
+        "column grants by need to know from the schema.pii classification (SEC-029)",
+        "issue 18: app_ro and auditor read every customer's date of birth and street address",
     ),
 )

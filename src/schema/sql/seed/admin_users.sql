@@ -10,7 +10,7 @@ SELECT pg_temp.uid('admin_users', g),
        pg_temp.uid('admin_roles', CASE WHEN g <= 2 THEN 1
                                        ELSE pg_temp.between(pg_temp.u('admin.role', g), 2, 6) END),
        g <= 2,
-       two_fa, CASE WHEN two_fa THEN 'kms:v1:' || encode(sha256(('a2fa/' || g::text)::bytea), 'base64') END,
+       two_fa, CASE WHEN two_fa THEN 'v1:kms-seed:' || encode(sha256(('a2fa/' || g::text)::bytea), 'base64') END,
        CASE WHEN logged_in THEN pg_temp.as_of() - make_interval(hours => pg_temp.between(pg_temp.u('admin.login', g), 1, 2000)::int) END,
        CASE WHEN logged_in THEN pg_temp.client_ip('admin.ip', g) END,
        failed,

@@ -3,7 +3,7 @@
 INSERT INTO sso_providers (id, provider_name, provider_type, client_id, client_secret_encrypted, issuer_url,
                            authorize_url, token_url, userinfo_url, enabled, auto_create_users, allowed_domains,
                            created_at, updated_at)
-SELECT pg_temp.uid('sso_providers', g), name, ptype, client, 'kms:v1:' || encode(sha256(('sso/' || g::text)::bytea), 'base64'),
+SELECT pg_temp.uid('sso_providers', g), name, ptype, client, 'v1:kms-seed:' || encode(sha256(('sso/' || g::text)::bytea), 'base64'),
        issuer, authz, token, info, enabled, auto_create, domains,
        pg_temp.as_of() - make_interval(days => 700 - 40 * g::int), pg_temp.as_of() - make_interval(days => 300 - 40 * g::int)
 FROM (VALUES
