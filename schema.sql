@@ -3,7 +3,7 @@
 -- an empty database (on every PostgreSQL version it tests) and fails when the replay differs from
 -- this file; commit it together with the revision that changes it.
 
--- alembic_version: 009
+-- alembic_version: 010
 
 -- role: admin_rw
 CREATE ROLE admin_rw NOSUPERUSER NOLOGIN NOBYPASSRLS;
@@ -72,6 +72,8 @@ COMMENT ON INDEX ix_admin_activity_logs_created_at IS 'Query pattern: all admin 
 CREATE INDEX ix_admin_activity_logs_resource_type_resource_id ON admin_activity_logs USING btree (resource_type, resource_id);
 COMMENT ON INDEX ix_admin_activity_logs_resource_type_resource_id IS 'Query pattern: the admin history of one object (resource_type = ? AND resource_id = ?).';
 COMMENT ON INDEX pk_admin_activity_logs IS 'Query pattern: one log entry by id.';
+CREATE TRIGGER trg_admin_activity_logs_acting_identity BEFORE INSERT ON admin_activity_logs FOR EACH ROW EXECUTE FUNCTION require_acting_identity('admin_user_id', 'app.admin_user_id', 'anonymous_refused');
+COMMENT ON TRIGGER trg_admin_activity_logs_acting_identity ON admin_activity_logs IS 'SEC-020: admin_activity_logs.admin_user_id must equal the identity declared with SET LOCAL app.admin_user_id; SEC-021: owner-only historical import.';
 CREATE TRIGGER trg_admin_activity_logs_append_only BEFORE DELETE OR UPDATE OR TRUNCATE ON admin_activity_logs FOR EACH STATEMENT EXECUTE FUNCTION forbid_admin_activity_log_change();
 COMMENT ON TRIGGER trg_admin_activity_logs_append_only ON admin_activity_logs IS 'ADM-014: refuses UPDATE, DELETE and TRUNCATE of the admin activity log, owner included.';
 ALTER TABLE admin_activity_logs ENABLE ROW LEVEL SECURITY;
@@ -232,6 +234,8 @@ ALTER TABLE admin_role_permissions ADD CONSTRAINT pk_admin_role_permissions PRIM
 CREATE INDEX ix_admin_role_permissions_permission_id ON admin_role_permissions USING btree (permission_id);
 COMMENT ON INDEX ix_admin_role_permissions_permission_id IS 'Query pattern: the roles holding a permission (access reviews); serves fk_admin_role_permissions_permission_id_admin_permissions.';
 COMMENT ON INDEX pk_admin_role_permissions IS 'Query pattern: the permissions a role holds (role_id leading); serves fk_admin_role_permissions_role_id_admin_roles.';
+CREATE TRIGGER trg_admin_role_permissions_security_role_mfa BEFORE INSERT ON admin_role_permissions FOR EACH ROW EXECUTE FUNCTION require_mfa_for_security_roles();
+COMMENT ON TRIGGER trg_admin_role_permissions_security_role_mfa ON admin_role_permissions IS 'SEC-028: a security-relevant permission is granted only to roles whose active admins all use MFA.';
 GRANT DELETE ON admin_role_permissions TO admin_rw;
 GRANT INSERT ON admin_role_permissions TO admin_rw;
 GRANT SELECT (created_at, permission_id, role_id) ON admin_role_permissions TO admin_rw;
@@ -313,6 +317,9 @@ ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_email_lowercase CHECK (((e
 ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_failed_login_attempts_non_negative CHECK ((failed_login_attempts >= 0));
 ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_last_login_at_with_ip CHECK (((last_login_at IS NULL) = (last_login_ip IS NULL)));
 ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_not_self_created CHECK ((created_by <> id));
+ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_password_hash_format CHECK ((password_hash ~ '^(\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{22,}|\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,}|\$pbkdf2-sha(256|512)\$(i=)?[0-9]+(,l=[0-9]+)?\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,})$'::text));
+ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_super_admin_has_mfa CHECK (((NOT is_super_admin) OR two_factor_enabled));
+ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_two_factor_secret_encrypted_envelope CHECK ((two_factor_secret_encrypted ~ '^v1:[a-z0-9][a-z0-9-]{0,62}:([A-Za-z0-9+/]{4}){10,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'::text));
 ALTER TABLE admin_users ADD CONSTRAINT ck_admin_users_two_factor_secret_when_enabled CHECK (((NOT two_factor_enabled) OR (two_factor_secret_encrypted IS NOT NULL)));
 ALTER TABLE admin_users ADD CONSTRAINT ex_admin_users_single_bootstrap EXCLUDE USING btree (((created_by IS NULL)) WITH =) WHERE ((created_by IS NULL));
 ALTER TABLE admin_users ADD CONSTRAINT fk_admin_users_created_by_admin_users FOREIGN KEY (created_by) REFERENCES admin_users(id) ON DELETE RESTRICT;
@@ -326,6 +333,8 @@ CREATE INDEX ix_admin_users_role_id ON admin_users USING btree (role_id);
 COMMENT ON INDEX ix_admin_users_role_id IS 'Query pattern: the admins holding a role (access reviews); serves fk_admin_users_role_id_admin_roles.';
 COMMENT ON INDEX pk_admin_users IS 'Query pattern: an admin by id (session, FK lookups).';
 COMMENT ON INDEX uq_admin_users_email IS 'Query pattern: an admin by login e-mail (sign-in).';
+CREATE TRIGGER trg_admin_users_security_role_mfa BEFORE INSERT OR UPDATE OF role_id, two_factor_enabled, deactivated_at ON admin_users FOR EACH ROW EXECUTE FUNCTION require_mfa_for_security_roles();
+COMMENT ON TRIGGER trg_admin_users_security_role_mfa ON admin_users IS 'SEC-028: enrolment before promotion: no active admin without MFA in a role with security-relevant permissions.';
 CREATE TRIGGER trg_admin_users_set_updated_at BEFORE UPDATE ON admin_users FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 GRANT INSERT ON admin_users TO admin_rw;
 GRANT UPDATE ON admin_users TO admin_rw;
@@ -437,6 +446,8 @@ CREATE INDEX ix_audit_logs_resource_type_resource_id_created_at ON ONLY audit_lo
 COMMENT ON INDEX ix_audit_logs_resource_type_resource_id_created_at IS 'Query pattern: a resource''s audit trail for a period (resource_type = ? AND resource_id = ? AND created_at in a month).';
 CREATE INDEX ix_audit_logs_user_id_created_at ON ONLY audit_logs USING btree (user_id, created_at);
 COMMENT ON INDEX ix_audit_logs_user_id_created_at IS 'Query pattern: a user''s activity, newest first; also serves fk_audit_logs_user_id_users (RESTRICT check on user delete).';
+CREATE TRIGGER trg_audit_logs_acting_identity BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION require_acting_identity('user_id', 'app.user_id', 'anonymous_allowed');
+COMMENT ON TRIGGER trg_audit_logs_acting_identity ON audit_logs IS 'SEC-020: audit_logs.user_id must equal the identity declared with SET LOCAL app.user_id; SEC-021: owner-only historical import.';
 CREATE TRIGGER trg_audit_logs_append_only BEFORE DELETE OR UPDATE ON audit_logs FOR EACH ROW EXECUTE FUNCTION forbid_audit_mutation();
 COMMENT ON TRIGGER trg_audit_logs_append_only ON audit_logs IS 'SEC-003: refuses UPDATE and DELETE of audit rows (cloned onto every partition, re-created on archives).';
 CREATE TRIGGER trg_audit_logs_no_truncate BEFORE TRUNCATE ON audit_logs FOR EACH STATEMENT EXECUTE FUNCTION forbid_audit_mutation();
@@ -448,6 +459,32 @@ CREATE TABLE partitions.audit_logs_default PARTITION OF audit_logs DEFAULT;
 COMMENT ON TABLE partitions.audit_logs_default IS 'DEFAULT partition of audit_logs: rows no monthly partition covers yet; maintain_partitions() moves them into the month it creates for them.';
 -- monthly partitions of audit_logs are created by maintain_partitions() and not listed
 
+-- table: claim_status_transitions
+CREATE TABLE claim_status_transitions (
+    id integer GENERATED BY DEFAULT AS IDENTITY NOT NULL,
+    from_status character varying(20),
+    to_status character varying(20) NOT NULL,
+    rule_id character varying(7) NOT NULL,
+    description text NOT NULL
+);
+COMMENT ON TABLE claim_status_transitions IS 'COR-017: the allowed claim status changes, one row each (a lifecycle as data); trigger check_core_status_transition refuses any other.';
+COMMENT ON COLUMN claim_status_transitions.id IS 'Technical surrogate key: from_status is NULL for a starting status, so (from_status, to_status) cannot be the primary key (COR-017).';
+COMMENT ON COLUMN claim_status_transitions.from_status IS 'Status before the change; NULL: the status a new claim may start in ([*] in the state diagram, COR-017).';
+COMMENT ON COLUMN claim_status_transitions.to_status IS 'Status after the change.';
+COMMENT ON COLUMN claim_status_transitions.rule_id IS 'Business rule the transition belongs to (the registry in schema.rules).';
+COMMENT ON COLUMN claim_status_transitions.description IS 'When and why the change happens, for the handbook''s state diagram.';
+ALTER TABLE claim_status_transitions ADD CONSTRAINT ck_claim_status_transitions_changes_status CHECK (((from_status)::text <> (to_status)::text));
+ALTER TABLE claim_status_transitions ADD CONSTRAINT ck_claim_status_transitions_from_status_allowed CHECK (((from_status)::text = ANY ((ARRAY['submitted'::character varying, 'under_review'::character varying, 'approved'::character varying, 'denied'::character varying, 'paid'::character varying, 'closed'::character varying])::text[])));
+ALTER TABLE claim_status_transitions ADD CONSTRAINT ck_claim_status_transitions_rule_id_format CHECK (((rule_id)::text ~ '^[A-Z]{3}-[0-9]{3}$'::text));
+ALTER TABLE claim_status_transitions ADD CONSTRAINT ck_claim_status_transitions_to_status_allowed CHECK (((to_status)::text = ANY ((ARRAY['submitted'::character varying, 'under_review'::character varying, 'approved'::character varying, 'denied'::character varying, 'paid'::character varying, 'closed'::character varying])::text[])));
+ALTER TABLE claim_status_transitions ADD CONSTRAINT pk_claim_status_transitions PRIMARY KEY (id);
+ALTER TABLE claim_status_transitions ADD CONSTRAINT uq_claim_status_transitions_from_status_to_status UNIQUE NULLS NOT DISTINCT (from_status, to_status);
+COMMENT ON INDEX uq_claim_status_transitions_from_status_to_status IS 'pattern: none (a dozen rows, read whole); lists each allowed claim status change once (COR-017)';
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON claim_status_transitions TO admin_rw;
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON claim_status_transitions TO app_ro;
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON claim_status_transitions TO app_rw;
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON claim_status_transitions TO auditor;
+
 -- table: claims
 CREATE TABLE claims (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -457,7 +494,7 @@ CREATE TABLE claims (
     loss_date date NOT NULL,
     reported_at timestamp with time zone NOT NULL,
     description text NOT NULL,
-    claimed_amount numeric(12,2) NOT NULL,
+    claimed_amount numeric(12,2),
     approved_amount numeric(12,2),
     created_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL,
     updated_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
@@ -466,30 +503,38 @@ COMMENT ON TABLE claims IS 'First notices of loss and their settlement, against 
 COMMENT ON COLUMN claims.id IS 'Technical surrogate key, generated by the database.';
 COMMENT ON COLUMN claims.claim_number IS 'Business key CLM-YYYY-NNNNNN given to the claimant.';
 COMMENT ON COLUMN claims.policy_id IS 'Policy the loss is claimed under; RESTRICT, claims are legal records that outlive nothing they cite.';
-COMMENT ON COLUMN claims.status IS 'Claim workflow status; set explicitly at first notice of loss.';
+COMMENT ON COLUMN claims.status IS 'Claim workflow status; COR-017: starts submitted and moves only as claim_status_transitions allows.';
 COMMENT ON COLUMN claims.loss_date IS 'Calendar date the loss occurred.';
 COMMENT ON COLUMN claims.reported_at IS 'When the loss was reported to the carrier.';
 COMMENT ON COLUMN claims.description IS 'Claimant''s account of the loss.';
-COMMENT ON COLUMN claims.claimed_amount IS 'Amount claimed in USD.';
+COMMENT ON COLUMN claims.claimed_amount IS 'Amount claimed in USD; COR-016: NULL at first notice of loss while the amount is not known, required from under_review on (the adjuster sets it).';
 COMMENT ON COLUMN claims.approved_amount IS 'NULL until an adjuster approves an amount; required once approved or paid (COR-009).';
-COMMENT ON COLUMN claims.created_at IS 'When the row was inserted (technical default: transaction time).';
+COMMENT ON COLUMN claims.created_at IS 'When the row was inserted (technical default: transaction time); COR-023: set by the database, a caller''s value is refused (COR-024: the owner''s historical import keeps its own).';
 COMMENT ON COLUMN claims.updated_at IS 'When the row last changed; COR-002: maintained by trigger set_updated_at on every UPDATE.';
 ALTER TABLE claims ADD CONSTRAINT ck_claims_approved_amount_non_negative CHECK ((approved_amount >= (0)::numeric));
 ALTER TABLE claims ADD CONSTRAINT ck_claims_approved_amount_when_approved CHECK ((((status)::text = ANY ((ARRAY['approved'::character varying, 'paid'::character varying])::text[])) <= (approved_amount IS NOT NULL)));
 ALTER TABLE claims ADD CONSTRAINT ck_claims_claim_number_format CHECK (((claim_number)::text ~ '^CLM-[0-9]{4}-[0-9]{6}$'::text));
 ALTER TABLE claims ADD CONSTRAINT ck_claims_claimed_amount_non_negative CHECK ((claimed_amount >= (0)::numeric));
+ALTER TABLE claims ADD CONSTRAINT ck_claims_claimed_amount_when_reviewed CHECK ((((status)::text = ANY ((ARRAY['under_review'::character varying, 'approved'::character varying, 'paid'::character varying])::text[])) <= (claimed_amount IS NOT NULL)));
+COMMENT ON CONSTRAINT ck_claims_claimed_amount_when_reviewed ON claims IS 'COR-016: a claim under review, approved or paid carries the claimed amount (NULL only at first notice of loss).';
 ALTER TABLE claims ADD CONSTRAINT ck_claims_status_allowed CHECK (((status)::text = ANY ((ARRAY['submitted'::character varying, 'under_review'::character varying, 'approved'::character varying, 'denied'::character varying, 'paid'::character varying, 'closed'::character varying])::text[])));
 ALTER TABLE claims ADD CONSTRAINT fk_claims_policy_id_policies FOREIGN KEY (policy_id) REFERENCES policies(id) ON DELETE RESTRICT;
 ALTER TABLE claims ADD CONSTRAINT pk_claims PRIMARY KEY (id);
 ALTER TABLE claims ADD CONSTRAINT uq_claims_claim_number UNIQUE (claim_number);
 CREATE INDEX ix_claims_policy_id ON claims USING btree (policy_id);
+CREATE TRIGGER trg_claims_created_at_server_owned BEFORE INSERT ON claims FOR EACH ROW EXECUTE FUNCTION check_created_at_server_owned();
+COMMENT ON TRIGGER trg_claims_created_at_server_owned ON claims IS 'COR-023: refuses a created_at written by the caller (COR-024: the owner''s historical import keeps its own).';
+CREATE CONSTRAINT TRIGGER trg_claims_loss_within_policy_term AFTER INSERT OR UPDATE OF loss_date, policy_id ON claims DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_claim_within_policy_term();
+COMMENT ON TRIGGER trg_claims_loss_within_policy_term ON claims IS 'COR-014, COR-015: the loss date is not in the future and falls in the policy''s term (locks the policy FOR SHARE).';
 CREATE TRIGGER trg_claims_set_updated_at BEFORE UPDATE ON claims FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE TRIGGER trg_claims_status_transition BEFORE INSERT OR UPDATE OF status ON claims FOR EACH ROW EXECUTE FUNCTION check_core_status_transition('COR-017');
+COMMENT ON TRIGGER trg_claims_status_transition ON claims IS 'COR-017: a claim starts and moves only as claim_status_transitions allows.';
 GRANT INSERT ON claims TO app_rw;
 GRANT UPDATE ON claims TO app_rw;
-GRANT SELECT (approved_amount, claim_number, claimed_amount, created_at, description, id, loss_date, policy_id, reported_at, status, updated_at) ON claims TO admin_rw;
-GRANT SELECT (approved_amount, claim_number, claimed_amount, created_at, description, id, loss_date, policy_id, reported_at, status, updated_at) ON claims TO app_ro;
+GRANT SELECT (approved_amount, claim_number, claimed_amount, created_at, id, loss_date, policy_id, reported_at, status, updated_at) ON claims TO admin_rw;
+GRANT SELECT (approved_amount, claim_number, claimed_amount, created_at, id, loss_date, policy_id, reported_at, status, updated_at) ON claims TO app_ro;
 GRANT SELECT (approved_amount, claim_number, claimed_amount, created_at, description, id, loss_date, policy_id, reported_at, status, updated_at) ON claims TO app_rw;
-GRANT SELECT (approved_amount, claim_number, claimed_amount, created_at, description, id, loss_date, policy_id, reported_at, status, updated_at) ON claims TO auditor;
+GRANT SELECT (approved_amount, claim_number, claimed_amount, created_at, id, loss_date, policy_id, reported_at, status, updated_at) ON claims TO auditor;
 
 -- table: customers
 CREATE TABLE customers (
@@ -497,7 +542,7 @@ CREATE TABLE customers (
     customer_number character varying(20) NOT NULL,
     first_name character varying(100) NOT NULL,
     last_name character varying(100) NOT NULL,
-    email character varying(255) NOT NULL,
+    email character varying(255),
     phone character varying(20),
     date_of_birth date NOT NULL,
     address_line1 character varying(200) NOT NULL,
@@ -512,14 +557,14 @@ COMMENT ON COLUMN customers.id IS 'Technical surrogate key, generated by the dat
 COMMENT ON COLUMN customers.customer_number IS 'Business key shown to the customer, e.g. CUST-000123.';
 COMMENT ON COLUMN customers.first_name IS 'Legal first name.';
 COMMENT ON COLUMN customers.last_name IS 'Legal last name.';
-COMMENT ON COLUMN customers.email IS 'Contact e-mail, lower-case (COR-005); unique per customer.';
+COMMENT ON COLUMN customers.email IS 'Contact e-mail, lower-case (COR-005); COR-021: NULL for agency-written business with no e-mail on file, and shared by members of one household (not unique).';
 COMMENT ON COLUMN customers.phone IS 'Contact phone in E.164; NULL when the customer gave none (e-mail is the required channel).';
-COMMENT ON COLUMN customers.date_of_birth IS 'Date of birth: age is a rating factor (RAT-004) and proves majority to contract.';
+COMMENT ON COLUMN customers.date_of_birth IS 'Date of birth: age is a rating factor (RAT-004) and proves majority to contract; COR-022: in the past, age 16 to 120.';
 COMMENT ON COLUMN customers.address_line1 IS 'Street address of the residence.';
 COMMENT ON COLUMN customers.city IS 'City of the residence.';
 COMMENT ON COLUMN customers.state IS 'COR-003: USPS state code of the residence.';
 COMMENT ON COLUMN customers.zip_code IS 'COR-004: ZIP or ZIP+4 of the residence.';
-COMMENT ON COLUMN customers.created_at IS 'When the row was inserted (technical default: transaction time).';
+COMMENT ON COLUMN customers.created_at IS 'When the row was inserted (technical default: transaction time); COR-023: set by the database, a caller''s value is refused (COR-024: the owner''s historical import keeps its own).';
 COMMENT ON COLUMN customers.updated_at IS 'When the row last changed; COR-002: maintained by trigger set_updated_at on every UPDATE.';
 ALTER TABLE customers ADD CONSTRAINT ck_customers_date_of_birth_plausible CHECK ((date_of_birth > '1900-01-01'::date));
 ALTER TABLE customers ADD CONSTRAINT ck_customers_email_lowercase CHECK (((email)::text = lower((email)::text)));
@@ -527,14 +572,19 @@ ALTER TABLE customers ADD CONSTRAINT ck_customers_state_is_us_state CHECK (((sta
 ALTER TABLE customers ADD CONSTRAINT ck_customers_zip_code_format CHECK (((zip_code)::text ~ '^[0-9]{5}(-[0-9]{4})?$'::text));
 ALTER TABLE customers ADD CONSTRAINT pk_customers PRIMARY KEY (id);
 ALTER TABLE customers ADD CONSTRAINT uq_customers_customer_number UNIQUE (customer_number);
-ALTER TABLE customers ADD CONSTRAINT uq_customers_email UNIQUE (email);
+CREATE INDEX ix_customers_email ON customers USING btree (email);
+COMMENT ON INDEX ix_customers_email IS 'pattern: the customers of an e-mail address (household lookup, duplicate check on sign-up; COR-021)';
+CREATE TRIGGER trg_customers_created_at_server_owned BEFORE INSERT ON customers FOR EACH ROW EXECUTE FUNCTION check_created_at_server_owned();
+COMMENT ON TRIGGER trg_customers_created_at_server_owned ON customers IS 'COR-023: refuses a created_at written by the caller (COR-024: the owner''s historical import keeps its own).';
+CREATE TRIGGER trg_customers_date_of_birth_plausible BEFORE INSERT OR UPDATE OF date_of_birth ON customers FOR EACH ROW EXECUTE FUNCTION check_customer_date_of_birth();
+COMMENT ON TRIGGER trg_customers_date_of_birth_plausible ON customers IS 'COR-022: the date of birth is in the past and gives an age of 16 to 120.';
 CREATE TRIGGER trg_customers_set_updated_at BEFORE UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 GRANT INSERT ON customers TO app_rw;
 GRANT UPDATE ON customers TO app_rw;
-GRANT SELECT (address_line1, city, created_at, customer_number, date_of_birth, email, first_name, id, last_name, phone, state, updated_at, zip_code) ON customers TO admin_rw;
-GRANT SELECT (address_line1, city, created_at, customer_number, date_of_birth, email, first_name, id, last_name, phone, state, updated_at, zip_code) ON customers TO app_ro;
+GRANT SELECT (created_at, customer_number, id, state, updated_at) ON customers TO admin_rw;
+GRANT SELECT (created_at, customer_number, id, state, updated_at) ON customers TO app_ro;
 GRANT SELECT (address_line1, city, created_at, customer_number, date_of_birth, email, first_name, id, last_name, phone, state, updated_at, zip_code) ON customers TO app_rw;
-GRANT SELECT (address_line1, city, created_at, customer_number, date_of_birth, email, first_name, id, last_name, phone, state, updated_at, zip_code) ON customers TO auditor;
+GRANT SELECT (city, created_at, customer_number, email, first_name, id, last_name, phone, state, updated_at, zip_code) ON customers TO auditor;
 
 -- table: discount_rules
 CREATE TABLE discount_rules (
@@ -636,6 +686,7 @@ ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_allowed_grant_types_
 ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_allowed_grant_types_is_array CHECK ((jsonb_typeof(allowed_grant_types) = 'array'::text));
 ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_allowed_scopes_is_array CHECK ((jsonb_typeof(allowed_scopes) = 'array'::text));
 ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_authorization_code_needs_redirect_uri CHECK (((NOT (allowed_grant_types @> '["authorization_code"]'::jsonb)) OR (redirect_uris <> '[]'::jsonb)));
+ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_client_secret_hash_format CHECK ((client_secret_hash ~ '^(\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{22,}|\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,}|\$pbkdf2-sha(256|512)\$(i=)?[0-9]+(,l=[0-9]+)?\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,})$'::text));
 ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_rate_limit_per_hour_covers_minute CHECK ((rate_limit_per_hour >= rate_limit_per_minute));
 ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_rate_limit_per_minute_positive CHECK ((rate_limit_per_minute > 0));
 ALTER TABLE oauth2_clients ADD CONSTRAINT ck_oauth2_clients_redirect_uris_https CHECK ((NOT jsonb_path_exists(redirect_uris, '$[*]?(@.type() != "string" || !(@ like_regex "^https://"))'::jsonpath)));
@@ -649,6 +700,44 @@ GRANT SELECT (active, allowed_grant_types, allowed_scopes, client_id, client_nam
 GRANT SELECT (active, allowed_grant_types, allowed_scopes, client_id, client_name, created_at, expires_at, id, rate_limit_per_hour, rate_limit_per_minute, redirect_uris, updated_at) ON oauth2_clients TO app_ro;
 GRANT SELECT (active, allowed_grant_types, allowed_scopes, client_id, client_name, created_at, expires_at, id, rate_limit_per_hour, rate_limit_per_minute, redirect_uris, updated_at) ON oauth2_clients TO app_rw;
 GRANT SELECT (active, allowed_grant_types, allowed_scopes, client_id, client_name, created_at, expires_at, id, rate_limit_per_hour, rate_limit_per_minute, redirect_uris, updated_at) ON oauth2_clients TO auditor;
+
+-- table: partition_archive_ledger
+CREATE TABLE partition_archive_ledger (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    parent_table character varying(63) NOT NULL,
+    partition_name text NOT NULL,
+    event character varying(20) NOT NULL,
+    range_start timestamp with time zone NOT NULL,
+    range_end timestamp with time zone NOT NULL,
+    row_count bigint NOT NULL,
+    checksum text NOT NULL,
+    recorded_by character varying(63) NOT NULL,
+    recorded_at timestamp with time zone DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE partition_archive_ledger IS 'SEC-023: append-only record of every partition maintain_partitions() detached by retention (and of late rows that joined an archive): table, range, row count and checksum, written before the partition leaves; archives are never dropped (SEC-024).';
+COMMENT ON COLUMN partition_archive_ledger.id IS 'Technical surrogate key, generated by the database.';
+COMMENT ON COLUMN partition_archive_ledger.parent_table IS 'The partitioned table (application schema) the partition belonged to.';
+COMMENT ON COLUMN partition_archive_ledger.partition_name IS 'Schema-qualified name of the archive table, as format(''%I.%I'') writes it.';
+COMMENT ON COLUMN partition_archive_ledger.event IS 'SEC-023: detach (retention detached it), late_rows (rows of its month joined the archive), adopted (detached before revision 010; recorded as found).';
+COMMENT ON COLUMN partition_archive_ledger.range_start IS 'Lower bound (inclusive) of the partition''s range.';
+COMMENT ON COLUMN partition_archive_ledger.range_end IS 'Upper bound (exclusive) of the partition''s range.';
+COMMENT ON COLUMN partition_archive_ledger.row_count IS 'Rows in the archive when the entry was written.';
+COMMENT ON COLUMN partition_archive_ledger.checksum IS 'SEC-023: md5sum64:<n>, the sum modulo 2^64 of the first 64 bits of md5(row::text) over the archive''s rows (order-independent).';
+COMMENT ON COLUMN partition_archive_ledger.recorded_by IS 'The database role that ran the maintenance (current_user).';
+COMMENT ON COLUMN partition_archive_ledger.recorded_at IS 'When the row was inserted (technical default: transaction time).';
+ALTER TABLE partition_archive_ledger ADD CONSTRAINT ck_partition_archive_ledger_checksum_format CHECK ((checksum ~ '^md5sum64:[0-9]+$'::text));
+ALTER TABLE partition_archive_ledger ADD CONSTRAINT ck_partition_archive_ledger_event_allowed CHECK (((event)::text = ANY ((ARRAY['detach'::character varying, 'late_rows'::character varying, 'adopted'::character varying])::text[])));
+ALTER TABLE partition_archive_ledger ADD CONSTRAINT ck_partition_archive_ledger_range_ordered CHECK ((range_start < range_end));
+ALTER TABLE partition_archive_ledger ADD CONSTRAINT ck_partition_archive_ledger_row_count_non_negative CHECK ((row_count >= 0));
+ALTER TABLE partition_archive_ledger ADD CONSTRAINT pk_partition_archive_ledger PRIMARY KEY (id);
+CREATE INDEX ix_partition_archive_ledger_partition_name_recorded_at ON partition_archive_ledger USING btree (partition_name, recorded_at);
+COMMENT ON INDEX ix_partition_archive_ledger_partition_name_recorded_at IS 'Query pattern: the ledger entries of one archive, in order (partition_name = ?), read by audit_trail_protection_problems() after DDL and by auditors verifying an archive.';
+COMMENT ON INDEX pk_partition_archive_ledger IS 'Query pattern: one ledger entry by id.';
+CREATE TRIGGER trg_partition_archive_ledger_append_only BEFORE DELETE OR UPDATE ON partition_archive_ledger FOR EACH ROW EXECUTE FUNCTION forbid_audit_mutation();
+COMMENT ON TRIGGER trg_partition_archive_ledger_append_only ON partition_archive_ledger IS 'SEC-023: the ledger of detached partitions is evidence: never updated or deleted.';
+CREATE TRIGGER trg_partition_archive_ledger_no_truncate BEFORE TRUNCATE ON partition_archive_ledger FOR EACH STATEMENT EXECUTE FUNCTION forbid_audit_mutation();
+COMMENT ON TRIGGER trg_partition_archive_ledger_no_truncate ON partition_archive_ledger IS 'SEC-023: refuses TRUNCATE of the ledger of detached partitions.';
+GRANT SELECT (checksum, event, id, parent_table, partition_name, range_end, range_start, recorded_at, recorded_by, row_count) ON partition_archive_ledger TO auditor;
 
 -- table: partition_policies
 CREATE TABLE partition_policies (
@@ -701,13 +790,13 @@ COMMENT ON COLUMN policies.policy_number IS 'Business key POL-YYYY-NNNNNN printe
 COMMENT ON COLUMN policies.customer_id IS 'COR-001: every policy has a policyholder; RESTRICT, a customer with policies cannot be deleted.';
 COMMENT ON COLUMN policies.product_type IS 'Line of business: auto, home or renters.';
 COMMENT ON COLUMN policies.state IS 'COR-003: state whose regulator governs the policy.';
-COMMENT ON COLUMN policies.status IS 'Lifecycle status; set explicitly at bind (no default: a policy is never silently active).';
+COMMENT ON COLUMN policies.status IS 'Lifecycle status; set explicitly at bind (no default: a policy is never silently active); COR-018: starts pending or active and moves only as policy_status_transitions allows.';
 COMMENT ON COLUMN policies.effective_date IS 'First day of coverage (a calendar date in the policy''s state).';
 COMMENT ON COLUMN policies.expiration_date IS 'Day coverage ends; COR-007: after effective_date.';
 COMMENT ON COLUMN policies.premium_amount IS 'Written premium for the term in USD, penny precision.';
 COMMENT ON COLUMN policies.coverage_data IS 'Coverages with limits and deductibles, as bound; COR-013: a payload validate_policy_data accepts.';
 COMMENT ON COLUMN policies.cancelled_at IS 'NULL unless status is cancelled; then when the cancellation took effect (COR-008).';
-COMMENT ON COLUMN policies.created_at IS 'When the row was inserted (technical default: transaction time).';
+COMMENT ON COLUMN policies.created_at IS 'When the row was inserted (technical default: transaction time); COR-023: set by the database, a caller''s value is refused (COR-024: the owner''s historical import keeps its own).';
 COMMENT ON COLUMN policies.updated_at IS 'When the row last changed; COR-002: maintained by trigger set_updated_at on every UPDATE.';
 ALTER TABLE policies ADD CONSTRAINT ck_policies_cancelled_at_iff_cancelled CHECK ((((status)::text = 'cancelled'::text) = (cancelled_at IS NOT NULL)));
 ALTER TABLE policies ADD CONSTRAINT ck_policies_coverage_data_is_object CHECK ((jsonb_typeof(coverage_data) = 'object'::text));
@@ -717,20 +806,62 @@ ALTER TABLE policies ADD CONSTRAINT ck_policies_policy_number_format CHECK (((po
 ALTER TABLE policies ADD CONSTRAINT ck_policies_premium_amount_non_negative CHECK ((premium_amount >= (0)::numeric));
 ALTER TABLE policies ADD CONSTRAINT ck_policies_product_type_allowed CHECK (((product_type)::text = ANY ((ARRAY['auto'::character varying, 'home'::character varying, 'renters'::character varying])::text[])));
 ALTER TABLE policies ADD CONSTRAINT ck_policies_state_is_us_state CHECK (((state)::text = ANY ((ARRAY['AK'::character varying, 'AL'::character varying, 'AR'::character varying, 'AZ'::character varying, 'CA'::character varying, 'CO'::character varying, 'CT'::character varying, 'DC'::character varying, 'DE'::character varying, 'FL'::character varying, 'GA'::character varying, 'HI'::character varying, 'IA'::character varying, 'ID'::character varying, 'IL'::character varying, 'IN'::character varying, 'KS'::character varying, 'KY'::character varying, 'LA'::character varying, 'MA'::character varying, 'MD'::character varying, 'ME'::character varying, 'MI'::character varying, 'MN'::character varying, 'MO'::character varying, 'MS'::character varying, 'MT'::character varying, 'NC'::character varying, 'ND'::character varying, 'NE'::character varying, 'NH'::character varying, 'NJ'::character varying, 'NM'::character varying, 'NV'::character varying, 'NY'::character varying, 'OH'::character varying, 'OK'::character varying, 'OR'::character varying, 'PA'::character varying, 'RI'::character varying, 'SC'::character varying, 'SD'::character varying, 'TN'::character varying, 'TX'::character varying, 'UT'::character varying, 'VA'::character varying, 'VT'::character varying, 'WA'::character varying, 'WI'::character varying, 'WV'::character varying, 'WY'::character varying])::text[])));
+ALTER TABLE policies ADD CONSTRAINT ck_policies_state_matches_coverage CHECK (((coverage_data ->> 'state'::text) = (state)::text));
+COMMENT ON CONSTRAINT ck_policies_state_matches_coverage ON policies IS 'COR-019: the coverage document names the policy''s own state.';
 ALTER TABLE policies ADD CONSTRAINT ck_policies_status_allowed CHECK (((status)::text = ANY ((ARRAY['pending'::character varying, 'active'::character varying, 'cancelled'::character varying, 'expired'::character varying])::text[])));
+ALTER TABLE policies ADD CONSTRAINT ck_policies_term_dates_match_coverage CHECK ((((coverage_data ->> 'effective_date'::text) = to_char((effective_date)::timestamp with time zone, 'YYYY-MM-DD'::text)) AND ((coverage_data ->> 'expiration_date'::text) = to_char((expiration_date)::timestamp with time zone, 'YYYY-MM-DD'::text))));
+COMMENT ON CONSTRAINT ck_policies_term_dates_match_coverage ON policies IS 'COR-019: the coverage document names the policy''s own effective and expiration dates.';
+ALTER TABLE policies ADD CONSTRAINT ck_policies_term_length_per_product CHECK (
+CASE product_type
+    WHEN 'auto'::text THEN ((expiration_date = ((effective_date + '6 mons'::interval))::date) OR (expiration_date = ((effective_date + '1 year'::interval))::date))
+    ELSE (expiration_date = ((effective_date + '1 year'::interval))::date)
+END);
+COMMENT ON CONSTRAINT ck_policies_term_length_per_product ON policies IS 'COR-020: auto is written for 6 or 12 months, home and renters for 12.';
 ALTER TABLE policies ADD CONSTRAINT fk_policies_customer_id_customers FOREIGN KEY (customer_id) REFERENCES customers(id) ON DELETE RESTRICT;
 ALTER TABLE policies ADD CONSTRAINT pk_policies PRIMARY KEY (id);
 ALTER TABLE policies ADD CONSTRAINT uq_policies_policy_number UNIQUE (policy_number);
 CREATE UNIQUE INDEX ix_policies_binding_key ON policies USING btree (id, customer_id, product_type, state, effective_date, premium_amount);
 COMMENT ON INDEX ix_policies_binding_key IS 'pattern: target of fk_quotes_binding_agrees_with_policy: the policy a bound quote names, with the facts it must agree with (QUO-016); never violated on its own, id is the PK';
 CREATE INDEX ix_policies_customer_id ON policies USING btree (customer_id);
+CREATE TRIGGER trg_policies_created_at_server_owned BEFORE INSERT ON policies FOR EACH ROW EXECUTE FUNCTION check_created_at_server_owned();
+COMMENT ON TRIGGER trg_policies_created_at_server_owned ON policies IS 'COR-023: refuses a created_at written by the caller (COR-024: the owner''s historical import keeps its own).';
 CREATE TRIGGER trg_policies_set_updated_at BEFORE UPDATE ON policies FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+CREATE TRIGGER trg_policies_status_transition BEFORE INSERT OR UPDATE OF status ON policies FOR EACH ROW EXECUTE FUNCTION check_core_status_transition('COR-018');
+COMMENT ON TRIGGER trg_policies_status_transition ON policies IS 'COR-018: a policy starts and moves only as policy_status_transitions allows.';
+CREATE CONSTRAINT TRIGGER trg_policies_term_covers_claims AFTER UPDATE OF effective_date, expiration_date, cancelled_at ON policies DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_policy_term_covers_claims();
+COMMENT ON TRIGGER trg_policies_term_covers_claims ON policies IS 'COR-014: a change of the policy''s dates leaves none of its claims outside the term.';
 GRANT INSERT ON policies TO app_rw;
 GRANT UPDATE ON policies TO app_rw;
 GRANT SELECT (cancelled_at, coverage_data, created_at, customer_id, effective_date, expiration_date, id, policy_number, premium_amount, product_type, state, status, updated_at) ON policies TO admin_rw;
 GRANT SELECT (cancelled_at, coverage_data, created_at, customer_id, effective_date, expiration_date, id, policy_number, premium_amount, product_type, state, status, updated_at) ON policies TO app_ro;
 GRANT SELECT (cancelled_at, coverage_data, created_at, customer_id, effective_date, expiration_date, id, policy_number, premium_amount, product_type, state, status, updated_at) ON policies TO app_rw;
 GRANT SELECT (cancelled_at, coverage_data, created_at, customer_id, effective_date, expiration_date, id, policy_number, premium_amount, product_type, state, status, updated_at) ON policies TO auditor;
+
+-- table: policy_status_transitions
+CREATE TABLE policy_status_transitions (
+    id integer GENERATED BY DEFAULT AS IDENTITY NOT NULL,
+    from_status character varying(20),
+    to_status character varying(20) NOT NULL,
+    rule_id character varying(7) NOT NULL,
+    description text NOT NULL
+);
+COMMENT ON TABLE policy_status_transitions IS 'COR-018: the allowed policy status changes, one row each (a lifecycle as data); trigger check_core_status_transition refuses any other.';
+COMMENT ON COLUMN policy_status_transitions.id IS 'Technical surrogate key: from_status is NULL for a starting status, so (from_status, to_status) cannot be the primary key (COR-018).';
+COMMENT ON COLUMN policy_status_transitions.from_status IS 'Status before the change; NULL: the status a new policy may start in ([*] in the state diagram, COR-018).';
+COMMENT ON COLUMN policy_status_transitions.to_status IS 'Status after the change.';
+COMMENT ON COLUMN policy_status_transitions.rule_id IS 'Business rule the transition belongs to (the registry in schema.rules).';
+COMMENT ON COLUMN policy_status_transitions.description IS 'When and why the change happens, for the handbook''s state diagram.';
+ALTER TABLE policy_status_transitions ADD CONSTRAINT ck_policy_status_transitions_changes_status CHECK (((from_status)::text <> (to_status)::text));
+ALTER TABLE policy_status_transitions ADD CONSTRAINT ck_policy_status_transitions_from_status_allowed CHECK (((from_status)::text = ANY ((ARRAY['pending'::character varying, 'active'::character varying, 'cancelled'::character varying, 'expired'::character varying])::text[])));
+ALTER TABLE policy_status_transitions ADD CONSTRAINT ck_policy_status_transitions_rule_id_format CHECK (((rule_id)::text ~ '^[A-Z]{3}-[0-9]{3}$'::text));
+ALTER TABLE policy_status_transitions ADD CONSTRAINT ck_policy_status_transitions_to_status_allowed CHECK (((to_status)::text = ANY ((ARRAY['pending'::character varying, 'active'::character varying, 'cancelled'::character varying, 'expired'::character varying])::text[])));
+ALTER TABLE policy_status_transitions ADD CONSTRAINT pk_policy_status_transitions PRIMARY KEY (id);
+ALTER TABLE policy_status_transitions ADD CONSTRAINT uq_policy_status_transitions_from_status_to_status UNIQUE NULLS NOT DISTINCT (from_status, to_status);
+COMMENT ON INDEX uq_policy_status_transitions_from_status_to_status IS 'pattern: none (a dozen rows, read whole); lists each allowed policy status change once (COR-018)';
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON policy_status_transitions TO admin_rw;
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON policy_status_transitions TO app_ro;
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON policy_status_transitions TO app_rw;
+GRANT SELECT (description, from_status, id, rule_id, to_status) ON policy_status_transitions TO auditor;
 
 -- table: quote_number_counters
 CREATE TABLE quote_number_counters (
@@ -1079,6 +1210,7 @@ ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_allowed_domains_are_do
 ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_allowed_domains_is_array CHECK ((jsonb_typeof(allowed_domains) = 'array'::text));
 ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_authorize_url_https CHECK ((authorize_url ~ '^https://'::text));
 ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_auto_create_needs_domains CHECK (((NOT auto_create_users) OR (allowed_domains <> '[]'::jsonb)));
+ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_client_secret_encrypted_envelope CHECK ((client_secret_encrypted ~ '^v1:[a-z0-9][a-z0-9-]{0,62}:([A-Za-z0-9+/]{4}){10,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'::text));
 ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_issuer_url_https CHECK ((issuer_url ~ '^https://'::text));
 ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_provider_type_allowed CHECK (((provider_type)::text = ANY ((ARRAY['google'::character varying, 'azure'::character varying, 'okta'::character varying, 'auth0'::character varying])::text[])));
 ALTER TABLE sso_providers ADD CONSTRAINT ck_sso_providers_token_url_https CHECK ((token_url ~ '^https://'::text));
@@ -1227,9 +1359,12 @@ COMMENT ON COLUMN user_mfa_settings.sms_enabled IS 'SEC-011: SMS is a backup fac
 COMMENT ON COLUMN user_mfa_settings.recovery_codes_encrypted IS 'SEC-001: JSON array of encrypted one-time recovery codes; NULL until the user generates them.';
 COMMENT ON COLUMN user_mfa_settings.created_at IS 'When the row was inserted (technical default: transaction time).';
 COMMENT ON COLUMN user_mfa_settings.updated_at IS 'When the row last changed; COR-002: maintained by trigger set_updated_at on every UPDATE.';
+ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_recovery_codes_encrypted_envelope CHECK ((NOT jsonb_path_exists(recovery_codes_encrypted, '$[*]?(@.type() != "string" || !(@ like_regex "^v1:[a-z0-9][a-z0-9-]{0,62}:([A-Za-z0-9+/]{4}){10,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"))'::jsonpath)));
 ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_recovery_codes_encrypted_is_array CHECK ((jsonb_typeof(recovery_codes_encrypted) = 'array'::text));
 ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_sms_enabled_needs_phone CHECK (((NOT sms_enabled) OR (sms_phone_encrypted IS NOT NULL)));
+ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_sms_phone_encrypted_envelope CHECK ((sms_phone_encrypted ~ '^v1:[a-z0-9][a-z0-9-]{0,62}:([A-Za-z0-9+/]{4}){10,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'::text));
 ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_totp_enabled_needs_secret CHECK (((NOT totp_enabled) OR (totp_secret_encrypted IS NOT NULL)));
+ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_totp_secret_encrypted_envelope CHECK ((totp_secret_encrypted ~ '^v1:[a-z0-9][a-z0-9-]{0,62}:([A-Za-z0-9+/]{4}){10,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'::text));
 ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_webauthn_credentials_is_array CHECK ((jsonb_typeof(webauthn_credentials) = 'array'::text));
 ALTER TABLE user_mfa_settings ADD CONSTRAINT ck_user_mfa_settings_webauthn_enabled_needs_credentials CHECK (((NOT webauthn_enabled) OR ((webauthn_credentials IS NOT NULL) AND (webauthn_credentials <> '[]'::jsonb))));
 ALTER TABLE user_mfa_settings ADD CONSTRAINT fk_user_mfa_settings_user_id_users FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE;
@@ -1263,6 +1398,7 @@ COMMENT ON COLUMN users.is_active IS 'COR-006: accounts are active from creation
 COMMENT ON COLUMN users.created_at IS 'When the row was inserted (technical default: transaction time).';
 COMMENT ON COLUMN users.updated_at IS 'When the row last changed; COR-002: maintained by trigger set_updated_at on every UPDATE.';
 ALTER TABLE users ADD CONSTRAINT ck_users_email_lowercase CHECK (((email)::text = lower((email)::text)));
+ALTER TABLE users ADD CONSTRAINT ck_users_password_hash_format CHECK ((password_hash ~ '^(\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]{11,}\$[A-Za-z0-9+/]{22,}|\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}|\$scrypt\$ln=[0-9]+,r=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,}|\$pbkdf2-sha(256|512)\$(i=)?[0-9]+(,l=[0-9]+)?\$[A-Za-z0-9+/.]{11,}\$[A-Za-z0-9+/.]{22,})$'::text));
 ALTER TABLE users ADD CONSTRAINT ck_users_role_allowed CHECK (((role)::text = ANY ((ARRAY['agent'::character varying, 'underwriter'::character varying, 'claims_adjuster'::character varying, 'customer_service'::character varying, 'system'::character varying])::text[])));
 ALTER TABLE users ADD CONSTRAINT pk_users PRIMARY KEY (id);
 ALTER TABLE users ADD CONSTRAINT uq_users_email UNIQUE (email);
@@ -1388,6 +1524,46 @@ $function$;
 COMMENT ON FUNCTION assign_quote_number() IS 'QUO-003: BEFORE INSERT trigger function on quotes: replaces the template QUOT-YYYY-NNNNNN with the next number of the year (UTC) of created_at, from quote_number_counters; refuses the 1,000,000th quote of a year.';
 GRANT EXECUTE ON FUNCTION assign_quote_number() TO PUBLIC;
 
+-- function: audit_trail_protection_problems()
+CREATE OR REPLACE FUNCTION audit_trail_protection_problems()
+ RETURNS SETOF text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+WITH guards (family, trigger_name, function_name) AS (VALUES ('audit_logs', 'trg_audit_logs_append_only', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_no_truncate', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_acting_identity', 'require_acting_identity'), ('admin_activity_logs', 'trg_admin_activity_logs_append_only', 'forbid_admin_activity_log_change'), ('admin_activity_logs', 'trg_admin_activity_logs_acting_identity', 'require_acting_identity'), ('partition_archive_ledger', 'trg_partition_archive_ledger_append_only', 'forbid_audit_mutation'), ('partition_archive_ledger', 'trg_partition_archive_ledger_no_truncate', 'forbid_audit_mutation')),
+families AS (SELECT DISTINCT family, to_regclass('' || family) AS parent FROM guards),
+archives AS (
+    -- Tables that were partitions of the trail (they carry its TRUNCATE guard, which stays with a
+    -- table when it is detached) and are attached to nothing now.
+    SELECT c.oid AS rel, format('%I.%I', n.nspname, c.relname) AS qualified
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'partitions' AND c.relkind = 'r' AND NOT c.relispartition
+      AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'trg_audit_logs_no_truncate')
+),
+members AS (
+    SELECT f.family, f.parent AS rel FROM families f WHERE f.parent IS NOT NULL
+    UNION
+    SELECT f.family, t.relid FROM families f CROSS JOIN LATERAL pg_partition_tree(f.parent) AS t
+    WHERE f.parent IS NOT NULL AND t.isleaf
+    UNION
+    SELECT 'audit_logs', a.rel FROM archives a
+)
+SELECT format('%s lacks its enabled trigger %s executing %s()', m.rel::regclass, g.trigger_name, g.function_name)
+FROM members m JOIN guards g ON g.family = m.family
+WHERE NOT EXISTS (
+    SELECT 1 FROM pg_trigger t
+    WHERE t.tgrelid = m.rel AND t.tgname = g.trigger_name AND t.tgenabled IN ('O', 'A')
+      AND t.tgfoid = to_regprocedure('' || g.function_name || '()'))
+UNION ALL
+SELECT format('%s was detached from audit_logs without a record in partition_archive_ledger (only maintain_partitions() detaches, SEC-023)', a.qualified)
+FROM archives a
+WHERE NOT EXISTS (SELECT 1 FROM partition_archive_ledger l WHERE l.partition_name = a.qualified AND l.event IN ('detach', 'adopted'))
+ORDER BY 1
+$function$;
+COMMENT ON FUNCTION audit_trail_protection_problems() IS 'SEC-024: what is missing from the protection of the audit trails (append-only, TRUNCATE and acting-identity triggers on every parent, partition and archive; a ledger record for every archive); empty when the trail is whole. Read by the DDL event trigger and by maintain_partitions().';
+GRANT EXECUTE ON FUNCTION audit_trail_protection_problems() TO PUBLIC;
+
 -- function: check_admin_role_hierarchy()
 CREATE OR REPLACE FUNCTION check_admin_role_hierarchy()
  RETURNS trigger
@@ -1438,6 +1614,143 @@ END
 $function$;
 COMMENT ON FUNCTION check_admin_role_hierarchy() IS 'ADM-001: BEFORE INSERT/UPDATE trigger function refusing an admin role parent that would close a cycle or make the hierarchy deeper than 5 levels.';
 GRANT EXECUTE ON FUNCTION check_admin_role_hierarchy() TO PUBLIC;
+
+-- function: check_claim_within_policy_term()
+CREATE OR REPLACE FUNCTION check_claim_within_policy_term()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    policy record;
+BEGIN
+    -- COR-015: a loss has happened; the UTC date is at or after every US state's local date.
+    IF NEW.loss_date > (now() AT TIME ZONE 'UTC')::date THEN
+        RAISE EXCEPTION 'COR-015: claim % has loss date % in the future; refused by trigger %', NEW.claim_number, NEW.loss_date, TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME;
+    END IF;
+    -- COR-014: FOR SHARE conflicts with any UPDATE of the policy, so a concurrent change of its
+    -- dates waits for this claim (and its trigger trg_policies_term_covers_claims then sees it).
+    SELECT p.policy_number, p.effective_date, p.expiration_date, p.cancelled_at INTO policy
+    FROM policies p WHERE p.id = NEW.policy_id FOR SHARE;
+    IF NOT FOUND THEN
+        RETURN NULL;  -- fk_claims_policy_id_policies names that refusal
+    END IF;
+    IF NEW.loss_date < policy.effective_date OR NEW.loss_date >= policy.expiration_date THEN
+        RAISE EXCEPTION 'COR-014: claim % has loss date %, outside the term of policy % (% to %, expiration day not covered); refused by trigger %',
+            NEW.claim_number, NEW.loss_date, policy.policy_number, policy.effective_date, policy.expiration_date, TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME;
+    END IF;
+    IF policy.cancelled_at IS NOT NULL AND NEW.loss_date > (policy.cancelled_at AT TIME ZONE 'UTC')::date THEN
+        RAISE EXCEPTION 'COR-014: claim % has loss date %, after policy % was cancelled (%); refused by trigger %',
+            NEW.claim_number, NEW.loss_date, policy.policy_number, policy.cancelled_at, TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME;
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_claim_within_policy_term() IS 'COR-014, COR-015: constraint trigger function refusing a claim whose loss date is in the future or outside its policy''s term (before effective_date, on or after expiration_date, after the cancellation day); locks the policy FOR SHARE.';
+GRANT EXECUTE ON FUNCTION check_claim_within_policy_term() TO PUBLIC;
+
+-- function: check_core_status_transition()
+CREATE OR REPLACE FUNCTION check_core_status_transition()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    rule_id CONSTANT text := TG_ARGV[0];
+    old_status text;
+    known boolean;
+    allowed boolean;
+BEGIN
+    -- COR-017 (claims), COR-018 (policies): the status changes along a declared transition; the
+    -- transitions are rows of <table>_status_transitions (from_status NULL: a new row's status).
+    IF TG_OP = 'UPDATE' THEN
+        IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+            RETURN NEW;
+        END IF;
+        old_status := OLD.status;
+    END IF;
+    IF core_historical_import(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'claims' THEN
+        SELECT EXISTS (SELECT 1 FROM claim_status_transitions t WHERE NEW.status IN (t.from_status, t.to_status)),
+               EXISTS (SELECT 1 FROM claim_status_transitions t
+                       WHERE t.from_status IS NOT DISTINCT FROM old_status AND t.to_status = NEW.status)
+        INTO known, allowed;
+    ELSIF TG_TABLE_NAME = 'policies' THEN
+        SELECT EXISTS (SELECT 1 FROM policy_status_transitions t WHERE NEW.status IN (t.from_status, t.to_status)),
+               EXISTS (SELECT 1 FROM policy_status_transitions t
+                       WHERE t.from_status IS NOT DISTINCT FROM old_status AND t.to_status = NEW.status)
+        INTO known, allowed;
+    ELSE
+        RAISE EXCEPTION 'check_core_status_transition: no transition table for %', TG_TABLE_NAME
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    -- A status no transition mentions is left to ck_<table>_status_allowed, which names itself.
+    IF known AND NOT allowed THEN
+        RAISE EXCEPTION '%: % % cannot go from % to %; refused by trigger % (allowed moves: %_status_transitions)',
+            rule_id, TG_TABLE_NAME, NEW.id, coalesce(old_status, '(new row)'), NEW.status, TG_NAME,
+            CASE TG_TABLE_NAME WHEN 'claims' THEN 'claim' ELSE 'policy' END
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME,
+                  HINT = 'Follow the lifecycle in the transitions table; a new row starts in a status listed with from_status NULL.';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION check_core_status_transition() IS 'COR-017, COR-018: BEFORE INSERT/UPDATE OF status trigger function refusing a claim or policy status change that claim_status_transitions / policy_status_transitions does not list; TG_ARGV[0] is the rule id. Historical rows (COR-024) keep their status.';
+GRANT EXECUTE ON FUNCTION check_core_status_transition() TO PUBLIC;
+
+-- function: check_created_at_server_owned()
+CREATE OR REPLACE FUNCTION check_created_at_server_owned()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+    -- COR-023: created_at is the time the database accepted the row (transaction time, the column
+    -- default), never a value the caller chose; historical rows come through COR-024.
+    IF core_historical_import(TG_RELID) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.created_at IS DISTINCT FROM now() THEN
+        RAISE EXCEPTION 'COR-023: %.created_at is set by the database, not by the caller (got %, transaction time %); refused by trigger %',
+            TG_TABLE_NAME, NEW.created_at, now(), TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME,
+                  HINT = 'Leave created_at out of the INSERT; historical imports use app.historical_import (COR-024).';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION check_created_at_server_owned() IS 'COR-023: BEFORE INSERT trigger function refusing a created_at other than the transaction time, unless the owner loads historical rows (COR-024).';
+GRANT EXECUTE ON FUNCTION check_created_at_server_owned() TO PUBLIC;
+
+-- function: check_customer_date_of_birth()
+CREATE OR REPLACE FUNCTION check_customer_date_of_birth()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    today CONSTANT date := (now() AT TIME ZONE 'UTC')::date;
+BEGIN
+    -- COR-022: born in the past, 16 to 120 years old when the date of birth is written. A date the
+    -- fixed floor already refuses is left to ck_customers_date_of_birth_plausible, which names itself.
+    IF NEW.date_of_birth <= DATE '1900-01-01' THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.date_of_birth > today THEN
+        RAISE EXCEPTION 'COR-022: customer % has date of birth % in the future; refused by trigger %', NEW.customer_number, NEW.date_of_birth, TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME;
+    END IF;
+    IF NEW.date_of_birth > (today - interval '16 years')::date OR NEW.date_of_birth <= (today - interval '121 years')::date THEN
+        RAISE EXCEPTION 'COR-022: customer % born % would be % years old: a customer is 16 to 120; refused by trigger %',
+            NEW.customer_number, NEW.date_of_birth, extract(year FROM age(today, NEW.date_of_birth)), TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME;
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION check_customer_date_of_birth() IS 'COR-022: BEFORE INSERT/UPDATE OF date_of_birth trigger function refusing a date of birth in the future or an age outside 16..120.';
+GRANT EXECUTE ON FUNCTION check_customer_date_of_birth() TO PUBLIC;
 
 -- function: check_discount_state_rules()
 CREATE OR REPLACE FUNCTION check_discount_state_rules()
@@ -1503,6 +1816,37 @@ END
 $function$;
 COMMENT ON FUNCTION check_filed_rate_frozen() IS 'RAT-015: BEFORE UPDATE trigger function of rate_tables: once a rate has a pending or approved approval, its pricing columns never change, expiration_date only moves earlier, approved_by is set once; the owner with app.historical_import = on may correct (rate_owner_correction_allowed).';
 GRANT EXECUTE ON FUNCTION check_filed_rate_frozen() TO PUBLIC;
+
+-- function: check_policy_term_covers_claims()
+CREATE OR REPLACE FUNCTION check_policy_term_covers_claims()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    outside record;
+BEGIN
+    -- COR-014: moving a policy's dates (or cancelling it) must not leave a claim outside the term.
+    -- Claims being written concurrently hold FOR SHARE on this policy row, so this UPDATE waited
+    -- for them and the query below (a new snapshot) sees them.
+    SELECT c.claim_number, c.loss_date INTO outside
+    FROM claims c
+    WHERE c.policy_id = NEW.id
+      AND (c.loss_date < NEW.effective_date OR c.loss_date >= NEW.expiration_date
+           OR (NEW.cancelled_at IS NOT NULL AND c.loss_date > (NEW.cancelled_at AT TIME ZONE 'UTC')::date))
+    ORDER BY c.loss_date
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'COR-014: policy % cannot cover % to % (cancelled %): claim % has loss date % outside it; refused by trigger %',
+            NEW.policy_number, NEW.effective_date, NEW.expiration_date, coalesce(NEW.cancelled_at::text, 'no'),
+            outside.claim_number, outside.loss_date, TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME,
+                  HINT = 'Correct or re-file the claim first, or change the dates and the claim in one transaction (the trigger is deferrable).';
+    END IF;
+    RETURN NULL;
+END
+$function$;
+COMMENT ON FUNCTION check_policy_term_covers_claims() IS 'COR-014: constraint trigger function refusing a change of a policy''s effective, expiration or cancellation date that would leave one of its claims outside the term.';
+GRANT EXECUTE ON FUNCTION check_policy_term_covers_claims() TO PUBLIC;
 
 -- function: check_quote_server_owned()
 CREATE OR REPLACE FUNCTION check_quote_server_owned()
@@ -1801,6 +2145,76 @@ $function$;
 COMMENT ON FUNCTION check_state_rule_against_filings() IS 'RAT-017: constraint trigger function of state_rating_rules: refuses a rule that existing rates or discount rules break.';
 GRANT EXECUTE ON FUNCTION check_state_rule_against_filings() TO PUBLIC;
 
+-- function: copy_parent_triggers(p_parent regclass, p_child regclass, p_statement_only boolean)
+CREATE OR REPLACE FUNCTION copy_parent_triggers(p_parent regclass, p_child regclass, p_statement_only boolean)
+ RETURNS integer
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    v_parent  text := p_parent::text;
+    v_trigger record;
+    v_prefix  text;
+    v_on      text;
+    v_rest    text;
+    v_pos     integer;
+    v_copied  integer := 0;
+BEGIN
+    FOR v_trigger IN
+        SELECT t.tgname, pg_get_triggerdef(t.oid) AS def
+        FROM pg_trigger t
+        WHERE t.tgrelid = p_parent AND NOT t.tgisinternal
+          AND (NOT p_statement_only OR (t.tgtype & 1) = 0)
+          AND NOT EXISTS (SELECT 1 FROM pg_trigger c WHERE c.tgrelid = p_child AND c.tgname = t.tgname)
+        ORDER BY t.tgname
+    LOOP
+        v_prefix := 'CREATE TRIGGER ' || quote_ident(v_trigger.tgname) || ' ';
+        v_on := ' ON ' || v_parent || ' ';
+        v_rest := substr(v_trigger.def, length(v_prefix) + 1);
+        v_pos := position(v_on IN v_rest);
+        IF left(v_trigger.def, length(v_prefix)) <> v_prefix OR v_pos = 0 THEN
+            RAISE EXCEPTION 'copy_parent_triggers: cannot copy trigger % of % onto %: unexpected definition %',
+                v_trigger.tgname, v_parent, p_child, v_trigger.def USING ERRCODE = 'internal_error';
+        END IF;
+        EXECUTE v_prefix || left(v_rest, v_pos - 1) || ' ON ' || p_child::text || ' ' || substr(v_rest, v_pos + length(v_on));
+        v_copied := v_copied + 1;
+    END LOOP;
+    RETURN v_copied;
+END
+$function$;
+COMMENT ON FUNCTION copy_parent_triggers(p_parent regclass, p_child regclass, p_statement_only boolean) IS 'SEC-022: re-creates on a partition or archive the parent''s triggers it lacks (only statement-level ones when asked: PostgreSQL clones row triggers onto partitions itself, never statement triggers such as the TRUNCATE guard). Returns how many it created.';
+GRANT EXECUTE ON FUNCTION copy_parent_triggers(p_parent regclass, p_child regclass, p_statement_only boolean) TO PUBLIC;
+
+-- function: core_historical_import(target regclass)
+CREATE OR REPLACE FUNCTION core_historical_import(target regclass)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ STABLE
+AS $function$
+DECLARE
+    setting text := coalesce(current_setting('app.historical_import', true), '');
+BEGIN
+    -- COR-024: the one documented path for historical rows: SET LOCAL app.historical_import = 'on',
+    -- honoured only for a role that is (or is a member of) the owner of the table written.
+    IF setting IN ('', 'off') THEN
+        RETURN false;
+    END IF;
+    IF setting <> 'on' THEN
+        RAISE EXCEPTION 'COR-024: app.historical_import must be on or off, got %', setting
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = target), 'USAGE') THEN
+        RAISE EXCEPTION 'COR-024: app.historical_import is on, but % is not the owner of %: only the owner loads historical rows',
+            current_user, target
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Unset app.historical_import; the application writes rows as they happen.';
+    END IF;
+    RETURN true;
+END
+$function$;
+COMMENT ON FUNCTION core_historical_import(target regclass) IS 'COR-024: true when app.historical_import is on and the current role owns the table (historical rows may keep their own created_at and status); refuses the setting for any other role, false when unset or off.';
+GRANT EXECUTE ON FUNCTION core_historical_import(target regclass) TO PUBLIC;
+
 -- function: forbid_admin_activity_log_change()
 CREATE OR REPLACE FUNCTION forbid_admin_activity_log_change()
  RETURNS trigger
@@ -1853,6 +2267,62 @@ $function$;
 COMMENT ON FUNCTION forbid_decided_rate_approval_change() IS 'ADM-021: BEFORE UPDATE/DELETE trigger function refusing any change to a rate approval that is no longer pending.';
 GRANT EXECUTE ON FUNCTION forbid_decided_rate_approval_change() TO PUBLIC;
 
+-- function: guard_audit_trail_ddl()
+CREATE OR REPLACE FUNCTION guard_audit_trail_ddl()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    v_context  text;
+    v_problems text;
+BEGIN
+    GET DIAGNOSTICS v_context = PG_CONTEXT;
+    IF v_context LIKE '%PL/pgSQL function maintain_partitions(regclass,integer,integer,boolean) line %' THEN
+        RETURN;  -- maintenance works in steps and checks the whole trail itself before returning
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_event_trigger_ddl_commands() AS c WHERE c.schema_name IN ('public', 'partitions')) THEN
+        RETURN;
+    END IF;
+    SELECT string_agg(p, '; ') INTO v_problems FROM audit_trail_protection_problems() AS p;
+    IF v_problems IS NOT NULL THEN
+        RAISE EXCEPTION 'SEC-024: % refused by event trigger evt_audit_trail_ddl_guard: %', tg_tag, v_problems
+            USING ERRCODE = 'integrity_constraint_violation',
+                  HINT = 'Audit partitions are created and detached only by maintain_partitions(); their triggers are never disabled.';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION guard_audit_trail_ddl() IS 'SEC-024: event trigger function (ddl_command_end): refuses DDL that leaves an audit trail, partition or archive unprotected, or detaches an audit partition outside maintain_partitions().';
+GRANT EXECUTE ON FUNCTION guard_audit_trail_ddl() TO PUBLIC;
+
+-- function: guard_audit_trail_drop()
+CREATE OR REPLACE FUNCTION guard_audit_trail_drop()
+ RETURNS event_trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    v_context text;
+    v_dropped text;
+BEGIN
+    GET DIAGNOSTICS v_context = PG_CONTEXT;
+    IF v_context LIKE '%PL/pgSQL function maintain_partitions(regclass,integer,integer,boolean) line %' THEN
+        RETURN;  -- detaching the DEFAULT to move its rows drops cloned triggers, and re-attaching clones them again
+    END IF;
+    SELECT string_agg(d.object_type || ' ' || d.object_identity, ', ' ORDER BY d.object_identity) INTO v_dropped
+    FROM pg_event_trigger_dropped_objects() AS d
+    WHERE (d.object_type = 'trigger' AND split_part(d.object_identity, ' on ', 1) IN ('trg_audit_logs_append_only', 'trg_audit_logs_no_truncate', 'trg_audit_logs_acting_identity', 'trg_admin_activity_logs_append_only', 'trg_admin_activity_logs_acting_identity', 'trg_partition_archive_ledger_append_only', 'trg_partition_archive_ledger_no_truncate'))
+       OR (d.object_type = 'table' AND d.schema_name = 'public' AND d.object_name IN ('admin_activity_logs', 'audit_logs', 'partition_archive_ledger'));
+    IF v_dropped IS NOT NULL THEN
+        RAISE EXCEPTION 'SEC-024: % refused by event trigger evt_audit_trail_drop_guard: it would remove %', tg_tag, v_dropped
+            USING ERRCODE = 'integrity_constraint_violation',
+                  HINT = 'Audit rows, their partitions and archives are never dropped; retention detaches through maintain_partitions() and its ledger.';
+    END IF;
+END
+$function$;
+COMMENT ON FUNCTION guard_audit_trail_drop() IS 'SEC-024: event trigger function (sql_drop): refuses dropping an audit trail, a partition or archive of one, or a trigger that protects it.';
+GRANT EXECUTE ON FUNCTION guard_audit_trail_drop() TO PUBLIC;
+
 -- function: is_factor_table(doc jsonb, key_pattern text)
 CREATE OR REPLACE FUNCTION is_factor_table(doc jsonb, key_pattern text)
  RETURNS boolean
@@ -1892,6 +2362,10 @@ CREATE OR REPLACE FUNCTION maintain_partitions(p_parent regclass, p_months_ahead
 AS $function$
 DECLARE
     bound_pattern CONSTANT text := 'FROM \(''([^'']*)''\) TO \(''([^'']*)''\)';
+    -- SEC-023: order-independent checksum of a table's rows (alias t): the sum, modulo 2^64, of the
+    -- first 64 bits of md5(row::text); an auditor recomputes it with one query on the archive.
+    CHECKSUM_SQL  CONSTANT text := '''md5sum64:'' || (coalesce(sum((''x'' || left(md5(t::text), 16))::bit(64)::bigint::numeric '
+                                   '+ 9223372036854775808), 0) % 18446744073709551616)::text';
     v_this_month   date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
     v_cutoff       date;
     v_parent_nsp   text;
@@ -1906,7 +2380,6 @@ DECLARE
     v_moving       boolean;
     v_plan         record;
     v_old          record;
-    v_trigger      record;
     v_name         text;
     v_child        text;
     v_target       text;
@@ -1914,10 +2387,10 @@ DECLARE
     v_upper        timestamptz;
     v_count        bigint;
     v_planned_old  text[] := '{}';
-    v_prefix       text;
-    v_on           text;
-    v_rest         text;
-    v_pos          integer;
+    v_import       text;
+    v_rows         bigint;
+    v_checksum     text;
+    v_problems     text;
 BEGIN
     IF p_parent IS NULL OR p_months_ahead IS NULL OR p_retention_months IS NULL THEN
         RAISE EXCEPTION 'maintain_partitions: parent, months ahead and retention are required (got %, %, %)',
@@ -2025,6 +2498,8 @@ BEGIN
                 EXECUTE format('CREATE TABLE %s PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', v_child, v_parent, v_lower, v_upper);
                 EXECUTE format('COMMENT ON TABLE %s IS %L', v_child,
                     format('Monthly partition of %s for %s (UTC), created by maintain_partitions().', v_parent, to_char(v_plan.month, 'YYYY-MM')));
+                -- SEC-022: statement triggers (TRUNCATE guards) are not cloned by PostgreSQL.
+                PERFORM copy_parent_triggers(p_parent, v_child::regclass, true);
             ELSIF v_plan.month < v_cutoff THEN
                 v_planned_old := v_planned_old || v_child;
             END IF;
@@ -2036,11 +2511,23 @@ BEGIN
                 EXECUTE format('SELECT count(*) FROM %I.%I WHERE %I >= %L AND %I < %L',
                                v_child_nsp, v_default, v_key, v_lower, v_key, v_upper) INTO v_count;
             ELSE
+                -- SEC-021: moved rows are history already attributed; the acting-identity
+                -- triggers let them through under the owner's historical-import path.
+                v_import := current_setting('app.historical_import', true);
+                PERFORM set_config('app.historical_import', 'on', true);
                 EXECUTE format('WITH moved AS (DELETE FROM %I.%I WHERE %I >= %L AND %I < %L RETURNING %s) '
                                'INSERT INTO %s (%s) SELECT %s FROM moved',
                                v_child_nsp, v_default, v_key, v_lower, v_key, v_upper, v_columns,
                                v_target, v_columns, v_columns);
                 GET DIAGNOSTICS v_count = ROW_COUNT;
+                PERFORM set_config('app.historical_import', coalesce(v_import, ''), true);
+                IF v_target <> v_parent THEN
+                    -- SEC-023: an archive that grows is recorded again, with its new count and checksum.
+                    EXECUTE format('SELECT count(*), %s FROM %s AS t', CHECKSUM_SQL, v_target) INTO v_rows, v_checksum;
+                    INSERT INTO partition_archive_ledger
+                        (parent_table, partition_name, event, range_start, range_end, row_count, checksum, recorded_by)
+                    VALUES (v_parent_rel, v_target, 'late_rows', v_lower, v_upper, v_rows, v_checksum, current_user);
+                END IF;
             END IF;
             action := 'move';
             partition_name := v_child;
@@ -2057,7 +2544,7 @@ BEGIN
 
     -- Retention: detach, never drop, partitions whose whole month is older than the cutoff.
     FOR v_old IN
-        SELECT format('%I.%I', n.nspname, c.relname) AS qualified, m[2]::timestamptz AS upper_bound
+        SELECT format('%I.%I', n.nspname, c.relname) AS qualified, m[1]::timestamptz AS lower_bound, m[2]::timestamptz AS upper_bound
         FROM pg_inherits i
         JOIN pg_class c ON c.oid = i.inhrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -2065,7 +2552,7 @@ BEGIN
         WHERE i.inhparent = p_parent
           AND m[2]::timestamptz <= (v_cutoff::timestamp AT TIME ZONE 'UTC')
         UNION ALL
-        SELECT planned, NULL FROM unnest(v_planned_old) AS planned
+        SELECT planned, NULL, NULL FROM unnest(v_planned_old) AS planned
         ORDER BY 1
     LOOP
         action := 'detach';
@@ -2073,32 +2560,35 @@ BEGIN
         detail := format('older than the retention of %s month(s) (cutoff %s); kept as an archive, not dropped',
                          p_retention_months, v_cutoff);
         IF NOT p_dry_run THEN
+            -- SEC-023: what leaves the table is recorded before it leaves (the ledger is append-only).
+            EXECUTE format('SELECT count(*), %s FROM %s AS t', CHECKSUM_SQL, v_old.qualified) INTO v_rows, v_checksum;
+            INSERT INTO partition_archive_ledger
+                (parent_table, partition_name, event, range_start, range_end, row_count, checksum, recorded_by)
+            VALUES (v_parent_rel, v_old.qualified, 'detach', v_old.lower_bound, v_old.upper_bound, v_rows, v_checksum, current_user);
+            detail := detail || format('; %s row(s), checksum %s, recorded in partition_archive_ledger', v_rows, v_checksum);
             EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', v_parent, v_old.qualified);
             EXECUTE format('COMMENT ON TABLE %s IS %L', v_old.qualified,
                 format('Archive of %s: detached by maintain_partitions() on %s, older than the retention of %s month(s); kept, not dropped.',
                        v_parent, current_date, p_retention_months));
-            -- Detaching drops the cloned triggers; re-create the parent's on the archive.
-            FOR v_trigger IN
-                SELECT t.tgname, pg_get_triggerdef(t.oid) AS def
-                FROM pg_trigger t WHERE t.tgrelid = p_parent AND NOT t.tgisinternal ORDER BY t.tgname
-            LOOP
-                v_prefix := 'CREATE TRIGGER ' || quote_ident(v_trigger.tgname) || ' ';
-                v_on := ' ON ' || v_parent || ' ';
-                v_rest := substr(v_trigger.def, length(v_prefix) + 1);
-                v_pos := position(v_on IN v_rest);
-                IF left(v_trigger.def, length(v_prefix)) <> v_prefix OR v_pos = 0 THEN
-                    RAISE EXCEPTION 'maintain_partitions: cannot copy trigger % of % onto archive %: unexpected definition %',
-                        v_trigger.tgname, v_parent, v_old.qualified, v_trigger.def;
-                END IF;
-                EXECUTE v_prefix || left(v_rest, v_pos - 1) || ' ON ' || v_old.qualified || ' '
-                        || substr(v_rest, v_pos + length(v_on));
-            END LOOP;
+            -- Detaching drops the cloned triggers; re-create the parent's on the archive (those it
+            -- does not already carry: the statement triggers of SEC-022 stay with the table).
+            PERFORM copy_parent_triggers(p_parent, v_old.qualified::regclass, false);
         END IF;
         RETURN NEXT;
     END LOOP;
+
+    IF NOT p_dry_run THEN
+        -- SEC-024: the DDL guard lets maintenance work in steps; the result must leave every audit
+        -- partition and archive protected and every archive recorded.
+        SELECT string_agg(p, '; ') INTO v_problems FROM audit_trail_protection_problems() AS p;
+        IF v_problems IS NOT NULL THEN
+            RAISE EXCEPTION 'SEC-024: maintain_partitions(%) would leave the audit trail unprotected: %', v_parent, v_problems
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+    END IF;
 END
 $function$;
-COMMENT ON FUNCTION maintain_partitions(p_parent regclass, p_months_ahead integer, p_retention_months integer, p_dry_run boolean) IS 'SEC-016: creates monthly partitions months ahead, moves DEFAULT rows into the partition that covers them, detaches (never drops) partitions older than the retention; idempotent, concurrent-safe (advisory lock), identifiers via format(%I). Returns one row per action; with dry_run it only reports.';
+COMMENT ON FUNCTION maintain_partitions(p_parent regclass, p_months_ahead integer, p_retention_months integer, p_dry_run boolean) IS 'SEC-016: creates monthly partitions months ahead, moves DEFAULT rows into the partition that covers them, detaches (never drops) partitions older than the retention, recording each in partition_archive_ledger (SEC-023); new partitions get the parent''s statement triggers (SEC-022); idempotent, concurrent-safe (advisory lock), identifiers via format(%I). Returns one row per action; with dry_run it only reports.';
 GRANT EXECUTE ON FUNCTION maintain_partitions(p_parent regclass, p_months_ahead integer, p_retention_months integer, p_dry_run boolean) TO PUBLIC;
 
 -- function: next_business_day(d date)
@@ -2170,6 +2660,118 @@ END
 $function$;
 COMMENT ON FUNCTION rate_owner_correction_allowed(target regclass) IS 'RAT-015: true when the session set app.historical_import = on and current_user owns the table (the owner-only correction path of frozen rates); raises for any other role that sets it; false otherwise.';
 GRANT EXECUTE ON FUNCTION rate_owner_correction_allowed(target regclass) TO PUBLIC;
+
+-- function: require_acting_identity()
+CREATE OR REPLACE FUNCTION require_acting_identity()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    v_column    CONSTANT text := TG_ARGV[0];
+    v_setting   CONSTANT text := TG_ARGV[1];
+    v_anonymous CONSTANT boolean := TG_ARGV[2] = 'anonymous_allowed';
+    v_import    text := nullif(current_setting('app.historical_import', true), '');
+    v_declared  text := nullif(current_setting(v_setting, true), '');
+    v_written   text := to_jsonb(NEW) ->> v_column;
+    v_owner     oid;
+    v_actor     uuid;
+BEGIN
+    IF v_written IS NULL AND NOT v_anonymous THEN
+        RETURN NEW;  -- the column is NOT NULL: its own constraint refuses the row, with SQLSTATE 23502
+    END IF;
+    IF v_import IS NOT NULL AND v_import <> 'off' THEN
+        -- SEC-021: the one bypass, for loading history that is already attributed (seed, imports).
+        SELECT c.relowner INTO v_owner FROM pg_class c WHERE c.oid = TG_RELID;
+        IF v_import = 'on' AND pg_has_role(current_user, v_owner, 'USAGE') THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'SEC-021: app.historical_import = % is honoured only for the owner of %; role % may not use it (trigger % on %)',
+            v_import, TG_TABLE_NAME, current_user, TG_NAME, TG_TABLE_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME,
+                  HINT = 'Applications declare who acts with SET LOCAL ' || v_setting || '; only the table owner loads history.';
+    END IF;
+    IF v_declared IS NULL THEN
+        RAISE EXCEPTION 'SEC-020: no acting identity for this % row: SET LOCAL % = ''<uuid>'' first (trigger % on %)',
+            TG_TABLE_NAME, v_setting, TG_NAME, TG_TABLE_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, COLUMN = v_column,
+                  HINT = 'The application states who acts in each transaction; see the handbook page "Acting identity".';
+    END IF;
+    IF v_declared = 'anonymous' THEN
+        IF NOT v_anonymous THEN
+            RAISE EXCEPTION 'SEC-020: % may not be anonymous on % (trigger % on %)', v_setting, TG_TABLE_NAME, TG_NAME, TG_TABLE_NAME
+                USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, COLUMN = v_column;
+        END IF;
+        IF v_written IS NOT NULL THEN
+            RAISE EXCEPTION 'SEC-020: % is declared anonymous but the row names %.% = % (trigger % on %)',
+                v_setting, TG_TABLE_NAME, v_column, v_written, TG_NAME, TG_TABLE_NAME
+                USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, COLUMN = v_column;
+        END IF;
+        RETURN NEW;
+    END IF;
+    BEGIN
+        v_actor := v_declared::uuid;
+    EXCEPTION WHEN invalid_text_representation THEN
+        RAISE EXCEPTION 'SEC-020: % = % is neither a uuid nor ''anonymous'' (trigger % on %)', v_setting, v_declared, TG_NAME, TG_TABLE_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, COLUMN = v_column;
+    END;
+    IF v_written IS NULL OR v_written::uuid <> v_actor THEN
+        RAISE EXCEPTION 'SEC-020: %.% = % but the acting identity (%) is %: a row may not be written in someone else''s name (trigger % on %)',
+            TG_TABLE_NAME, v_column, coalesce(v_written, 'NULL'), v_setting, v_actor, TG_NAME, TG_TABLE_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, COLUMN = v_column;
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION require_acting_identity() IS 'SEC-020: BEFORE INSERT trigger function: the row''s actor column (TG_ARGV[0]) must equal the identity declared with SET LOCAL (TG_ARGV[1]), or be NULL when ''anonymous'' is declared and allowed (TG_ARGV[2]); no declaration, no row. SEC-021: the owner may load history with app.historical_import = on.';
+GRANT EXECUTE ON FUNCTION require_acting_identity() TO PUBLIC;
+
+-- function: require_mfa_for_security_roles()
+CREATE OR REPLACE FUNCTION require_mfa_for_security_roles()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+DECLARE
+    v_role    uuid;
+    v_admin   text;
+    v_holds   boolean;
+BEGIN
+    v_role := NEW.role_id;
+    -- Both sides of the rule lock the role row, so a grant and an MFA switch-off cannot pass together.
+    PERFORM 1 FROM admin_roles r WHERE r.id = v_role FOR NO KEY UPDATE;
+    IF TG_TABLE_NAME = 'admin_users' THEN
+        IF NEW.two_factor_enabled OR NEW.deactivated_at IS NOT NULL THEN
+            RETURN NEW;
+        END IF;
+        SELECT EXISTS (
+            SELECT 1 FROM admin_role_permissions rp JOIN admin_permissions p ON p.id = rp.permission_id
+            WHERE rp.role_id = v_role AND p.resource IN ('admin_users', 'admin_roles', 'system_settings') AND p.action <> 'read')
+        INTO v_holds;
+        IF v_holds THEN
+            RAISE EXCEPTION 'SEC-028: admin % would hold role % with security-relevant permissions without MFA: enrol MFA before the promotion (trigger % on admin_users)',
+                NEW.email, v_role, TG_NAME
+                USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = 'admin_users', COLUMN = 'two_factor_enabled';
+        END IF;
+        RETURN NEW;
+    END IF;
+    -- admin_role_permissions: granting a security-relevant permission to a role held by an active admin without MFA.
+    IF NOT EXISTS (SELECT 1 FROM admin_permissions p WHERE p.id = NEW.permission_id
+                   AND p.resource IN ('admin_users', 'admin_roles', 'system_settings') AND p.action <> 'read') THEN
+        RETURN NEW;
+    END IF;
+    SELECT string_agg(u.email, ', ' ORDER BY u.email) INTO v_admin
+    FROM admin_users u WHERE u.role_id = v_role AND u.deactivated_at IS NULL AND NOT u.two_factor_enabled;
+    IF v_admin IS NOT NULL THEN
+        RAISE EXCEPTION 'SEC-028: role % would gain a security-relevant permission while admins without MFA hold it: % (trigger % on admin_role_permissions)',
+            v_role, v_admin, TG_NAME
+            USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = 'admin_role_permissions';
+    END IF;
+    RETURN NEW;
+END
+$function$;
+COMMENT ON FUNCTION require_mfa_for_security_roles() IS 'SEC-028: an active admin whose role holds a non-read permission on admin_users, admin_roles, system_settings has MFA enabled; checked when an admin is created, changes role, switches MFA off or is reactivated, and when such a permission is granted to a role.';
+GRANT EXECUTE ON FUNCTION require_mfa_for_security_roles() TO PUBLIC;
 
 -- function: run_partition_maintenance(p_dry_run boolean)
 CREATE OR REPLACE FUNCTION run_partition_maintenance(p_dry_run boolean DEFAULT false)
@@ -2512,9 +3114,41 @@ $function$;
 COMMENT ON FUNCTION validate_policy_data(data jsonb) IS 'COR-013: true when a policy payload is a JSON object with state (a USPS code of ck_policies_state_is_us_state), effective_date and expiration_date (ISO YYYY-MM-DD strings of real days, expiration after effective) and coverages (a non-empty array of objects, each with a non-blank string type and numeric limit and deductible >= 0). Other keys are allowed. Returns false, never raises, so ck_policies_coverage_data_valid names the refusal. NULL gives NULL (STRICT). Revision 001 runs a self-test of known good and bad documents right after creating it.';
 GRANT EXECUTE ON FUNCTION validate_policy_data(data jsonb) TO PUBLIC;
 
+-- event trigger: evt_audit_trail_ddl_guard
+CREATE EVENT TRIGGER evt_audit_trail_ddl_guard ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER') EXECUTE FUNCTION guard_audit_trail_ddl();
+COMMENT ON EVENT TRIGGER evt_audit_trail_ddl_guard IS 'SEC-024: after DDL on the application or partitions schema, the audit trails must still be whole (audit_trail_protection_problems() empty).';
+
+-- event trigger: evt_audit_trail_drop_guard
+CREATE EVENT TRIGGER evt_audit_trail_drop_guard ON sql_drop EXECUTE FUNCTION guard_audit_trail_drop();
+COMMENT ON EVENT TRIGGER evt_audit_trail_drop_guard IS 'SEC-024: refuses dropping an audit trail, a partition or archive of one, or a trigger that protects it.';
+
 -- data: partition_policies
 INSERT INTO partition_policies (parent_table, months_ahead, retention_months, rule_id) VALUES ('analytics_events', 3, 25, 'ANA-003');
 INSERT INTO partition_policies (parent_table, months_ahead, retention_months, rule_id) VALUES ('audit_logs', 3, 84, 'SEC-014');
+
+-- data: claim_status_transitions
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (9, 'approved', 'closed', 'COR-017', 'Settled without payment through the carrier (e.g. paid by a third party).');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (8, 'approved', 'paid', 'COR-017', 'The approved amount is paid.');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (13, 'closed', 'under_review', 'COR-017', 'Reopened: new facts or a supplemental claim.');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (12, 'denied', 'closed', 'COR-017', 'File closed after denial.');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (11, 'denied', 'under_review', 'COR-017', 'Reopened on appeal.');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (10, 'paid', 'closed', 'COR-017', 'File closed after payment.');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (4, 'submitted', 'closed', 'COR-017', 'Withdrawn by the claimant before review.');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (3, 'submitted', 'denied', 'COR-017', 'Denied at intake (no coverage for the loss).');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (2, 'submitted', 'under_review', 'COR-017', 'An adjuster takes the claim and sets the claimed amount (COR-016).');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (5, 'under_review', 'approved', 'COR-017', 'The adjuster approves an amount (COR-009).');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (7, 'under_review', 'closed', 'COR-017', 'Closed without payment (withdrawn, or below the deductible).');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (6, 'under_review', 'denied', 'COR-017', 'Denied after investigation.');
+INSERT INTO claim_status_transitions (id, from_status, to_status, rule_id, description) VALUES (1, NULL, 'submitted', 'COR-017', 'First notice of loss: every claim is filed as submitted.');
+
+-- data: policy_status_transitions
+INSERT INTO policy_status_transitions (id, from_status, to_status, rule_id, description) VALUES (5, 'active', 'cancelled', 'COR-018', 'Cancelled mid-term (cancelled_at set, COR-008).');
+INSERT INTO policy_status_transitions (id, from_status, to_status, rule_id, description) VALUES (6, 'active', 'expired', 'COR-018', 'The term ends without renewal.');
+INSERT INTO policy_status_transitions (id, from_status, to_status, rule_id, description) VALUES (7, 'cancelled', 'active', 'COR-018', 'Reinstated (cancelled_at cleared, COR-008).');
+INSERT INTO policy_status_transitions (id, from_status, to_status, rule_id, description) VALUES (3, 'pending', 'active', 'COR-018', 'The effective date arrives.');
+INSERT INTO policy_status_transitions (id, from_status, to_status, rule_id, description) VALUES (4, 'pending', 'cancelled', 'COR-018', 'Cancelled before inception (flat cancellation).');
+INSERT INTO policy_status_transitions (id, from_status, to_status, rule_id, description) VALUES (2, NULL, 'active', 'COR-018', 'Bound on or after its effective date.');
+INSERT INTO policy_status_transitions (id, from_status, to_status, rule_id, description) VALUES (1, NULL, 'pending', 'COR-018', 'Bound before its effective date.');
 
 -- data: quote_status_transitions
 INSERT INTO quote_status_transitions (from_status, to_status, rule_id, description) VALUES ('calculating', 'declined', 'QUO-013', 'Rating found the risk outside guidelines.');

@@ -186,9 +186,10 @@ def test_every_refusing_trigger_has_a_violation(head_conn: sa.Connection) -> Non
     """Coverage of triggers, for the domains that declare TRIGGER_VIOLATIONS: every trigger on their
     tables whose function raises has a row it refuses, and no case names a trigger that is gone."""
     live = set(head_conn.execute(sa.text(REFUSING_TRIGGERS), {"tables": sorted(TRIGGER_COVERED_TABLES)}).scalars())
-    covered = {v.trigger for v in TRIGGER_VIOLATIONS} | {a.trigger for a in TRIGGER_ACTS}
+    covered = {v.trigger for v in TRIGGER_VIOLATIONS}
+    acts = {a.trigger for a in TRIGGER_ACTS}
     assert live, "no refusing trigger found: the catalog query is wrong"
-    assert not (live - covered), f"refusing triggers with no violating test: {sorted(live - covered)}"
+    assert not (live - covered - acts), f"refusing triggers with no violating test: {sorted(live - covered - acts)}"
     assert not (covered - live), f"violations for triggers that do not exist at head: {sorted(covered - live)}"
 
 

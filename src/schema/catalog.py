@@ -43,6 +43,8 @@ class Column:
     # A STORED generated column keeps its expression where defaults live (pg_attrdef): without
     # this flag a reader would take the expression for a server default.
     is_generated: bool = False
+    # 'a' GENERATED ALWAYS AS IDENTITY, 'd' BY DEFAULT, '' not an identity column (no pg_attrdef row).
+    identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,8 @@ def read(conn: sa.Connection) -> Catalog:
     for row in _rows(conn, "columns"):
         if (t := owner(row["table_name"])) is not None:
             t.columns.append(Column(row["table_name"], row["name"], row["position"], row["data_type"],
-                                    row["not_null"], row["default"], row["comment"], row["is_generated"]))
+                                    row["not_null"], row["default"], row["comment"], row["is_generated"],
+                                    row["identity"]))
     for row in _rows(conn, "constraints"):
         if (t := owner(row["table_name"])) is not None:
             t.constraints.append(Constraint(

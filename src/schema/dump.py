@@ -34,6 +34,8 @@ SCHEMA_FILE = "schema.sql"
 # configuration. Printed as INSERTs (timestamps left out) so a change of them is a reviewed diff.
 REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
     "partition_policies": ("parent_table",),
+    "claim_status_transitions": ("from_status", "to_status"),  # 007: the claim lifecycle
+    "policy_status_transitions": ("from_status", "to_status"),  # 007: the policy lifecycle
     "quote_status_transitions": ("from_status", "to_status"),  # 008: the quote lifecycle
     "state_rating_rules": ("rule_id",),  # 009: state regulation as data, with citations
 }
@@ -103,6 +105,8 @@ def table_block(table: catalog.Table, cat: catalog.Catalog, defs: catalog.Defini
             parts.append(f"GENERATED ALWAYS AS ({col.default}) STORED")
         elif col.default is not None:
             parts.append(f"DEFAULT {col.default}")
+        if col.identity:
+            parts.append(f"GENERATED {'ALWAYS' if col.identity == 'a' else 'BY DEFAULT'} AS IDENTITY")
         if col.not_null:
             parts.append("NOT NULL")
         cols.append(" ".join(parts))

@@ -49,6 +49,9 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
     # Reference data only a revision changes (the quote lifecycle, revision 008): everyone reads.
     "reference": {"app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
+    # Evidence only the database's own maintenance writes (partition_archive_ledger, revision 010,
+    # which grants it itself): auditors read it, nobody else touches it.
+    "evidence": {"auditor": ("SELECT",)},
     # Session bookkeeping the application opens and closes and may purge (websocket_connections).
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
 }

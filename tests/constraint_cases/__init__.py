@@ -148,7 +148,10 @@ for _name in DOMAIN_MODULES:
     SAMPLES.update(_module.SAMPLES)
     CHECK_VIOLATIONS.extend(_module.CHECK_VIOLATIONS)
     FK_VIOLATIONS.update({v.constraint: v for v in getattr(_module, "FK_VIOLATIONS", [])})
-    if hasattr(_module, "TRIGGER_VIOLATIONS") or hasattr(_module, "TRIGGER_ACTS"):
-        TRIGGER_VIOLATIONS.extend(getattr(_module, "TRIGGER_VIOLATIONS", ()))
-        TRIGGER_ACTS.extend(getattr(_module, "TRIGGER_ACTS", ()))
+    # Every trigger that refuses by name (RAISE ... USING CONSTRAINT = TG_NAME) needs a case, a row
+    # (TRIGGER_VIOLATIONS) or statements (TRIGGER_ACTS); a domain that declares TRIGGER_VIOLATIONS
+    # also covers every other refusing trigger of its tables.
+    TRIGGER_ACTS.extend(getattr(_module, "TRIGGER_ACTS", ()))
+    if hasattr(_module, "TRIGGER_VIOLATIONS"):
+        TRIGGER_VIOLATIONS.extend(_module.TRIGGER_VIOLATIONS)
         TRIGGER_COVERED_TABLES.update(_module.SAMPLES)

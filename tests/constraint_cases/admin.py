@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema.models import metadata
-from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, envelope
+from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct, envelope
 
 SAME_ID = uuid.UUID("00000000-0000-4000-8000-00000000ad01")
 
@@ -201,4 +201,52 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_admin_rate_approvals_changes_summary_is_object", "admin_rate_approvals", {"changes_summary": ["base_rate"]}),
     CheckViolation("ck_admin_rate_approvals_changes_summary_not_empty", "admin_rate_approvals", {"changes_summary": {}},
                    why="issue 17: an approval that says nothing about what changed"),
+]
+
+
+# --- Refusing triggers (revision 010), as statements ----------------------------------------------
+
+ACT_AS_APPLICATION = "SELECT set_config('app.historical_import', 'off', true)"
+
+
+def _activity_in_another_admins_name(ctx: Ctx) -> None:
+    """SEC-020: the admin declared for the transaction is not the one the log row names."""
+    me, other = ctx.insert("admin_users").id, ctx.insert("admin_users").id
+    row = ctx.row("admin_activity_logs", admin_user_id=other)
+    ctx.conn.execute(sa.text(ACT_AS_APPLICATION))
+    ctx.conn.execute(sa.text("SELECT set_config('app.admin_user_id', :me, true)"), {"me": str(me)})
+    ctx.conn.execute(metadata.tables["admin_activity_logs"].insert().values(**row))
+
+
+def _permission(ctx: Ctx, resource: str, action: str) -> uuid.UUID:
+    return ctx.conn.execute(sa.text(
+        "INSERT INTO admin_permissions (resource, action, description) VALUES (:resource, :action, 'security-relevant') "
+        "ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description RETURNING id"
+    ), {"resource": resource, "action": action}).scalar_one()
+
+
+def _promote_without_mfa(ctx: Ctx) -> None:
+    """SEC-028: an admin without MFA promoted into a role that may manage admins."""
+    role = ctx.insert("admin_roles").id
+    ctx.conn.execute(sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"),
+                     {"r": role, "p": _permission(ctx, "admin_users", "write")})
+    admin = ctx.insert("admin_users", two_factor_enabled=False, two_factor_secret_encrypted=None).id
+    ctx.conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
+
+
+def _security_permission_to_a_role_without_mfa(ctx: Ctx) -> None:
+    """SEC-028: a security-relevant permission granted to a role one of whose admins has no MFA."""
+    role = ctx.insert("admin_roles").id
+    ctx.insert("admin_users", role_id=role, two_factor_enabled=False, two_factor_secret_encrypted=None)
+    ctx.conn.execute(sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"),
+                     {"r": role, "p": _permission(ctx, "system_settings", "write")})
+
+
+TRIGGER_ACTS = [
+    TriggerAct("trg_admin_activity_logs_acting_identity", "SEC-020", _activity_in_another_admins_name,
+               why="an activity-log row in another admin's name"),
+    TriggerAct("trg_admin_users_security_role_mfa", "SEC-028", _promote_without_mfa,
+               why="promotion to a security-relevant role before MFA enrolment"),
+    TriggerAct("trg_admin_role_permissions_security_role_mfa", "SEC-028", _security_permission_to_a_role_without_mfa,
+               why="a security-relevant permission for a role with an admin without MFA"),
 ]

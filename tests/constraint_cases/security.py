@@ -8,7 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, envelope
+from schema.models import metadata
+
+from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct, envelope
 
 
 def sso_provider(ctx: Ctx, n: int) -> dict[str, Any]:
@@ -147,4 +149,24 @@ CHECK_VIOLATIONS = [
         {"is_super_admin": True, "two_factor_enabled": False, "two_factor_secret_encrypted": None},
         why="SEC-027: issue 18 created a super admin with MFA off",
     ),
+]
+
+
+# --- Refusing triggers (revision 010), as statements ----------------------------------------------
+
+ACT_AS_APPLICATION = "SELECT set_config('app.historical_import', 'off', true)"
+
+
+def _audit_row_in_another_users_name(ctx: Ctx) -> None:
+    """SEC-020: the acting user declared for the transaction is not the one the row names."""
+    me, other = ctx.insert("users").id, ctx.insert("users").id
+    row = ctx.row("audit_logs", user_id=other)
+    ctx.conn.execute(sa.text(ACT_AS_APPLICATION))
+    ctx.conn.execute(sa.text("SELECT set_config('app.user_id', :me, true)"), {"me": str(me)})
+    ctx.conn.execute(metadata.tables["audit_logs"].insert().values(**row))
+
+
+TRIGGER_ACTS = [
+    TriggerAct("trg_audit_logs_acting_identity", "SEC-020", _audit_row_in_another_users_name,
+               why="an audit row attributed to another user than the one who acts"),
 ]

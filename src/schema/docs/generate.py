@@ -46,10 +46,10 @@ def default_docs_dir() -> Path:
 
 LIFECYCLE_SUFFIX = "_status_transitions"
 # A lifecycle table's rows: (from_status, to_status, rule_id), in a stable order for the drift check.
-LIFECYCLE_ROWS = 'SELECT from_status, to_status, rule_id FROM "{table}" ORDER BY from_status, to_status'
+LIFECYCLE_ROWS = 'SELECT from_status, to_status, rule_id FROM "{table}" ORDER BY from_status NULLS FIRST, to_status'
 
 
-def lifecycles(conn: sa.Connection, cat: catalog_module.Catalog) -> dict[str, list[tuple[str, str, str]]]:
+def lifecycles(conn: sa.Connection, cat: catalog_module.Catalog) -> dict[str, list[tuple[str | None, str, str]]]:
     """The allowed status changes of every lifecycle table (QUO-013 and any later ones), as data."""
     return {
         name: [tuple(row) for row in conn.execute(sa.text(LIFECYCLE_ROWS.format(table=name)))]

@@ -290,12 +290,15 @@ def table_page(hb: Handbook, table: Table) -> str:
 CREATION_STATUS = "new"
 
 
-def state_diagram(table: str, transitions: list[tuple[str, str, str]]) -> str:
-    """A Mermaid state diagram of a lifecycle table: creation from [*], terminal states to [*]."""
-    leaving = {f for f, _t, _r in transitions}
+def state_diagram(table: str, transitions: list[tuple[str | None, str, str]]) -> str:
+    """A Mermaid state diagram of a lifecycle table: creation from [*], terminal states to [*].
+
+    Creation is spelled two ways: 008's quote lifecycle writes it as the status 'new', 007's claim
+    and policy lifecycles as a NULL from_status."""
+    leaving = {f for f, _t, _r in transitions if f is not None}
     lines = ["stateDiagram-v2"]
     for from_status, to_status, rule_id in transitions:
-        start = "[*]" if from_status == CREATION_STATUS else from_status
+        start = "[*]" if from_status is None or from_status == CREATION_STATUS else from_status
         lines.append(f"    {start} --> {to_status} : {rule_id}")
     for terminal in sorted({t for _f, t, _r in transitions} - leaving):
         lines.append(f"    {terminal} --> [*]")

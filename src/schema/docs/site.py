@@ -98,7 +98,7 @@ class Handbook:
     schema_sql_introductions: tuple[Introduction, ...] = ()
     # Lifecycle tables (<thing>_status_transitions) -> their allowed (from, to, rule id) changes,
     # read from the rows: the state diagrams of the domain pages are generated from the data.
-    lifecycles: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    lifecycles: dict[str, list[tuple[str | None, str, str]]] = field(default_factory=dict)
     # Reference rows the rating page renders (schema.docs.state_rules); empty when not read.
     state_rules: tuple = ()
     domains: list[Domain] = field(init=False)

@@ -6,7 +6,8 @@ SELECT c.relname AS table_name,
        a.attnotnull AS not_null,
        pg_get_expr(d.adbin, d.adrelid) AS default,
        col_description(c.oid, a.attnum) AS comment,
-       a.attgenerated <> '' AS is_generated
+       a.attgenerated <> '' AS is_generated,
+       a.attidentity AS identity
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
