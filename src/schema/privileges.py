@@ -48,6 +48,9 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     "admin_link": {"admin_rw": ("SELECT", "INSERT", "DELETE"), "app_rw": ("SELECT",), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
     # Session bookkeeping the application opens and closes and may purge (websocket_connections).
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Trails the database writes itself (the DDL audit's SECURITY DEFINER event trigger function,
+    # run as the owner): auditors read them; no group role writes, not even INSERT (SEC-040, SEC-041).
+    "database_trail": {"auditor": ("SELECT",)},
 }
 
 SECRET_SUFFIXES = ("_hash", "_encrypted")
@@ -96,6 +99,8 @@ TABLE_PROFILES: dict[str, str] = {
     "admin_dashboards": "admin",
     "admin_rate_approvals": "admin",
     "admin_activity_logs": "append_only",
+    # 011 DDL audit: written only by the owner's event trigger function; auditors read it.
+    "ddl_audit_log": "database_trail",
 }
 
 # Secret columns a documented rule lets a role read: {(table, column): {role: rule id}}. Empty:
