@@ -20,6 +20,7 @@ from schema.docs import cli as docs_cli
 from schema.perf import cli as perf_cli
 from schema.history_cli import app as history_app
 from schema.history_cli import dump_command
+from schema.drill_cli import app as drill_app
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
@@ -32,6 +33,7 @@ app.command("handbook")(docs_cli.handbook)
 app.command("perf")(perf_cli.perf)
 app.command("dump")(dump_command)
 app.add_typer(history_app, name="history")
+app.add_typer(drill_app, name="drill")
 
 console = Console(stderr=True)
 
