@@ -26,6 +26,18 @@ server log with ``log_statement = 'ddl'``. Whether a database has it is one quer
 ``SELECT evtname, evtenabled FROM pg_event_trigger WHERE evtname LIKE 'trg_ddl_audit_%'``.
 Event triggers never see cluster-wide objects (roles, databases, tablespaces) nor the disabling
 of an event trigger itself; the server log covers those. Temporary objects are not recorded.
+
+**Encryption at rest, and how it changes.** Encrypted by the application: every ``*_encrypted``
+column (SSO client secrets, TOTP and admin 2FA secrets, MFA phone numbers, recovery codes), stored
+as the envelope ``v1:<key id>:<base64>`` (AES-256-GCM, SEC-026) that names the key that sealed it;
+no database role but the owner reads them (SEC-001/002). A new key (a compromised one, a
+compliance-mandated period, a new KMS) is ``schema keys rotate --to <key id> --keyring <file>``:
+every value re-encrypted under the new key id in committed batches of row locks (no table lock),
+with progress, resumable by running it again, refusing by name any value it cannot decrypt.
+Relying on storage encryption: everything else, including the rest of the personal data, the WAL
+and the backups; that changes with the host (volume keys, re-encrypted snapshots, the backup
+store's keys), not with the schema. Password and client-secret ``*_hash`` columns are one-way and
+change only when the secret is reset.
 """
 
 from __future__ import annotations
