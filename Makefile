@@ -49,6 +49,11 @@ handbook: db
 # checks (offline SQL, no server).
 SERVER_ARGS ?= -p no:cacheprovider --ignore=tests/test_handbook_browser.py --ignore=notebooks --ignore=tests/test_notebooks.py --ignore=tests/test_docs.py --ignore=tests/test_frozen_history.py
 PG_VERSIONS ?= 15 17 18
+# The restore drill needs pg_dump/pg_restore of the server's own major version: 16 (pgserver) and 15
+# (Debian's client) have them; the npm packages of 17 and 18 ship the server only and no client 17/18
+# is packaged here, so on those the drill refuses by name (schema.drill.find_tool, tested) and
+# tests/test_drill.py does not run. Add a version here once its client is installed.
+DRILL_VERSIONS ?= 15
 # The handbook's browser test drives Debian's chromium (Playwright never downloads a browser).
 /usr/bin/chromium:
 	apt-get update -qq
@@ -58,7 +63,8 @@ test: install /usr/bin/chromium
 	$(BIN)/python -m pytest
 	@for v in $(PG_VERSIONS); do \
 		echo "== PostgreSQL $$v"; \
-		scripts/with_postgres.sh $$v $(BIN)/python -m pytest $(SERVER_ARGS) || exit 1; \
+		drill=$$(echo " $(DRILL_VERSIONS) " | grep -q " $$v " || echo --ignore=tests/test_drill.py); \
+		scripts/with_postgres.sh $$v $(BIN)/python -m pytest $(SERVER_ARGS) $$drill || exit 1; \
 	done
 
 lint: db

@@ -7,14 +7,23 @@
 - lock_timeout and statement_timeout bound how long a migration may block production traffic;
   ``-x lock-timeout=...`` / ``-x statement-timeout=...`` override them.
 - Offline mode (``alembic upgrade --sql``) renders the SQL that Squawk lints.
+- SEC-043: online, each revision's transaction starts with ``SET LOCAL app.migration_revision =
+  '<rev>'``, so the DDL audit trail (revision 011, ddl_audit_log) tells a reviewed migration from a
+  change made by hand. Offline scripts do not carry it (their SQL is checksummed per released
+  revision in alembic/released.toml): DDL applied from a rendered script is recorded without a
+  revision.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable, Iterator
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext, RevisionStep
 from sqlalchemy import Connection
 
 from schema import database
@@ -33,6 +42,46 @@ LOCK_TIMEOUT = x_args.get("lock-timeout", "5s")
 STATEMENT_TIMEOUT = x_args.get("statement-timeout", "15min")
 
 
+# SEC-043: the custom setting the DDL audit's event trigger reads (revision 011).
+MIGRATION_REVISION_SETTING = "app.migration_revision"
+MARK_REVISION_SQL = "SELECT set_config(%(setting)s, %(revision)s, true)"
+
+
+def _marked(step: RevisionStep, connection: Connection) -> Callable[..., Any]:
+    """The step's upgrade/downgrade, preceded by ``SET LOCAL app.migration_revision`` in the
+    revision's own transaction (transaction_per_migration), so every DDL statement it runs is
+    recorded as that revision's."""
+    run = step.migration_fn
+    revision = step.revision.revision
+
+    @functools.wraps(run)
+    def marked(**kw: Any) -> Any:
+        connection.exec_driver_sql(MARK_REVISION_SQL, {"setting": MIGRATION_REVISION_SETTING, "revision": revision})
+        return run(**kw)
+
+    return marked
+
+
+def _mark_revisions(migration_context: MigrationContext, connection: Connection) -> None:
+    """Wrap the plan alembic's command handed to the context so each revision step is marked.
+
+    Alembic has no hook before a revision runs (on_version_apply comes after); the plan function
+    is the one place that sees every step first. ``_migrations_fn`` is alembic's attribute for it
+    (alembic 1.x); tests/test_ddl_audit.py fails if a release moves it.
+    """
+    plan = migration_context._migrations_fn
+    if plan is None:
+        return
+
+    def marking_plan(heads: Any, ctx: MigrationContext) -> Iterator[Any]:
+        for step in plan(heads, ctx):
+            if isinstance(step, RevisionStep):
+                step.migration_fn = _marked(step, connection)
+            yield step
+
+    migration_context._migrations_fn = marking_plan
+
+
 def _configure(connection: Connection | None = None, **kwargs: object) -> None:
     context.configure(
         connection=connection,
@@ -42,6 +91,8 @@ def _configure(connection: Connection | None = None, **kwargs: object) -> None:
         transaction_per_migration=True,
         **kwargs,
     )
+    if connection is not None:
+        _mark_revisions(context.get_context(), connection)
 
 
 def run_migrations_offline() -> None:

@@ -25,8 +25,9 @@ What it does to existing rows: nothing is changed or deleted. It adds the ledger
 checksum), BEFORE INSERT triggers that judge only new rows, a TRUNCATE trigger on every existing
 partition and archive, and replaces maintain_partitions() (004's version is restored by the
 downgrade, written here as a constant); CHECKs that existing rows must already satisfy (see
-below), and column REVOKEs (catalog only). No table is rewritten. The event triggers need a superuser (or the cloud's
-equivalent) to run this revision: it refuses otherwise.
+below), and column REVOKEs (catalog only). No table is rewritten. The event triggers (SEC-024) need a superuser: where the
+migrating role is not one (a managed service), everything else is installed and the migration
+output and the server log say by name that the audit-trail DDL guards are not installed.
 
 Before each secret CHECK and the MFA rules exist the revision looks for rows that break them and,
 if any, refuses to run, naming the rule, the constraint, the count and the first ids. Reviewed remediation, run by hand
@@ -56,6 +57,7 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -396,17 +398,39 @@ COMMENT ON EVENT TRIGGER evt_audit_trail_drop_guard IS
     'SEC-024: refuses dropping an audit trail, a partition or archive of one, or a trigger that protects it.';
 """
 
-REQUIRE_SUPERUSER = """
-DO $need$
+# SEC-024's guards are event triggers, which only a superuser may create. Where the migrating role
+# is not one (a managed service), the revision installs everything else and says by name, in the
+# server's WARNING and the alembic log, that the DDL guards are not installed: the row and
+# statement triggers (SEC-003, SEC-022) still hold for every role but a superuser.
+LOG = logging.getLogger("alembic.runtime.migration")
+CURRENT_ROLE_QUERY = "SELECT r.rolname, r.rolsuper FROM pg_roles r WHERE r.rolname = current_user"
+GUARDS_NOT_INSTALLED = (
+    "SEC-024: audit-trail DDL guards NOT installed: the migrating role {role} is not a superuser (event triggers "
+    "need one); dropping or detaching audit partitions by hand is then stopped only by privileges"
+)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _event_triggers_where_allowed() -> str:
+    """A DO block: the event triggers when the migrating role is a superuser, else a WARNING naming
+    what is not installed. The server decides, so the offline script behaves like the online run."""
+    statements = [s.strip() for s in EVENT_TRIGGERS.split(";\n") if s.strip()]
+    creates = "\n".join(f"        EXECUTE {_literal(statement.rstrip(';'))};" for statement in statements)
+    warning = GUARDS_NOT_INSTALLED.format(role="%")
+    return f"""
+DO $evt$
 BEGIN
-    IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
-        RAISE EXCEPTION 'revision 010 refused: SEC-024 creates event triggers, which needs a superuser; % is not one', current_user
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Run the migration as the cluster superuser (rds_superuser / cloudsqlsuperuser on a managed service).';
+    IF (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+{creates}
+    ELSE
+        RAISE WARNING {_literal(warning)}, current_user;
     END IF;
 END
-$need$
-"""
+$evt$"""
+
 
 ASSERT_TRAIL_WHOLE = """
 DO $whole$
@@ -1222,8 +1246,6 @@ def _or_replace(create_function: str) -> str:
 
 
 def upgrade() -> None:
-    op.execute(REQUIRE_SUPERUSER)
-
     # SEC-020/021: who acts.
     op.execute(REQUIRE_ACTING_IDENTITY)
     for t in IDENTITY_TRIGGERS:
@@ -1248,7 +1270,11 @@ def upgrade() -> None:
     op.execute(GUARD_DDL)
     op.execute(GUARD_DROP)
     op.execute(ASSERT_TRAIL_WHOLE)
-    op.execute(EVENT_TRIGGERS)
+    if not context.is_offline_mode():
+        role, is_super = op.get_bind().execute(sa.text(CURRENT_ROLE_QUERY)).one()
+        if not is_super:
+            LOG.warning(GUARDS_NOT_INSTALLED.format(role=role))
+    op.execute(_event_triggers_where_allowed())
 
     # SEC-025/026: recognised secret formats; violators refuse the revision, then NOT VALID + VALIDATE.
     # Same transaction on purpose (schema.lint.migration_safety allows it for 010): these are account
@@ -1283,8 +1309,9 @@ def downgrade() -> None:
     op.execute(f"ALTER TABLE admin_users DROP CONSTRAINT {SUPER_ADMIN_MFA}")
     for check in reversed(SECRET_CHECKS):
         op.execute(f"ALTER TABLE {check.table} DROP CONSTRAINT {check.name}")
-    op.execute("DROP EVENT TRIGGER evt_audit_trail_drop_guard")
-    op.execute("DROP EVENT TRIGGER evt_audit_trail_ddl_guard")
+    # IF EXISTS: the event triggers exist only where upgrade() could install them (SEC-024).
+    op.execute("DROP EVENT TRIGGER IF EXISTS evt_audit_trail_drop_guard")
+    op.execute("DROP EVENT TRIGGER IF EXISTS evt_audit_trail_ddl_guard")
     op.execute("DROP FUNCTION guard_audit_trail_drop()")
     op.execute("DROP FUNCTION guard_audit_trail_ddl()")
 

@@ -21,6 +21,8 @@ from schema.perf import cli as perf_cli
 from schema.history_cli import app as history_app
 from schema.history_cli import dump_command
 from schema.rehearse import cli as rehearse_cli
+from schema.drill_cli import app as drill_app
+from schema.keys_cli import app as keys_app
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
@@ -34,6 +36,8 @@ app.command("perf")(perf_cli.perf)
 app.command("dump")(dump_command)
 app.add_typer(history_app, name="history")
 app.command("rehearse")(rehearse_cli.rehearse_cmd)
+app.add_typer(drill_app, name="drill")
+app.add_typer(keys_app, name="keys")
 
 console = Console(stderr=True)
 

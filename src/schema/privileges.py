@@ -54,6 +54,9 @@ GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
     "evidence": {"auditor": ("SELECT",)},
     # Session bookkeeping the application opens and closes and may purge (websocket_connections).
     "ephemeral": {"app_rw": ("SELECT", "INSERT", "UPDATE", "DELETE"), "app_ro": ("SELECT",), "auditor": ("SELECT",)},
+    # Trails the database writes itself (the DDL audit's SECURITY DEFINER event trigger function,
+    # run as the owner): auditors read them; no group role writes, not even INSERT (SEC-040, SEC-041).
+    "database_trail": {"auditor": ("SELECT",)},
 }
 
 SECRET_SUFFIXES = ("_hash", "_encrypted")
@@ -114,6 +117,8 @@ TABLE_PROFILES: dict[str, str] = {
     # 010 security invariants: the record of what partition maintenance detached (SEC-023) is
     # written by the maintenance function alone (as the owner); auditors verify archives with it.
     "partition_archive_ledger": "evidence",
+    # 011 DDL audit: written only by the owner's event trigger function; auditors read it.
+    "ddl_audit_log": "database_trail",
 }
 
 # Secret columns a documented rule lets a role read: {(table, column): {role: rule id}}. Empty:

@@ -1,7 +1,9 @@
-"""Security & compliance tables: sso_providers, oauth2_clients, user_mfa_settings, partition_policies, audit_logs."""
+"""Security & compliance tables: sso_providers, oauth2_clients, user_mfa_settings, partition_policies, audit_logs,
+ddl_audit_log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -64,6 +66,17 @@ def partition_archive_ledger_entry(ctx: Ctx, n: int) -> dict[str, Any]:
     }
 
 
+def ddl_audit_log(ctx: Ctx, n: int) -> dict[str, Any]:
+    # Written by hand here only to exercise the constraints; in production the event trigger writes it.
+    return {
+        "occurred_at": dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc), "event": "ddl_command_end",
+        "command_tag": "CREATE INDEX", "object_type": "index", "schema_name": "public",
+        "object_identity": f"public.ix_sample_{n}", "session_user_name": "dba_jane", "current_user_name": "schema_owner",
+        "application_name": "psql", "client_addr": "10.0.0.12", "backend_pid": 4242, "transaction_id": 1000 + n,
+        "migration_revision": "011",
+    }
+
+
 SAMPLES = {
     "sso_providers": sso_provider,
     "oauth2_clients": oauth2_client,
@@ -71,6 +84,7 @@ SAMPLES = {
     "partition_policies": partition_policy,
     "audit_logs": audit_log,
     "partition_archive_ledger": partition_archive_ledger_entry,
+    "ddl_audit_log": ddl_audit_log,
 }
 
 CHECK_VIOLATIONS = [
@@ -169,4 +183,8 @@ def _audit_row_in_another_users_name(ctx: Ctx) -> None:
 TRIGGER_ACTS = [
     TriggerAct("trg_audit_logs_acting_identity", "SEC-020", _audit_row_in_another_users_name,
                why="an audit row attributed to another user than the one who acts"),
+    CheckViolation("ck_ddl_audit_log_event_allowed", "ddl_audit_log", {"event": "table_rewrite"}),
+    CheckViolation("ck_ddl_audit_log_command_tag_format", "ddl_audit_log", {"command_tag": "create table"}),
+    CheckViolation("ck_ddl_audit_log_object_type_format", "ddl_audit_log", {"object_type": "table; --"}),
+    CheckViolation("ck_ddl_audit_log_migration_revision_format", "ddl_audit_log", {"migration_revision": "011; DROP"}),
 ]

@@ -8,6 +8,36 @@ creation, MFA factors) starts off until someone deliberately turns it on.
 audit_logs is partitioned by month: the monthly partitions and the DEFAULT one are data (made by
 maintain_partitions() relative to the clock), so they are not models; they live in the
 ``partitions`` schema, out of the application's search_path.
+
+ddl_audit_log (revision 011) is the database's own trail of schema changes (SEC-040): two event
+triggers, ``trg_ddl_audit_command_end`` and ``trg_ddl_audit_sql_drop``, record every DDL command
+with who ran it (session and current role), when, the command tag and the object, and the Alembic
+revision that ran it (SEC-043; NULL means by hand or by a job such as partition maintenance). It
+is append-only for everyone, owner included (SEC-041), and auditors read it.
+
+**Where the DDL audit is not installed (SEC-042).** Event triggers need a superuser. On a managed
+service where the migrating role is not one, revision 011 still creates the table but prints
+"DDL audit NOT installed: the migrating role ... is not a superuser" in the migration output and
+as a server WARNING; ``alembic -x ddl-audit=off upgrade head`` is the explicit, documented choice
+not to install it and prints "DDL audit NOT installed: turned off with -x ddl-audit=off". In both
+cases ddl_audit_log stays empty and schema changes outside Alembic leave no trace in the database:
+the operator must rely on the service's own audit (pgaudit, the provider's activity log) or the
+server log with ``log_statement = 'ddl'``. Whether a database has it is one query:
+``SELECT evtname, evtenabled FROM pg_event_trigger WHERE evtname LIKE 'trg_ddl_audit_%'``.
+Event triggers never see cluster-wide objects (roles, databases, tablespaces) nor the disabling
+of an event trigger itself; the server log covers those. Temporary objects are not recorded.
+
+**Encryption at rest, and how it changes.** Encrypted by the application: every ``*_encrypted``
+column (SSO client secrets, TOTP and admin 2FA secrets, MFA phone numbers, recovery codes), stored
+as the envelope ``v1:<key id>:<base64>`` (AES-256-GCM, SEC-026) that names the key that sealed it;
+no database role but the owner reads them (SEC-001/002). A new key (a compromised one, a
+compliance-mandated period, a new KMS) is ``schema keys rotate --to <key id> --keyring <file>``:
+every value re-encrypted under the new key id in committed batches of row locks (no table lock),
+with progress, resumable by running it again, refusing by name any value it cannot decrypt.
+Relying on storage encryption: everything else, including the rest of the personal data, the WAL
+and the backups; that changes with the host (volume keys, re-encrypted snapshots, the backup
+store's keys), not with the schema. Password and client-secret ``*_hash`` columns are one-way and
+change only when the secret is reset.
 """
 
 from __future__ import annotations
@@ -357,3 +387,69 @@ class PartitionArchiveLedger(Base):
         sa.String(63), nullable=False, comment="The database role that ran the maintenance (current_user)."
     )
     recorded_at: Mapped[dt.datetime] = created_at()
+
+
+# --- DDL audit trail (revision 011) ------------------------------------------------------------------
+
+DDL_AUDIT_EVENTS: tuple[str, ...] = ("ddl_command_end", "sql_drop")
+
+
+class DdlAuditLog(Base):
+    """SEC-040: one row per object a DDL command created, altered or dropped, written by the event
+    triggers of revision 011 (only the owner's SECURITY DEFINER function inserts); SEC-041:
+    append-only, owner included. Only the primary key is indexed: DDL is rare (thousands of rows
+    a year), and an auditor reads the trail by time, which the whole-table scan serves."""
+
+    __tablename__ = "ddl_audit_log"
+    __table_args__ = (
+        sa.CheckConstraint(in_values("event", DDL_AUDIT_EVENTS), name="event_allowed"),
+        sa.CheckConstraint("command_tag ~ '^[A-Z][A-Z ]*$'", name="command_tag_format"),
+        # PostgreSQL's own open vocabulary (table, index, table constraint, foreign-data wrapper...): a format, not a list.
+        sa.CheckConstraint("object_type ~ '^[A-Za-z][A-Za-z -]*$'", name="object_type_format"),
+        sa.CheckConstraint("migration_revision ~ '^[0-9A-Za-z_]+$'", name="migration_revision_format"),
+        {
+            "comment": "SEC-040: database-level trail of every schema change (DDL) with who, when, what and whether an "
+            "Alembic revision ran it, written by event triggers trg_ddl_audit_command_end and trg_ddl_audit_sql_drop "
+            "(installed only where the migrating role is a superuser: SEC-042). SEC-041: append-only, owner included.",
+        },
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    occurred_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False,
+        comment="SEC-040: when the DDL statement started (statement_timestamp()), written by the event trigger, not defaulted.",
+    )
+    event: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False,
+        comment="SEC-040: the event trigger event that recorded the row: ddl_command_end (created or altered) or sql_drop (dropped).",
+    )
+    command_tag: Mapped[str] = mapped_column(sa.String(64), nullable=False, comment="SEC-040: the command, e.g. CREATE TABLE, ALTER TABLE, DROP INDEX.")
+    object_type: Mapped[str] = mapped_column(sa.String(64), nullable=False, comment="SEC-040: kind of object changed, e.g. table, index, function, table constraint.")
+    schema_name: Mapped[str | None] = mapped_column(
+        sa.String(63), nullable=True, comment="SEC-040: schema of the object; NULL for objects outside any schema (a schema itself, an extension, a GRANT)."
+    )
+    object_identity: Mapped[str | None] = mapped_column(
+        sa.Text, nullable=True,
+        comment="SEC-040: schema-qualified identity of the object (pg_identify_object); NULL only for commands that name no "
+        "single object (GRANT, ALTER DEFAULT PRIVILEGES).",
+    )
+    session_user_name: Mapped[str] = mapped_column(sa.String(63), nullable=False, comment="SEC-040: the role that logged in (session_user).")
+    current_user_name: Mapped[str] = mapped_column(
+        sa.String(63), nullable=False, comment="SEC-040: the role the command ran as: the SET ROLE in effect, else session_user (DDL inside another role's "
+        "SECURITY DEFINER function is recorded under the session's role)."
+    )
+    application_name: Mapped[str | None] = mapped_column(
+        sa.Text, nullable=True, comment="SEC-040: the client's application_name (psql, alembic...); NULL when the client set none."
+    )
+    client_addr: Mapped[ipaddress.IPv4Address | ipaddress.IPv6Address | None] = mapped_column(
+        postgresql.INET, nullable=True, comment="SEC-040: client address (inet_client_addr()); NULL over a local unix socket."
+    )
+    backend_pid: Mapped[int] = mapped_column(sa.Integer, nullable=False, comment="SEC-040: server process of the session, to join with the server log.")
+    transaction_id: Mapped[int] = mapped_column(
+        sa.BigInteger, nullable=False, comment="SEC-040: transaction of the command (txid_current()): the rows of one migration share it."
+    )
+    migration_revision: Mapped[str | None] = mapped_column(
+        sa.String(32), nullable=True,
+        comment="SEC-043: the Alembic revision whose transaction ran the command (SET LOCAL app.migration_revision by alembic/env.py); "
+        "NULL when the command ran outside a revision (by hand, by a job such as partition maintenance).",
+    )

@@ -46,6 +46,8 @@ REFERENCE: tuple[str, ...] = (
     "quote_number_counters", "partition_policies", "admin_roles", "admin_permissions", "admin_role_permissions",
     "admin_users", "admin_dashboards", "system_settings", "admin_rate_approvals", "state_rating_rules",
     "claim_status_transitions", "policy_status_transitions",
+    # SEC-040: schema changes are rare and run on the coordinator, which propagates them; the trail stays small.
+    "ddl_audit_log",
 )
 
 

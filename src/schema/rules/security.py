@@ -2,7 +2,7 @@
 
 SEC-001..003 are platform-wide (cited by revision 001's users and by revision_ops' roles and grant
 profiles); SEC-004..019 belong to revision 004's tables and its partition maintenance; SEC-020..
-belong to revision 010 (security invariants: acting identity, an uncuttable audit trail).
+belong to revision 010 (security invariants: acting identity, an uncuttable audit trail). SEC-040..043 belong to revision 011's DDL audit trail.
 """
 
 from schema.rules import Deviation, Rule
@@ -257,6 +257,37 @@ RULES: tuple[Rule, ...] = (
         "issue 18 (app_ro and auditor read every customer's date of birth and street address); seed: 'PII exposure'; "
         "NYDFS 23 NYCRR 500.1 (nonpublic information); GLBA Safeguards Rule",
         ("customers.date_of_birth", "customers.address_line1", "claims.description"),
+        "SEC-040",
+        "Every DDL command run in the database (created, altered or dropped objects; temporary objects excepted) is "
+        "recorded by event triggers in ddl_audit_log with who (session and current role), when, the command tag, the "
+        "object's type, schema and identity, the client and the transaction.",
+        "seed gap list: 'Audit completeness: missing database-level audit trails for schema changes made outside "
+        "application'; issue 19; SOC 2 CC8.1 (change management)",
+        ("ddl_audit_log", "record_ddl_audit()", "ck_ddl_audit_log_event_allowed", "ck_ddl_audit_log_command_tag_format",
+         "ck_ddl_audit_log_object_type_format"),
+    ),
+    Rule(
+        "SEC-041",
+        "The DDL audit trail is append-only: UPDATE, DELETE and TRUNCATE are refused by a statement trigger for every "
+        "role, owner included; auditors read it, no group role writes it.",
+        "issue 19 (append-only DDL audit); SOC 2 CC7.2",
+        ("forbid_ddl_audit_log_change()", "trg_ddl_audit_log_append_only"),
+    ),
+    Rule(
+        "SEC-042",
+        "The DDL audit is never skipped silently: where the migrating role is not a superuser (event triggers need one) "
+        "or the operator chose -x ddl-audit=off, the migration says by name 'DDL audit NOT installed' with the reason, "
+        "and the handbook says what that leaves uncovered.",
+        "issue 19 (managed services); NO SILENT FALLBACKS",
+        ("ddl_audit_log",),
+    ),
+    Rule(
+        "SEC-043",
+        "A DDL command run by an Alembic revision is marked with that revision: alembic/env.py sets SET LOCAL "
+        "app.migration_revision at the start of each revision's transaction, and the event trigger records it; a command "
+        "with no revision was run by hand or by a job.",
+        "issue 19 (tell reviewed migrations from hand-made changes)",
+        ("ddl_audit_log.migration_revision", "ck_ddl_audit_log_migration_revision_format"),
     ),
 )
 

@@ -132,6 +132,9 @@ STEPS: tuple[Step, ...] = (
 )
 # Reference data loaded by the rate seed (idempotent), not generated: rate_tables, discount_rules.
 REFERENCE_TABLES = ("rate_tables", "discount_rules")
+# Written by the database itself, not generated: the DDL audit's event trigger (SEC-040) records the
+# partitions maintain_partitions() creates during the run (and nothing else the seed does is DDL).
+TRIGGER_WRITTEN_TABLES = ("ddl_audit_log",)
 
 
 @dataclass
