@@ -151,6 +151,9 @@ PATTERNS: tuple[Pattern, ...] = (
     fk_check("quotes", ("parent_quote_id", "customer_id"), "quotes", "ix_quotes_parent_quote_id_customer_id",
              speedup_note=SERVED_BY_CUSTOMER_INDEX),
     fk_check("quotes", ("converted_to_policy_id",), "policies", "uq_quotes_converted_to_policy_id"),
+    # QUO-016 (revision 008): the binding key; the unique converted_to_policy_id finds the one quote.
+    fk_check("quotes", ("converted_to_policy_id", "customer_id", "product_type", "state", "effective_date", "total_premium"),
+             "policies", "uq_quotes_converted_to_policy_id"),
     fk_check("quotes", ("created_by",), "users", "ix_quotes_created_by"),
     fk_check("quotes", ("updated_by",), "users", "ix_quotes_updated_by"),
     # --- core ------------------------------------------------------------------------------------
@@ -458,6 +461,14 @@ UNSERVED_INDEXES: dict[str, str] = {
     "uq_admin_rate_approvals_pending_rate_table_id": (
         "ADM-024: the partial unique index that allows one pending approval per rate row; it enforces the rule, "
         "and a rate's approval history is read through ix_admin_rate_approvals_rate_table_id"),
+    "ix_policies_binding_key": (
+        "QUO-016: the UNIQUE (id, customer_id, product_type, state, effective_date, premium_amount) target of "
+        "fk_quotes_binding_agrees_with_policy, so a bound quote agrees with its policy by structure; lookups by id "
+        "use pk_policies"),
+    "ix_partition_archive_ledger_partition_name_recorded_at": (
+        "SEC-023: audit_trail_protection_problems() reads the ledger entries of each archive by partition_name; "
+        "the ledger holds one row per month detached by retention (about a dozen a year), so the planner rightly "
+        "reads its page or two"),
     "ex_admin_users_single_bootstrap": (
         "the partial unique index behind the constraint that allows one bootstrap admin (created_by IS NULL); "
         "it enforces a rule and serves no query"),

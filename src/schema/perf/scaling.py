@@ -45,7 +45,7 @@ REFERENCE: tuple[str, ...] = (
     "users", "user_mfa_settings", "sso_providers", "oauth2_clients", "rate_tables", "discount_rules",
     "quote_number_counters", "partition_policies", "admin_roles", "admin_permissions", "admin_role_permissions",
     "admin_users", "admin_dashboards", "system_settings", "admin_rate_approvals", "state_rating_rules",
-    "claim_status_transitions", "policy_status_transitions",
+    "claim_status_transitions", "policy_status_transitions", "quote_status_transitions", "partition_archive_ledger",
     # SEC-040: schema changes are rare and run on the coordinator, which propagates them; the trail stays small.
     "ddl_audit_log",
 )

@@ -26,10 +26,13 @@ from schema.perf.patterns import PATTERNS, Pattern
 from schema.perf.run import PerfError, bind
 from schema.rehearse import locks, queries
 
+# The application declares who acts before it writes the trail (SEC-020, revision 010): the CTE
+# sets app.user_id for the statement's own transaction before the row reaches the trigger.
 AUDIT_INSERT = (
+    "WITH actor AS (SELECT set_config('app.user_id', CAST(:user_id AS text), true) AS user_id) "
     "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, request_method, request_path, "
-    "response_status, response_time_ms) VALUES (:user_id, 'quote.create', 'quotes', gen_random_uuid(), 'POST', "
-    "'/api/v1/quotes', 201, 40)"
+    "response_status, response_time_ms) SELECT CAST(actor.user_id AS uuid), 'quote.create', 'quotes', "
+    "gen_random_uuid(), 'POST', '/api/v1/quotes', 201, 40 FROM actor"
 )
 QUOTE_INSERT = quote_workload.QUOTE_INSERT.replace("%(", ":").replace(")s", "")
 WRITTEN_BY_QUOTE_INSERT = ("quotes", "quote_number_counters")  # QUO-003: the counter row is updated per quote

@@ -257,6 +257,8 @@ RULES: tuple[Rule, ...] = (
         "issue 18 (app_ro and auditor read every customer's date of birth and street address); seed: 'PII exposure'; "
         "NYDFS 23 NYCRR 500.1 (nonpublic information); GLBA Safeguards Rule",
         ("customers.date_of_birth", "customers.address_line1", "claims.description"),
+    ),
+    Rule(
         "SEC-040",
         "Every DDL command run in the database (created, altered or dropped objects; temporary objects excepted) is "
         "recorded by event triggers in ddl_audit_log with who (session and current role), when, the command tag, the "
