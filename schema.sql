@@ -1570,7 +1570,7 @@ GRANT EXECUTE ON FUNCTION assign_quote_number() TO PUBLIC;
 CREATE OR REPLACE FUNCTION audit_trail_protection_problems()
  RETURNS SETOF text
  LANGUAGE sql
- STABLE
+ STABLE SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 WITH guards (family, trigger_name, function_name) AS (VALUES ('audit_logs', 'trg_audit_logs_append_only', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_no_truncate', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_acting_identity', 'require_acting_identity'), ('admin_activity_logs', 'trg_admin_activity_logs_append_only', 'forbid_admin_activity_log_change'), ('admin_activity_logs', 'trg_admin_activity_logs_acting_identity', 'require_acting_identity'), ('partition_archive_ledger', 'trg_partition_archive_ledger_append_only', 'forbid_audit_mutation'), ('partition_archive_ledger', 'trg_partition_archive_ledger_no_truncate', 'forbid_audit_mutation')),

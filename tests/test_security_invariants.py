@@ -60,7 +60,7 @@ def test_revision_follows_the_released_chain() -> None:
     tree = ast.parse(open(rev.path, encoding="utf-8").read())
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-    assert imported <= {"__future__", "collections", "typing", "sqlalchemy", "alembic"}, imported
+    assert imported <= {"__future__", "collections", "logging", "typing", "sqlalchemy", "alembic"}, imported
 
 
 # --- SEC-020: acting identity ---------------------------------------------------------------------------

@@ -292,6 +292,9 @@ MAINTENANCE_FRAME = "%PL/pgSQL function public.maintain_partitions(regclass,inte
 PROTECTION_PROBLEMS = rf"""
 CREATE FUNCTION audit_trail_protection_problems() RETURNS SETOF text
 LANGUAGE sql STABLE
+-- SECURITY DEFINER: the DDL guard runs it for whichever role ran the DDL, and the ledger it reads is
+-- the owner's and the auditors' only; it returns descriptions of missing protection, nothing else.
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 WITH guards (family, trigger_name, function_name) AS (VALUES {_guard_values()}),

@@ -163,6 +163,10 @@ CHECK_VIOLATIONS = [
         {"is_super_admin": True, "two_factor_enabled": False, "two_factor_secret_encrypted": None},
         why="SEC-027: issue 18 created a super admin with MFA off",
     ),
+    CheckViolation("ck_ddl_audit_log_event_allowed", "ddl_audit_log", {"event": "table_rewrite"}),
+    CheckViolation("ck_ddl_audit_log_command_tag_format", "ddl_audit_log", {"command_tag": "create table"}),
+    CheckViolation("ck_ddl_audit_log_object_type_format", "ddl_audit_log", {"object_type": "table; --"}),
+    CheckViolation("ck_ddl_audit_log_migration_revision_format", "ddl_audit_log", {"migration_revision": "011; DROP"}),
 ]
 
 
@@ -183,8 +187,16 @@ def _audit_row_in_another_users_name(ctx: Ctx) -> None:
 TRIGGER_ACTS = [
     TriggerAct("trg_audit_logs_acting_identity", "SEC-020", _audit_row_in_another_users_name,
                why="an audit row attributed to another user than the one who acts"),
-    CheckViolation("ck_ddl_audit_log_event_allowed", "ddl_audit_log", {"event": "table_rewrite"}),
-    CheckViolation("ck_ddl_audit_log_command_tag_format", "ddl_audit_log", {"command_tag": "create table"}),
-    CheckViolation("ck_ddl_audit_log_object_type_format", "ddl_audit_log", {"object_type": "table; --"}),
-    CheckViolation("ck_ddl_audit_log_migration_revision_format", "ddl_audit_log", {"migration_revision": "011; DROP"}),
 ]
+
+
+def _delete_from_the_ddl_trail(ctx: Ctx) -> None:
+    """SEC-041: the DDL audit trail is append-only, owner included."""
+    ctx.insert("ddl_audit_log")
+    ctx.conn.execute(sa.text("DELETE FROM ddl_audit_log"))
+
+
+TRIGGER_ACTS.append(
+    TriggerAct("trg_ddl_audit_log_append_only", "SEC-041", _delete_from_the_ddl_trail,
+               why="a DDL audit row deleted by the owner"),
+)

@@ -37,18 +37,18 @@ SELECT c.oid, c.relname, c.relkind, {_ROOT} AS root
 FROM pg_class c WHERE c.oid = ANY(%(oids)s)
 """
 
-# Rows this transaction has read and written so far, per table (the pg_stat_get_xact_* counters:
-# the current transaction only), partitions summed into their root. Only relations this session
-# has locked: a statement reads or writes no table without locking it, and asking for every
-# relation of the schema would cost more than most statements.
+# Rows this session has read and written, per table (the pg_stat_get_xact_* counters), partitions
+# summed into their root. Every table of the schema, not only the ones this session holds locks
+# on: since PostgreSQL 15 these counters are the backend's pending statistics, which can still
+# carry counts of earlier transactions; a table that entered the snapshot only after a statement
+# took its lock would be charged with all of those.
 XACT_TUPLES = """
 SELECT coalesce(pg_partition_root(c.oid), c.oid)::regclass::text AS root,
        sum(pg_stat_get_xact_tuples_returned(c.oid) + pg_stat_get_xact_tuples_fetched(c.oid))::bigint AS read,
        sum(pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
            + pg_stat_get_xact_tuples_deleted(c.oid))::bigint AS written
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'm')
-  AND c.oid IN (SELECT relation FROM pg_locks WHERE locktype = 'relation' AND pid = pg_backend_pid())
+WHERE n.nspname IN (%(schema)s, 'partitions') AND c.relkind IN ('r', 'm')
 GROUP BY 1
 """
 

@@ -120,7 +120,9 @@ def rows_under(hold: Hold, statements: list[Statement]) -> int:
     end = hold.released_s if hold.released_s is not None else hold.acquired_s
     total = 0
     for s in statements:
-        if s.index >= hold.statement and s.started_s <= end:
+        # Its own statement always; a later one only if it started while the lock was still held (a
+        # release observed at the next statement's start, after a COMMIT, is not "still held").
+        if s.index == hold.statement or (s.index > hold.statement and s.started_s < end):
             total += s.rows_read.get(hold.table, 0) + s.rows_written.get(hold.table, 0)
     return total
 
