@@ -451,3 +451,30 @@ def read_rows(conn: sa.Connection, table: str, order_by: tuple[str, ...]) -> lis
     in a stable order, for the dump."""
     order = ", ".join(f'"{c}"' for c in order_by)
     return list(conn.execute(sa.text(f'SELECT * FROM "{SCHEMA}"."{table}" ORDER BY {order}')).mappings())
+
+
+# Facts the restore drill compares between a database and its restored copy (schema.drill): the
+# tables that hold rows, constraint validity, the partition tree and RLS flags, over ``schemas``.
+
+
+def leaf_tables(conn: sa.Connection, schemas: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(schema, table) of every plain table, partitions and archives included."""
+    return [(r["schema"], r["name"]) for r in conn.execute(sa.text(sql("leaf_tables")), {"schemas": list(schemas)}).mappings()]
+
+
+def constraint_validity(conn: sa.Connection, schemas: tuple[str, ...]) -> dict[str, tuple[str, bool]]:
+    """'<schema>.<table> <constraint>' -> (kind, validated)."""
+    rows = conn.execute(sa.text(sql("constraint_validity")), {"schemas": list(schemas)}).mappings()
+    return {r["name"]: (r["kind"], bool(r["convalidated"])) for r in rows}
+
+
+def partition_bounds(conn: sa.Connection, schemas: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(parent, schema-qualified partition, bound) of every attached partition."""
+    rows = conn.execute(sa.text(sql("partition_bounds")), {"schemas": list(schemas)}).mappings()
+    return tuple((r["parent"], r["partition"], r["bound"]) for r in rows)
+
+
+def rls_flags(conn: sa.Connection) -> tuple[tuple[str, bool, bool], ...]:
+    """(table, RLS enabled, RLS forced) of the tables of ``SCHEMA`` with either set."""
+    rows = conn.execute(sa.text(sql("rls_flags")), {"schema": SCHEMA}).mappings()
+    return tuple((r["relname"], bool(r["relrowsecurity"]), bool(r["relforcerowsecurity"])) for r in rows)

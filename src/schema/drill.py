@@ -38,41 +38,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from schema import database, dump, migrations
+from schema import catalog, database, dump, migrations
 
 DEFAULT_JOBS = 2
 # Application tables and the partitions/archives of the partitioned ones.
 SCHEMAS = ("public", "partitions")
 
-LEAF_TABLES_SQL = """
-SELECT n.nspname AS schema, c.relname AS name
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND n.nspname = ANY(:schemas)
-ORDER BY 1, 2
-"""
 TABLE_CHECKSUM_SQL = "SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0) FROM {table} AS t"
-# Named by the table's schema, not pg_constraint.connamespace: a foreign key cloned onto a partition
-# keeps its parent's namespace in the source but gets the partition's when pg_restore re-adds it.
-CONSTRAINTS_SQL = """
-SELECT n.nspname || '.' || t.relname || ' ' || c.conname AS name, c.contype::text AS kind, c.convalidated
-FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = ANY(:schemas)
-ORDER BY 1
-"""
-PARTITIONS_SQL = """
-SELECT p.relname AS parent, cn.nspname || '.' || c.relname AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound
-FROM pg_inherits i
-JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
-JOIN pg_class p ON p.oid = i.inhparent
-WHERE c.relkind IN ('r', 'p') AND cn.nspname = ANY(:schemas)
-ORDER BY 1, 2
-"""
-RLS_SQL = """
-SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND (c.relrowsecurity OR c.relforcerowsecurity)
-ORDER BY 1
-"""
 VERSION_RE = re.compile(r"\(PostgreSQL\) (\d+)")
 # A dump/restore round trip re-parses CHECK expressions: ``status IN ('a', 'b')`` on a varchar,
 # stored as ``= ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[])``, comes
@@ -220,13 +192,13 @@ def read_state(conn: sa.Connection) -> DatabaseState:
     """Everything the proof compares, from one database (read in one REPEATABLE READ snapshot by
     the caller when the source is live)."""
     tables: dict[str, TableState] = {}
-    for row in conn.execute(sa.text(LEAF_TABLES_SQL), {"schemas": list(SCHEMAS)}):
-        qualified = f'"{row.schema}"."{row.name}"'
+    for schema_name, name in catalog.leaf_tables(conn, SCHEMAS):
+        qualified = f'"{schema_name}"."{name}"'
         count, checksum = conn.execute(sa.text(TABLE_CHECKSUM_SQL.format(table=qualified))).one()
-        tables[f"{row.schema}.{row.name}"] = TableState(int(count), int(checksum))
-    constraints = {r.name: (r.kind, bool(r.convalidated)) for r in conn.execute(sa.text(CONSTRAINTS_SQL), {"schemas": list(SCHEMAS)})}
-    partitions = tuple((r.parent, r.partition, r.bound) for r in conn.execute(sa.text(PARTITIONS_SQL), {"schemas": list(SCHEMAS)}))
-    rls = tuple((r.relname, bool(r.relrowsecurity), bool(r.relforcerowsecurity)) for r in conn.execute(sa.text(RLS_SQL)))
+        tables[f"{schema_name}.{name}"] = TableState(int(count), int(checksum))
+    constraints = catalog.constraint_validity(conn, SCHEMAS)
+    partitions = catalog.partition_bounds(conn, SCHEMAS)
+    rls = catalog.rls_flags(conn)
     return DatabaseState(
         tables=tables, constraints=constraints, partitions=partitions, rls=rls,
         revision=migrations.current_revision(conn), schema_dump=dump.render(conn).text,

@@ -37,25 +37,16 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from schema import catalog
+from schema.secret_formats import ENCRYPTED_SUFFIX
+
 ENVELOPE_VERSION = "v1"
 KEY_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ENVELOPE = re.compile(r"^v1:([a-z0-9][a-z0-9-]{0,62}):([A-Za-z0-9+/]+={0,2})$")
 NONCE_BYTES = 12
 KEY_BYTES = 32  # AES-256
 DEFAULT_BATCH = 200
-SCHEMA = "public"
 
-ENCRYPTED_COLUMNS_SQL = """
-SELECT c.relname AS table_name, a.attname AS column_name, format_type(a.atttypid, a.atttypmod) AS data_type,
-       (SELECT array_agg(k.attname ORDER BY array_position(i.indkey, k.attnum))
-        FROM pg_index i JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY(i.indkey)
-        WHERE i.indrelid = c.oid AND i.indisprimary) AS key_columns
-FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-  AND a.attname LIKE '%\\_encrypted'
-ORDER BY 1, 2
-"""
 
 
 class RotationError(RuntimeError):
@@ -141,12 +132,14 @@ class EncryptedColumn:
 
 
 def encrypted_columns(conn: sa.Connection) -> list[EncryptedColumn]:
-    """Every ``*_encrypted`` column of the application schema, from the live catalog."""
+    """Every ``*_encrypted`` column of the application schema, from the live catalog (schema.catalog,
+    the one reader of pg_catalog)."""
     out = []
-    for row in conn.execute(sa.text(ENCRYPTED_COLUMNS_SQL), {"schema": SCHEMA}):
-        if not row.key_columns:
-            raise RotationError(f"{row.table_name}.{row.column_name}: the table has no primary key to update rows by")
-        out.append(EncryptedColumn(row.table_name, row.column_name, tuple(row.key_columns), row.data_type == "jsonb"))
+    for table in sorted(catalog.read(conn).tables.values(), key=lambda t: t.name):
+        for col in sorted((c for c in table.columns if c.name.endswith(ENCRYPTED_SUFFIX)), key=lambda c: c.name):
+            if table.primary_key is None:
+                raise RotationError(f"{table.name}.{col.name}: the table has no primary key to update rows by")
+            out.append(EncryptedColumn(table.name, col.name, table.primary_key.columns, col.data_type == "jsonb"))
     return out
 
 
