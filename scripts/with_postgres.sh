@@ -30,6 +30,7 @@ case "$version" in
         # npm ci --ignore-scripts skips the package's postinstall, which re-creates the shared
         # libraries' symlinks (npm tarballs cannot hold symlinks); do the same here, idempotently.
         python3 "$root/scripts/hydrate_pg_symlinks.py" "$pkg"
+        copy_from="$pkg/native"
         ;;
     *)
         echo "with_postgres: unsupported PostgreSQL major version $version (15, 17 or 18; 16 is the embedded default)" >&2
@@ -44,7 +45,13 @@ as_postgres() {
 
 dir=$(mktemp -d "/tmp/pg$version.XXXXXX")
 chmod 755 "$dir"
-[ "$(id -u)" = 0 ] && chown postgres: "$dir"
+if [ -n "${copy_from:-}" ]; then
+    # The unprivileged 'postgres' user runs the server: copy the npm binaries next to the data, so
+    # a checkout in a folder that user cannot enter (a root-only home) still works.
+    cp -a "$copy_from" "$dir/native"
+    PGBIN="$dir/native/bin"
+fi
+[ "$(id -u)" = 0 ] && chown -R postgres: "$dir"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 
 cleanup() {
@@ -59,5 +66,7 @@ as_postgres "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     || { cat "$dir/server.log" >&2; exit 1; }
 
 export DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+# The binaries of the server under test, for tests that start a server of their own (test_failures).
+export WITH_POSTGRES_BINDIR="$PGBIN"
 echo "with_postgres: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 "$@"

