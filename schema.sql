@@ -1570,7 +1570,7 @@ GRANT EXECUTE ON FUNCTION assign_quote_number() TO PUBLIC;
 CREATE OR REPLACE FUNCTION audit_trail_protection_problems()
  RETURNS SETOF text
  LANGUAGE sql
- STABLE SECURITY DEFINER
+ STABLE
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 WITH guards (family, trigger_name, function_name) AS (VALUES ('audit_logs', 'trg_audit_logs_append_only', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_no_truncate', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_acting_identity', 'require_acting_identity'), ('admin_activity_logs', 'trg_admin_activity_logs_append_only', 'forbid_admin_activity_log_change'), ('admin_activity_logs', 'trg_admin_activity_logs_acting_identity', 'require_acting_identity'), ('partition_archive_ledger', 'trg_partition_archive_ledger_append_only', 'forbid_audit_mutation'), ('partition_archive_ledger', 'trg_partition_archive_ledger_no_truncate', 'forbid_audit_mutation')),
@@ -2328,6 +2328,7 @@ GRANT EXECUTE ON FUNCTION forbid_decided_rate_approval_change() TO PUBLIC;
 CREATE OR REPLACE FUNCTION guard_audit_trail_ddl()
  RETURNS event_trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
@@ -2350,7 +2351,6 @@ BEGIN
 END
 $function$;
 COMMENT ON FUNCTION guard_audit_trail_ddl() IS 'SEC-024: event trigger function (ddl_command_end): refuses DDL that leaves an audit trail, partition or archive unprotected, or detaches an audit partition outside maintain_partitions().';
-GRANT EXECUTE ON FUNCTION guard_audit_trail_ddl() TO PUBLIC;
 
 -- function: guard_audit_trail_drop()
 CREATE OR REPLACE FUNCTION guard_audit_trail_drop()

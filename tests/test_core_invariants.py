@@ -35,6 +35,12 @@ def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
+# The 006-era book is generated as of a fixed day: the generator is deterministic for (seed, as-of
+# date), and as of this day seed 7 writes a claim dated after its policy's cancellation (COR-014),
+# which the refusal test needs; as of today's date it may not.
+SEED_006_AS_OF = dt.date(2026, 12, 1)
+
+
 def _years_ago(years: int, today: dt.date) -> dt.date:
     try:
         return today.replace(year=today.year - years)
@@ -416,7 +422,7 @@ def seeded_at_006(server_url: URL) -> Iterator[URL]:
             patch.setattr(migrations, "require_head", lambda conn: _down_revision())
             patch.setattr(volume, "sql", _sql_006)
             steps, _missing = volume.plan(conn)
-            gen = volume.Generator(conn, scales.get("small"), 7, _today(), Console(quiet=True))
+            gen = volume.Generator(conn, scales.get("small"), 7, SEED_006_AS_OF, Console(quiet=True))
             gen.prepare()
             gen.load_rates()
             gen.run(steps)

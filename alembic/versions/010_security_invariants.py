@@ -292,9 +292,6 @@ MAINTENANCE_FRAME = "%PL/pgSQL function public.maintain_partitions(regclass,inte
 PROTECTION_PROBLEMS = rf"""
 CREATE FUNCTION audit_trail_protection_problems() RETURNS SETOF text
 LANGUAGE sql STABLE
--- SECURITY DEFINER: the DDL guard runs it for whichever role ran the DDL, and the ledger it reads is
--- the owner's and the auditors' only; it returns descriptions of missing protection, nothing else.
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 WITH guards (family, trigger_name, function_name) AS (VALUES {_guard_values()}),
@@ -335,6 +332,10 @@ COMMENT ON FUNCTION audit_trail_protection_problems() IS
 GUARD_DDL = rf"""
 CREATE FUNCTION guard_audit_trail_ddl() RETURNS event_trigger
 LANGUAGE plpgsql
+-- SECURITY DEFINER: it runs for whichever role ran the DDL, and the ledger the check reads is the
+-- owner's and the auditors' only; search_path pinned, EXECUTE revoked from PUBLIC (event triggers
+-- call it without that privilege).
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -359,6 +360,7 @@ $fn$;
 COMMENT ON FUNCTION guard_audit_trail_ddl() IS
     'SEC-024: event trigger function (ddl_command_end): refuses DDL that leaves an audit trail, partition or archive unprotected, '
     'or detaches an audit partition outside maintain_partitions().';
+REVOKE EXECUTE ON FUNCTION guard_audit_trail_ddl() FROM PUBLIC;
 """
 
 GUARD_DROP = rf"""
