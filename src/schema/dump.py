@@ -232,7 +232,7 @@ class Dump:
         start = 0
         lines = self.text.splitlines()
         for number, line in enumerate(lines, start=1):
-            if line.startswith("-- ") and ": " in line and not line.startswith("-- monthly") and _is_header(line):
+            if line.startswith("-- ") and _is_header(line):
                 if current is not None:
                     spans[current] = (start, _last_nonblank(lines, number - 1))
                 current, start = line[3:], number

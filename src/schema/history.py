@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
@@ -201,7 +201,7 @@ def record(cfg: Config | None = None, replace_revisions: tuple[str, ...] = ()) -
                 "instead of editing it"
             )
         elif not now.source_equal(before):
-            updated[script.revision] = replace(now)
+            updated[script.revision] = now
             said.append(f"{script.revision}: DDL-neutral edit recorded")
     if updated != recorded:
         path.write_text(dumps(updated))

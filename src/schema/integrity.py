@@ -17,7 +17,3 @@ RESTRICT_REFUSALS: tuple[type[psycopg.Error], ...] = (
     psycopg.errors.RestrictViolation,
 )
 
-
-def is_integrity_refusal(error: psycopg.Error) -> bool:
-    """True for a refusal of the integrity class (SQLSTATE 23xxx), whatever the exact code."""
-    return (error.sqlstate or "").startswith("23")
