@@ -41,7 +41,11 @@ def scratch_database(server_url: URL) -> Iterator[URL]:
 
 @pytest.fixture
 def alembic_config():
-    return migrations.alembic_config()
+    """pytest-alembic's databases hold no rows but the DDL audit trail (revision 011), which every
+    later revision's DDL writes to; 011's downgrade refuses to drop a trail that holds rows
+    (SEC-041: the trail is evidence). Its full downgrades therefore say allow-data-loss, as an
+    operator must; the data-loss guard itself is proven in tests/test_data_loss_guard.py."""
+    return migrations.alembic_config(x_args={"allow-data-loss": "true"})
 
 
 @pytest.fixture

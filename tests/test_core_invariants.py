@@ -254,6 +254,10 @@ def test_coverage_document_naming_other_dates_is_refused(head_conn: sa.Connectio
     ctx = Ctx(head_conn)
     orig = _refused(head_conn, insert("policies", ctx.row("policies", coverage_data={**POLICY_COVERAGE_DATA, "effective_date": "2026-01-02"})))
     assert_refused_by(orig, "ck_policies_term_dates_match_coverage", "COR-019")
+    # The mirror: the same dates in the columns and the document are accepted.
+    moved = {**POLICY_COVERAGE_DATA, "effective_date": "2026-01-02", "expiration_date": "2026-07-02"}
+    head_conn.execute(insert("policies", ctx.row("policies", effective_date=dt.date(2026, 1, 2),
+                                                 expiration_date=dt.date(2026, 7, 2), coverage_data=moved)))
 
 
 @pytest.mark.parametrize(
@@ -511,6 +515,10 @@ def test_downgrade_refuses_rows_006_cannot_hold_unless_data_loss_is_allowed(serv
             ctx.insert("customers", email=None, customer_number="CUST-000777")
             ctx.insert("claims", claimed_amount=None)
             conn.commit()
+        # Down to 007 first, past the DDL trail of 011, which holds the DDL of the revisions after
+        # it and is dropped only when the operator allows data loss (SEC-041): the rows above are
+        # 007's concern and stay.
+        migrations.downgrade(REVISION, url=url, allow_data_loss=True)
         with pytest.raises(sa.exc.DBAPIError) as caught:
             migrations.downgrade(_down_revision(), url=url)
         assert "cannot hold 1 claim(s) without an amount (COR-016), 1 customer(s) without an e-mail" in str(caught.value.orig)

@@ -179,6 +179,9 @@ def test_an_expired_offer_cannot_be_bound(ctx: Ctx) -> None:
     ctx.conn.execute(sa.text("UPDATE quotes SET status = 'expired' WHERE id = :id"), {"id": quote.id})
     error = refusal(ctx.conn, BIND, {"policy": agreeing_policy(ctx, quote).id, "id": quote.id})
     assert_business_refusal(ctx.conn, error, "QUO-014", "trg_quotes_status_transition")
+    # The mirror: the same offer, still quoted, binds.
+    still_open = quoted(ctx)
+    accepted(ctx.conn, BIND, {"policy": agreeing_policy(ctx, still_open).id, "id": still_open.id})
 
 
 def test_a_quote_past_expires_at_cannot_be_bound(ctx: Ctx) -> None:

@@ -177,6 +177,13 @@ TRIGGER_VIOLATIONS = [
                      overrides={**NOT_BOUND, "created_at": dt.datetime(2019, 5, 1, tzinfo=dt.UTC)}),
     TriggerViolation("trg_quotes_version_chain", "quotes", "QUO-017", deferred=True,
                      prepare=lambda ctx, values: _parent(ctx, values, **AS_HOME)),
+    # Revision 013: a bound quote whose collision limit is a string: no policy's coverage accepts it
+    # (validate_policy_data, COR-013). The Texas liability coverages stay valid, so RAT-020 has nothing to say.
+    TriggerViolation("trg_quotes_coverage_selections_valid", "quotes", "QUO-022",
+                     overrides={"coverage_selections": {"coverages": [
+                         {"type": "bodily_injury", "limit": 30000, "per_accident_limit": 60000, "deductible": 0},
+                         {"type": "property_damage", "limit": 25000, "deductible": 0},
+                         {"type": "collision", "limit": "35000", "deductible": 500}]}}),
     # Revision 009: a priced California auto quote rated on a credit tier (CA-AUTO-NO-CREDIT).
     TriggerViolation("trg_quotes_state_rules", "quotes", "RAT-020",
                      overrides={**NOT_BOUND, "status": "quoted", "state": "CA",

@@ -1,4 +1,4 @@
-"""Quote rules (QUO-) and where revisions 002 and 008 depart from the seed's quotes SQL."""
+"""Quote rules (QUO-) and where revisions 002, 008 and 013 depart from the seed's quotes SQL."""
 
 from schema.rules import Deviation, Rule
 
@@ -164,6 +164,17 @@ RULES: tuple[Rule, ...] = (
         "issue 23: 'server-owned facts'; brief: the historical import path",
         ("quote_historical_import()", "check_quote_server_owned()", "trg_quotes_server_owned"),
     ),
+    Rule(
+        "QUO-022",
+        "A quoted or bound quote's coverage selections are a coverage a policy accepts, since they become the "
+        "policy's coverage at bind: a JSON object whose coverages validate_policy_data accepts (COR-013: a non-empty "
+        "array of objects, each with a non-blank string type and numeric limit and deductible of at least zero). One "
+        "validator judges both: validate_coverage_selections() hands the coverages to validate_policy_data in a fixed "
+        "envelope (the quote's state and effective date are its columns, its expiration is set at bind). The refusal "
+        "names the first coverage at fault.",
+        "issue 23: 'non-empty coverage selections (validated like a policy's coverage, since it becomes one at bind)'",
+        ("validate_coverage_selections()", "check_quote_coverage_selections()", "trg_quotes_coverage_selections_valid"),
+    ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
@@ -252,5 +263,13 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "the default stays; trigger trg_quotes_server_owned refuses any other value outside the historical "
         "import path (QUO-021)",
         "a caller writing created_at years in the past falsifies the quote record (and its number's year)",
+    ),
+    Deviation(
+        "DEV-QUO-15", "quotes", "coverage_selections JSONB (any document, priced or not)",
+        "once quoted or bound, judged by the policy's own validator through validate_coverage_selections(), "
+        "refused by trigger trg_quotes_coverage_selections_valid naming the first coverage at fault (QUO-022)",
+        "a trigger, not a CHECK: it names the coverage at fault and the rule in its message, and adding it to a "
+        "populated quotes table scans it under a SHARE ROW EXCLUSIVE lock (reads go on) instead of the ACCESS "
+        "EXCLUSIVE lock an added CHECK holds through its validation inside the revision's one transaction",
     ),
 )
