@@ -154,7 +154,7 @@ def test_cli_rotates_and_refuses_an_unknown_key(seeded: URL, conn: sa.Connection
     assert unknown.exit_code == 2 and "kms-2027-01 is not in the keyring" in unknown.output
     back = CliRunner().invoke(app, ["keys", "rotate", "--to", NEW, "--keyring", str(ring), "--batch-size", "50"])
     assert back.exit_code == 0, back.output
-    assert f"user_mfa_settings.totp_secret_encrypted: " in back.output and "0 pending" in back.output
+    assert "user_mfa_settings.totp_secret_encrypted: " in back.output and "0 pending" in back.output
     assert "re-encrypted under " + NEW in back.output
 
 

@@ -15,7 +15,7 @@ from pytest_alembic.tests import (  # noqa: F401 - collected as tests
     test_up_down_consistency,
     test_upgrade,
 )
-from pytest_alembic.tests.experimental import test_downgrade_leaves_no_trace  # noqa: F401
+from pytest_alembic.tests.experimental import test_downgrade_leaves_no_trace  # noqa: F401 - collected as a test
 
 from schema import migrations
 from schema.models import metadata

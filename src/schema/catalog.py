@@ -8,10 +8,10 @@ models or a document claim. The SQL lives in ``sql/catalog/*.sql``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import sqlalchemy as sa
+
+from schema import sql_files
 
 SCHEMA = "public"
 
@@ -25,10 +25,9 @@ CONSTRAINT_KINDS = {"p": "PRIMARY KEY", "f": "FOREIGN KEY", "u": "UNIQUE", "c": 
 VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
 
 
-@cache
 def sql(name: str) -> str:
     """A catalog query by file name (without .sql)."""
-    return resources.files("schema").joinpath("sql", "catalog", f"{name}.sql").read_text()
+    return sql_files.read("catalog", name)
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,13 @@ class Constraint:
     on_delete_code: str | None
     validated: bool
     comment: str | None
+
+    @property
+    def referred(self) -> str:
+        """The table a foreign key points at (``referred_table``, which only foreign keys have)."""
+        if self.referred_table is None:
+            raise ValueError(f"{self.name} is a {self.kind_name}, not a foreign key: it refers to no table")
+        return self.referred_table
 
     @property
     def kind_name(self) -> str:
