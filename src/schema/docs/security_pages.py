@@ -1,4 +1,4 @@
-"""Handbook pages of the security invariants (issue 18): the acting-identity contract for
+"""Handbook pages of the security invariants (revision 010): the acting-identity contract for
 application developers, and how the audit trail is kept whole.
 
 The contract is prose (it is addressed to people writing the application), but every trigger,

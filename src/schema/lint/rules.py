@@ -1,4 +1,4 @@
-"""The catalog rules: DESIGN.md's NO SILENT FALLBACKS conventions, one function each.
+"""The catalog rules: the NO SILENT FALLBACKS conventions (CONTRIBUTING.md), one function each.
 
 Read like pytest-alembic's ``default.py``: one rule, one function, one name that says what it
 forbids. Every function is pure over the Catalog (read once), so the whole lint costs one catalog
