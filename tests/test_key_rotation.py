@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rich.console import Console
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from schema import database, keyrotation, migrations
 from schema.cli import app
-from schema.seed import scales, volume
+from schema.seed import volume
 
 OLD, NEW = "kms-2026-01", "kms-2026-12"
 
@@ -36,12 +35,7 @@ def keyring() -> keyrotation.Keyring:
 @pytest.fixture(scope="module")
 def seeded(server_url: URL) -> Iterator[URL]:
     with migrations.temporary_database(server_url, "wb_rotate", revision="head") as url:
-        eng = database.engine(url)
-        try:
-            with eng.connect() as conn:
-                volume.generate(conn, scales.get("small"), 5, dt.datetime.now(dt.UTC).date(), console=Console(quiet=True))
-        finally:
-            eng.dispose()
+        volume.seed_small(url, dt.datetime.now(dt.UTC).date())
         yield url
 
 
