@@ -23,6 +23,7 @@ from schema.samples import (
     duplicate_row,
     orphan_row,
     refusal,
+    violating_row,
 )
 
 # Triggers whose function can refuse a row (RAISE EXCEPTION), on the tables of ``:tables``.
@@ -77,10 +78,7 @@ def test_every_constraint_has_a_violation(head_catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("violation", CHECK_VIOLATIONS, ids=lambda v: v.constraint)
 def test_check_refuses(head_conn: sa.Connection, violation) -> None:
-    ctx = Ctx(head_conn)
-    values = ctx.row(violation.table, **violation.overrides)
-    if violation.prepare is not None:
-        values = violation.prepare(ctx, values)
+    values = violating_row(Ctx(head_conn), violation)
     orig = _expect_refusal(head_conn, violation.table, values, psycopg.errors.IntegrityError)
     assert orig.diag.constraint_name == violation.constraint, str(orig)
 
@@ -149,7 +147,7 @@ def test_foreign_keys_refuse_orphans(head_conn: sa.Connection, head_catalog: Cat
     assert fks
     problems = []
     for fk in fks:
-        values = ctx.row(fk.table, **FK_VIOLATIONS[fk.name].overrides) if fk.name in FK_VIOLATIONS else orphan_row(ctx, fk, fks)
+        values = violating_row(ctx, FK_VIOLATIONS[fk.name]) if fk.name in FK_VIOLATIONS else orphan_row(ctx, fk, fks)
         problems.append(_refusal_problem(
             head_conn, fk.table, values, psycopg.errors.ForeignKeyViolation,
             lambda o, name=fk.name: o.diag.constraint_name == name or f"expected {name}",
@@ -184,10 +182,7 @@ def test_every_refusing_trigger_has_a_violation(head_conn: sa.Connection) -> Non
 @pytest.mark.parametrize("violation", TRIGGER_VIOLATIONS, ids=lambda v: v.trigger)
 def test_trigger_refuses(head_conn: sa.Connection, violation) -> None:
     """The trigger refuses its row with the rule id (and its own name) and the stated SQLSTATE."""
-    ctx = Ctx(head_conn)
-    values = ctx.row(violation.table, **violation.overrides)
-    if violation.prepare is not None:
-        values = violation.prepare(ctx, values)
+    values = violating_row(Ctx(head_conn), violation)
     for name, value in violation.settings.items():
         head_conn.execute(sa.text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
     orig = refusal(head_conn, violation.table, values, deferred=violation.trigger if violation.deferred else None)

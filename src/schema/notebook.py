@@ -285,12 +285,8 @@ def demos_for(cat: catalog_module.Catalog, tables: list[str]) -> list[Demo]:
 
 
 def _check_demo(violation: samples.CheckViolation, kind: str) -> Demo:
-    def build(ctx: samples.Ctx) -> dict[str, Any]:
-        values = ctx.row(violation.table, **violation.overrides)
-        return violation.prepare(ctx, values) if violation.prepare is not None else values
-
     shown = ", ".join(f"{k}={reprlib.repr(v)}" for k, v in violation.overrides.items()) or violation.why
-    return Demo(violation.constraint, kind, violation.table, shown, build)
+    return Demo(violation.constraint, kind, violation.table, shown, partial(samples.violating_row, violation=violation))
 
 
 def constraint_demos(domain: str) -> pd.DataFrame:
@@ -390,9 +386,7 @@ def _trigger_refusal(conn: sa.Connection, violation: samples.TriggerViolation, c
     # the cases of one transaction do not see each other's preparation.
     outer = conn.begin_nested()
     try:
-        values = ctx.row(violation.table, **violation.overrides)
-        if violation.prepare is not None:
-            values = violation.prepare(ctx, values)
+        values = samples.violating_row(ctx, violation)
         for name, value in violation.settings.items():
             conn.execute(sa.text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
         try:

@@ -169,6 +169,13 @@ def refusal(conn: sa.Connection, table: str, values: dict[str, Any], *, deferred
         raise NotRefused(f"{table} accepted the row") from None
 
 
+def violating_row(ctx: Ctx, violation: CheckViolation | TriggerViolation) -> dict[str, Any]:
+    """The row of a hand-written violation: a valid row of its table with its overrides, then its
+    ``prepare`` step (which may insert what the row needs first)."""
+    values = ctx.row(violation.table, **violation.overrides)
+    return violation.prepare(ctx, values) if violation.prepare is not None else values
+
+
 def orphan_columns(fk: Constraint, constraints: list[Constraint]) -> list[str]:
     """The columns of ``fk`` to point at no row so that ``fk`` alone breaks: those no other foreign
     key of its table covers (a composite FK sharing customer_id with a simple one keeps customer_id
