@@ -14,6 +14,9 @@ import statistics
 import sys
 import time
 
+import psycopg
+
+from schema import database, migrations
 from schema.perf import bench
 
 FILL = """
@@ -53,10 +56,8 @@ def main() -> int:
     p.add_argument("--rows", type=int, default=3_000_000)
     p.add_argument("--days", type=int, default=90, help="time span the rows cover")
     args = p.parse_args()
-    import psycopg
-
     step = args.days * 86400 / args.rows
-    with bench.scratch_database("bench_brin", at_head=True) as url:
+    with migrations.temporary_database(database.resolve().url, "bench_brin", "head") as url:
         bench.execute(url, ["CREATE SCHEMA bench", "CREATE TABLE bench.audit_logs (LIKE public.audit_logs INCLUDING DEFAULTS)"])
         with psycopg.connect(bench.libpq_url(url), autocommit=True) as conn, conn.cursor() as cur:
             for lo in range(1, args.rows + 1, 250_000):

@@ -14,6 +14,7 @@ Baseline, same run: the same workload from a few clients connected to PostgreSQL
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pwd
 import resource
@@ -28,7 +29,9 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL
 
+from schema import database, migrations
 from schema.perf import bench, workload
+from schema.seed import volume
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
 CONFIG = """[databases]
@@ -118,7 +121,7 @@ def start_pgbouncer(workdir: Path, url: URL, clients: int, pool_size: int) -> tu
             if proc.poll() is not None:
                 log = (workdir / "pgbouncer.log").read_text() if (workdir / "pgbouncer.log").exists() else ""
                 err = (workdir / "pgbouncer.stderr").read_text()
-                raise SystemExit(f"pgbouncer exited ({proc.returncode}): {err} {log}")
+                raise SystemExit(f"pgbouncer exited ({proc.returncode}): {err} {log}") from None
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("pgbouncer did not start listening within 10 s")
@@ -153,8 +156,8 @@ def main() -> int:
     args = p.parse_args()
     limit = raise_fd_limit(args.clients + 1000)
     ensure_pgbouncer()
-    with bench.scratch_database("bench_pgbouncer", at_head=True) as url, tempfile.TemporaryDirectory() as tmp:
-        bench.seed_small(url)
+    with migrations.temporary_database(database.resolve().url, "bench_pgbouncer", "head") as url, tempfile.TemporaryDirectory() as tmp:
+        volume.seed_small(url, dt.datetime.now(dt.UTC).date())
         base = workload.run(bench.libpq_url(url), args.baseline_clients, args.transactions * 20, args.timeout)
         proc, port = start_pgbouncer(Path(tmp), url, args.clients, args.pool_size)
         user = url.username or "postgres"

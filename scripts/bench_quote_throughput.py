@@ -9,9 +9,12 @@ Runs in a scratch database on the server in use; for a clean machine use
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
+from schema import database, migrations
 from schema.perf import bench, workload
+from schema.seed import volume
 
 
 def main() -> int:
@@ -20,8 +23,8 @@ def main() -> int:
     p.add_argument("--transactions", type=int, default=100, help="quote inserts per connection")
     p.add_argument("--baseline-transactions", type=int, default=1000, help="quote inserts on the single connection")
     args = p.parse_args()
-    with bench.scratch_database("bench_quotes", at_head=True) as url:
-        bench.seed_small(url)
+    with migrations.temporary_database(database.resolve().url, "bench_quotes", "head") as url:
+        volume.seed_small(url, dt.datetime.now(dt.UTC).date())
         conninfo = bench.libpq_url(url)
         base = workload.run(conninfo, 1, args.baseline_transactions)
         many = workload.run(conninfo, args.connections, args.transactions)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from schema import database
+from schema import database, migrations
 from schema.perf import bench
 
 UUIDV7 = """
@@ -33,7 +33,7 @@ def main() -> int:
     p.add_argument("--rows", type=int, default=2_000_000, help="rows inserted per key kind")
     p.add_argument("--batch", type=int, default=20_000, help="rows per committed INSERT (a busy service's stream)")
     args = p.parse_args()
-    with bench.scratch_database("bench_uuid") as url:
+    with migrations.temporary_database(database.resolve().url, "bench_uuid") as url:
         bench.execute(url, ["CREATE SCHEMA bench", UUIDV7, *(TABLE.format(kind=k) for k in KINDS)])
         eng = database.engine(url, isolation_level="AUTOCOMMIT")
         measured = {}

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from schema import database, migrations
+from schema import catalog, database, migrations
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +76,6 @@ def head_engine(head_database: URL) -> Iterator[sa.Engine]:
 
 @pytest.fixture(scope="session")
 def head_catalog(head_engine: sa.Engine):
-    from schema import catalog
-
     with head_engine.connect() as conn:
         return catalog.read(conn)
 

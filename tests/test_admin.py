@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from schema.catalog import Catalog
 from schema.models import admin
 from schema.rules import DEVIATIONS, RULES
+from schema.samples import refused
+from schema.samples.admin import rate_admin_id
 from tests.constraint_cases import Ctx
-from tests.constraint_cases.admin import rate_admin_id
 
 ADMIN_TABLES = tuple(
     m.class_.__tablename__ for m in admin.Base.registry.mappers if m.class_.__module__ == admin.__name__
@@ -29,14 +30,7 @@ ADMIN_TABLES = tuple(
 
 def _refused(conn: sa.Connection, sql: str, params: dict | None = None) -> psycopg.Error:
     """Run ``sql`` in a savepoint, expect PostgreSQL to refuse it, return the driver error."""
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(sa.text(sql), params or {})
-    finally:
-        savepoint.rollback()
-    assert isinstance(caught.value.orig, psycopg.Error)
-    return caught.value.orig
+    return refused(conn, sql, params)
 
 
 def _chain(ctx: Ctx, length: int) -> list[uuid.UUID]:
@@ -74,7 +68,7 @@ def test_reparenting_a_subtree_counts_its_descendants(head_conn: sa.Connection) 
 
 
 def test_cycle_is_refused_naming_the_rule(head_conn: sa.Connection) -> None:
-    top, middle, bottom = _chain(Ctx(head_conn), 3)
+    top, _middle, bottom = _chain(Ctx(head_conn), 3)
     err = _refused(head_conn, "UPDATE admin_roles SET parent_role_id = :p WHERE id = :id", {"p": bottom, "id": top})
     assert isinstance(err, psycopg.errors.CheckViolation)
     assert "ADM-001" in str(err) and "cycle" in str(err)

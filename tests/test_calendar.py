@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from schema import calendar
+from schema.samples import refused
 
 D = dt.date
 
@@ -30,14 +31,9 @@ def _business(conn: sa.Connection, day: dt.date) -> bool:
 
 
 def _refused(conn: sa.Connection, sql: str, **params: object) -> str:
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(sa.text(sql), params)
-    finally:
-        savepoint.rollback()
-    assert isinstance(caught.value.orig, psycopg.errors.InvalidParameterValue), caught.value
-    return str(caught.value.orig)
+    error = refused(conn, sql, params)
+    assert isinstance(error, psycopg.errors.InvalidParameterValue), error
+    return str(error)
 
 
 # --- the acceptance comparison ---------------------------------------------------------------

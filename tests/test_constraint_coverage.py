@@ -1,21 +1,18 @@
 """Every constraint at head is shown refusing a bad row, and the test knows when one is missing.
 
 The list of constraints comes from the live catalog; CHECKs need a hand-written violation
-(tests/constraint_cases/<domain>.py), the others are derived from each table's valid sample row.
+(src/schema/samples/<domain>.py), the others are derived from each table's valid sample row.
 A failure names the constraint PostgreSQL reported, so a wrong guess is as visible as a missing one.
 """
 
 from __future__ import annotations
-
-import uuid
 
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
 
 from schema.catalog import Catalog
-from schema.models import metadata
-from tests.constraint_cases import (
+from schema.samples import (
     CHECK_VIOLATIONS,
     FK_VIOLATIONS,
     SAMPLES,
@@ -23,6 +20,10 @@ from tests.constraint_cases import (
     TRIGGER_COVERED_TABLES,
     TRIGGER_VIOLATIONS,
     Ctx,
+    duplicate_row,
+    orphan_row,
+    refusal,
+    violating_row,
 )
 
 # Triggers whose function can refuse a row (RAISE EXCEPTION), on the tables of ``:tables``.
@@ -49,20 +50,14 @@ def _sqlstate_error(exc: sa.exc.DBAPIError) -> psycopg.Error:
 
 
 def _expect_refusal(conn: sa.Connection, table: str, values: dict, error: type[psycopg.Error]) -> psycopg.Error:
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(metadata.tables[table].insert().values(**values))
-    finally:
-        savepoint.rollback()
-    orig = _sqlstate_error(caught.value)
+    orig = refusal(conn, table, values)
     assert isinstance(orig, error), f"{table}: expected {error.__name__}, got {type(orig).__name__}: {orig}"
     return orig
 
 
 def test_every_table_has_a_sample(head_catalog: Catalog) -> None:
     missing = sorted(set(head_catalog.tables) - set(SAMPLES))
-    assert not missing, f"tables without a valid sample row in tests/constraint_cases: {missing}"
+    assert not missing, f"tables without a valid sample row in schema.samples: {missing}"
 
 
 def test_samples_are_valid(head_conn: sa.Connection) -> None:
@@ -83,10 +78,7 @@ def test_every_constraint_has_a_violation(head_catalog: Catalog) -> None:
 
 @pytest.mark.parametrize("violation", CHECK_VIOLATIONS, ids=lambda v: v.constraint)
 def test_check_refuses(head_conn: sa.Connection, violation) -> None:
-    ctx = Ctx(head_conn)
-    values = ctx.row(violation.table, **violation.overrides)
-    if violation.prepare is not None:
-        values = violation.prepare(ctx, values)
+    values = violating_row(Ctx(head_conn), violation)
     orig = _expect_refusal(head_conn, violation.table, values, psycopg.errors.IntegrityError)
     assert orig.diag.constraint_name == violation.constraint, str(orig)
 
@@ -155,12 +147,7 @@ def test_foreign_keys_refuse_orphans(head_conn: sa.Connection, head_catalog: Cat
     assert fks
     problems = []
     for fk in fks:
-        if fk.name in FK_VIOLATIONS:
-            values = ctx.row(fk.table, **FK_VIOLATIONS[fk.name].overrides)
-        else:
-            others = {col for o in fks if o.table == fk.table and o.name != fk.name for col in o.columns}
-            broken = [col for col in fk.columns if col not in others] or list(fk.columns)
-            values = ctx.row(fk.table, **{col: uuid.uuid4() for col in broken})
+        values = violating_row(ctx, FK_VIOLATIONS[fk.name]) if fk.name in FK_VIOLATIONS else orphan_row(ctx, fk, fks)
         problems.append(_refusal_problem(
             head_conn, fk.table, values, psycopg.errors.ForeignKeyViolation,
             lambda o, name=fk.name: o.diag.constraint_name == name or f"expected {name}",
@@ -173,8 +160,7 @@ def test_unique_and_primary_keys_refuse_duplicates(head_conn: sa.Connection, hea
     keys = [c for c in head_catalog.constraints if c.kind in ("u", "p")]
     problems = []
     for key in keys:
-        first = ctx.insert(key.table)
-        values = ctx.row(key.table, **{col: getattr(first, col) for col in key.columns})
+        values = duplicate_row(ctx, key)
         problems.append(_refusal_problem(
             head_conn, key.table, values, psycopg.errors.UniqueViolation,
             lambda o, name=key.name: head_catalog.constraint_for_index(o.diag.constraint_name) == name or f"expected {name}",
@@ -196,21 +182,10 @@ def test_every_refusing_trigger_has_a_violation(head_conn: sa.Connection) -> Non
 @pytest.mark.parametrize("violation", TRIGGER_VIOLATIONS, ids=lambda v: v.trigger)
 def test_trigger_refuses(head_conn: sa.Connection, violation) -> None:
     """The trigger refuses its row with the rule id (and its own name) and the stated SQLSTATE."""
-    ctx = Ctx(head_conn)
-    values = ctx.row(violation.table, **violation.overrides)
-    if violation.prepare is not None:
-        values = violation.prepare(ctx, values)
+    values = violating_row(Ctx(head_conn), violation)
     for name, value in violation.settings.items():
         head_conn.execute(sa.text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
-    savepoint = head_conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            head_conn.execute(metadata.tables[violation.table].insert().values(**values))
-            if violation.deferred:
-                head_conn.execute(sa.text(f"SET CONSTRAINTS {violation.trigger} IMMEDIATE"))
-    finally:
-        savepoint.rollback()
-    orig = _sqlstate_error(caught.value)
+    orig = refusal(head_conn, violation.table, values, deferred=violation.trigger if violation.deferred else None)
     message = orig.diag.message_primary or ""
     assert orig.sqlstate == violation.sqlstate, f"{violation.trigger}: {orig.sqlstate} {message}"
     assert violation.rule_id in message, message

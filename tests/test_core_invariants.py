@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg.errors
@@ -22,9 +22,10 @@ from sqlalchemy.engine import URL
 from schema import catalog, database, migrations
 from schema.models import metadata
 from schema.rules import RULES
+from schema.samples import refused
+from schema.samples.core import HISTORICAL_IMPORT, POLICY_COVERAGE_DATA
 from schema.seed import scales, volume
 from tests.constraint_cases import Ctx
-from tests.constraint_cases.core import HISTORICAL_IMPORT, POLICY_COVERAGE_DATA
 
 REVISION = "007"
 NEW_RULES = tuple(f"COR-{n:03d}" for n in range(14, 25))
@@ -50,14 +51,7 @@ def _years_ago(years: int, today: dt.date) -> dt.date:
 
 def _refused(conn: sa.Connection, statement: Any) -> psycopg.Error:
     """Run ``statement`` in a savepoint; it must fail with an integrity error (class 23)."""
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(statement)
-    finally:
-        savepoint.rollback()
-    orig = caught.value.orig
-    assert isinstance(orig, psycopg.Error), caught.value
+    orig = refused(conn, statement)
     assert orig.sqlstate and orig.sqlstate.startswith("23"), f"SQLSTATE {orig.sqlstate}: {orig}"
     return orig
 
@@ -143,12 +137,12 @@ def test_claim_after_the_cancellation_day_is_refused_on_it_accepted(head_conn: s
 def test_policy_date_change_that_leaves_a_claim_outside_is_refused(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     claim = ctx.insert("claims", loss_date=dt.date(2026, 1, 10))
-    moved_later = dict(effective_date=dt.date(2026, 2, 1), expiration_date=dt.date(2026, 8, 1),
-                       coverage_data={**POLICY_COVERAGE_DATA, "effective_date": "2026-02-01", "expiration_date": "2026-08-01"})
+    moved_later = {"effective_date": dt.date(2026, 2, 1), "expiration_date": dt.date(2026, 8, 1),
+                   "coverage_data": {**POLICY_COVERAGE_DATA, "effective_date": "2026-02-01", "expiration_date": "2026-08-01"}}
     orig = _refused(head_conn, update("policies", claim.policy_id, **moved_later))
     assert_refused_by(orig, "trg_policies_term_covers_claims", "COR-014")
-    moved_earlier = dict(effective_date=dt.date(2025, 12, 1), expiration_date=dt.date(2026, 6, 1),
-                         coverage_data={**POLICY_COVERAGE_DATA, "effective_date": "2025-12-01", "expiration_date": "2026-06-01"})
+    moved_earlier = {"effective_date": dt.date(2025, 12, 1), "expiration_date": dt.date(2026, 6, 1),
+                     "coverage_data": {**POLICY_COVERAGE_DATA, "effective_date": "2025-12-01", "expiration_date": "2026-06-01"}}
     head_conn.execute(update("policies", claim.policy_id, **moved_earlier))
 
 

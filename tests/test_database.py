@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from schema import database
+from schema import database, migrations
 
 ROOT = Path(__file__).resolve().parents[1]
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))
@@ -100,16 +100,12 @@ def test_concurrent_upgrades_serialize(scratch_database: URL) -> None:
     with eng.connect() as conn:
         versions = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
     eng.dispose()
-    from schema import migrations
-
     assert versions == [migrations.head_revision()]
 
 
 def test_downgrade_base_leaves_only_alembic_version(scratch_database: URL) -> None:
     """Acceptance (issue 3): upgrade head then downgrade base leaves no project object behind
     (tables, functions, types, sequences) except alembic's version table."""
-    from schema import migrations
-
     migrations.upgrade("head", url=scratch_database)
     # The DDL trail (011) holds the DDL of the revisions after it; dropping it is data loss by
     # design (SEC-041), which the operator states.

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from schema import catalog as catalog_module
-from schema import database
+from schema import database, migrations
 from schema.docs import generate, site_build
 from schema.docs.pages import DATED_SUFFIX
 from schema.rules import RULES
@@ -145,8 +145,6 @@ def test_every_rule_is_on_the_rules_page(generated: dict[str, str]) -> None:
 
 
 def test_migrations_reference_lists_every_revision(generated: dict[str, str]) -> None:
-    from schema import migrations
-
     page = generated["reference/migrations.md"]
     for script in migrations.script_directory().walk_revisions():
         assert f"### {script.revision} {{#{script.revision}}}" in page

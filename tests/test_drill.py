@@ -12,24 +12,18 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from rich.console import Console
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from schema import database, drill, migrations
 from schema.cli import app
-from schema.seed import scales, volume
+from schema.seed import volume
 
 
 @pytest.fixture(scope="module")
 def seeded(server_url: URL) -> Iterator[URL]:
     with migrations.temporary_database(server_url, "wb_drill", revision="head") as url:
-        eng = database.engine(url)
-        try:
-            with eng.connect() as conn:
-                volume.generate(conn, scales.get("small"), 11, dt.datetime.now(dt.UTC).date(), console=Console(quiet=True))
-        finally:
-            eng.dispose()
+        volume.seed_small(url, dt.datetime.now(dt.UTC).date())
         yield url
 
 

@@ -25,6 +25,7 @@ from alembic.config import Config
 from sqlalchemy.engine import URL
 
 from schema import catalog, database, migrations
+from schema.seed import volume
 
 SCHEMA_CLI = str(Path(sys.executable).with_name("schema"))
 INJECTED_TABLE = "wb_injected_partial"
@@ -145,9 +146,9 @@ def _fail_injected(url: URL, tmp_path: Path, failure: str) -> dict[str, object]:
     after = _shape(url)
     assert after["revision"] == migrations.head_revision()
     assert INJECTED_TABLE not in after["tables"]
-    assert f"{INJECTED_TABLE}_fn()" not in after["functions"]  # type: ignore[operator]
-    assert not any(g.object_name == INJECTED_TABLE for g in after["grants"])  # type: ignore[attr-defined]
-    assert after["tables"]["customers"][0] != "overwritten by the injected revision"  # type: ignore[index]
+    assert f"{INJECTED_TABLE}_fn()" not in after["functions"]  # type: ignore[operator]  # _shape: dict[str, object], one value type per key
+    assert not any(g.object_name == INJECTED_TABLE for g in after["grants"])  # type: ignore[attr-defined]  # as above
+    assert after["tables"]["customers"][0] != "overwritten by the injected revision"  # type: ignore[index]  # as above
     assert _migration_lock_is_free(url)
     return after
 
@@ -337,8 +338,6 @@ def test_server_killed_during_volume_seed_recovers_consistent_and_seeds_again(th
     in flight; after restart (crash recovery) every FK and CHECK holds for every row, the
     interrupted chunk left nothing (committed chunks stay: the generator commits per chunk),
     a plain re-run refuses naming the loaded tables, and `--reset` seeds completely."""
-    from schema.seed import volume
-
     server = throwaway_server
     migrations.upgrade("head", url=server.url)
     seed = _seed(server.url)

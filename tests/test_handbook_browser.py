@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urljoin, urldefrag, urlparse
+from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 import sqlalchemy as sa
@@ -78,7 +78,7 @@ class Visit:
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("console", lambda msg: self.errors.append(msg.text) if msg.type == "error" else None)
 
-    def _refuse(self, route) -> None:  # noqa: ANN001 - playwright Route
+    def _refuse(self, route) -> None:
         self.external.append(route.request.url)
         route.abort()
 

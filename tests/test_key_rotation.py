@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rich.console import Console
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
 from schema import database, keyrotation, migrations
 from schema.cli import app
-from schema.seed import scales, volume
+from schema.seed import volume
 
 OLD, NEW = "kms-2026-01", "kms-2026-12"
 
@@ -36,12 +35,7 @@ def keyring() -> keyrotation.Keyring:
 @pytest.fixture(scope="module")
 def seeded(server_url: URL) -> Iterator[URL]:
     with migrations.temporary_database(server_url, "wb_rotate", revision="head") as url:
-        eng = database.engine(url)
-        try:
-            with eng.connect() as conn:
-                volume.generate(conn, scales.get("small"), 5, dt.datetime.now(dt.UTC).date(), console=Console(quiet=True))
-        finally:
-            eng.dispose()
+        volume.seed_small(url, dt.datetime.now(dt.UTC).date())
         yield url
 
 
@@ -154,7 +148,7 @@ def test_cli_rotates_and_refuses_an_unknown_key(seeded: URL, conn: sa.Connection
     assert unknown.exit_code == 2 and "kms-2027-01 is not in the keyring" in unknown.output
     back = CliRunner().invoke(app, ["keys", "rotate", "--to", NEW, "--keyring", str(ring), "--batch-size", "50"])
     assert back.exit_code == 0, back.output
-    assert f"user_mfa_settings.totp_secret_encrypted: " in back.output and "0 pending" in back.output
+    assert "user_mfa_settings.totp_secret_encrypted: " in back.output and "0 pending" in back.output
     assert "re-encrypted under " + NEW in back.output
 
 

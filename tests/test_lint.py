@@ -13,8 +13,17 @@ from typer.testing import CliRunner
 from schema import catalog, database, migrations
 from schema.catalog import Catalog, Table
 from schema.cli import app
-from schema.lint import CATALOG_RULES, Finding, Suppression, lint_catalog, rule_docs, suppression_docs
-from schema.lint import migration_safety, suppressions
+from schema.lint import (
+    CATALOG_RULES,
+    Finding,
+    Suppression,
+    lint_catalog,
+    lint_database,
+    migration_safety,
+    rule_docs,
+    suppression_docs,
+    suppressions,
+)
 from schema.lint.reporting import Format, render
 
 # The acceptance scenario: a float premium, a plain-text password, an unindexed FK and an
@@ -197,7 +206,5 @@ def test_the_lint_reads_the_catalog_once(head_engine: sa.Engine, monkeypatch: py
     reads = []
     real_read = catalog.read
     monkeypatch.setattr(catalog, "read", lambda conn: reads.append(1) or real_read(conn))
-    from schema.lint import lint_database
-
     lint_database(head_engine.url)
     assert reads == [1]

@@ -85,7 +85,7 @@ def test_handbook_examples_behave_as_documented(fixture_engine: sa.Engine, rule_
 def test_unknown_rule_id_reads_the_registry_it_is_given(fixture_engine: sa.Engine) -> None:
     cat = catalog_of(fixture_engine, (FIXTURES / "unknown-rule-id.good.sql").read_text())
     check = CATALOG_RULES["unknown-rule-id"].check
-    assert [p.object for p in check(cat, known=frozenset())] == ["policies"]  # type: ignore[call-arg]
+    assert [p.object for p in check(cat, known=frozenset())] == ["policies"]  # type: ignore[call-arg]  # this rule also takes the registry it reads (known=)
 
 
 def test_a_rule_names_no_rule_that_does_not_exist() -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from schema import database, migrations
 from schema import notebook as nb
+from schema.docs import generate
 
 NOTEBOOKS = database.project_root() / "notebooks"
 EXPECTED = (
@@ -87,8 +88,6 @@ def test_notebook_querying_a_missing_column_fails_nbmake(tmp_path: Path, scratch
 def test_export_writes_what_schema_docs_writes(head_database: URL, tmp_path: Path) -> None:
     """The notebook's export is byte for byte `schema docs`' output for the domain's folder, so
     exporting into docs/ never creates drift."""
-    from schema.docs import generate
-
     generate.generate_docs(tmp_path / "docs", url=head_database)
     eng = database.engine(head_database)
     try:
@@ -118,5 +117,5 @@ def test_half_seeded_database_is_refused(scratch_database: URL) -> None:
 
 
 def test_unknown_domain_names_the_known_ones() -> None:
-    with pytest.raises(nb.NotebookError, match="domains: .*core"):
+    with pytest.raises(nb.NotebookError, match=r"domains: .*core"):
         nb.tables_of("billing")

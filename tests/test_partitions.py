@@ -128,7 +128,7 @@ def test_concurrent_runs_both_succeed_and_the_second_finds_nothing_to_do(maint_e
     def second() -> None:
         try:
             results["second"] = _maintain(maint_engine)
-        except BaseException as exc:  # reported to the main thread below
+        except BaseException as exc:  # noqa: BLE001 - reported to the main thread below
             errors.append(exc)
 
     worker = threading.Thread(target=second)

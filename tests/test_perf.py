@@ -12,14 +12,13 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from rich.console import Console
 from typer.testing import CliRunner
 
 from schema import catalog, database, migrations
 from schema.cli import app
-from schema.perf import explain
+from schema.perf import explain, scaling
 from schema.perf.patterns import PATTERNS, UNSERVED_INDEXES, by_name, served_indexes
-from schema.seed import scales, volume
+from schema.seed import volume
 
 JSON_CONTRACT = ("pattern", "index", "uses_index", "pruned", "ms_with", "ms_without", "speedup")
 
@@ -91,12 +90,7 @@ def test_plan_facts_map_partition_indexes_to_their_parent() -> None:
 @pytest.fixture
 def small_volume(scratch_database: sa.URL) -> sa.URL:
     migrations.upgrade("head", url=scratch_database)
-    eng = database.engine(scratch_database)
-    try:
-        with eng.connect() as conn:
-            volume.generate(conn, scales.get("small"), 42, dt.date(2025, 6, 30), console=Console(quiet=True))
-    finally:
-        eng.dispose()
+    volume.seed_small(scratch_database, dt.date(2025, 6, 30))
     return scratch_database
 
 
@@ -123,8 +117,6 @@ def test_every_pattern_uses_its_index_and_prunes_at_small_scale(small_volume: sa
 
 
 def test_scaling_page_places_every_table_and_names_real_blockers(head_catalog: catalog.Catalog) -> None:
-    from schema.perf import scaling
-
     assert scaling.unplanned(head_catalog) == [], "a new table needs a Citus placement in src/schema/perf/scaling.py"
     names = head_catalog.object_names()
     found = scaling.blockers(head_catalog)

@@ -21,8 +21,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 
 from schema import database, migrations
+from schema.samples.core import POLICY_COVERAGE_DATA
 from tests.constraint_cases import Ctx
-from tests.constraint_cases.core import POLICY_COVERAGE_DATA
 
 # The seed's validator: accepts anything with a state.
 SEED_VALIDATOR = """
@@ -137,7 +137,7 @@ def broken_revision_001(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Alembic loads each revision file afresh per command; hand it 001 with the seed's validator."""
     load = alembic.util.load_python_file
 
-    def load_with_seed_validator(dir_, filename):  # noqa: ANN001, ANN202 - alembic's signature
+    def load_with_seed_validator(dir_, filename):
         module = load(dir_, filename)
         if getattr(module, "revision", None) == "001":
             module.VALIDATE_POLICY_DATA_FUNCTION = SEED_VALIDATOR

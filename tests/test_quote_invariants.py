@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL
 
 from schema import database, migrations
 from schema.models import metadata
+from schema.samples import refused
 from schema.seed import scales, volume
 from tests.constraint_cases import Ctx
 
@@ -49,17 +50,7 @@ def historical(conn: sa.Connection, on: bool) -> None:
 
 def refusal(conn: sa.Connection, statement: Any, params: dict | None = None, *, deferred: bool = False) -> psycopg.Error:
     """Run ``statement`` in a savepoint that is always rolled back; return the error it raised."""
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(statement, params or {})
-            if deferred:
-                conn.execute(sa.text("SET CONSTRAINTS trg_quotes_version_chain IMMEDIATE"))
-    finally:
-        savepoint.rollback()
-    orig = caught.value.orig
-    assert isinstance(orig, psycopg.Error), caught.value
-    return orig
+    return refused(conn, statement, params, deferred="trg_quotes_version_chain" if deferred else None)
 
 
 def accepted(conn: sa.Connection, statement: Any, params: dict | None = None, *, deferred: bool = False) -> None:

@@ -19,9 +19,10 @@ from sqlalchemy.engine import URL
 
 from schema import database, migrations
 from schema.catalog import Catalog
-from schema.models import metadata
 from schema.lint.rules import serves_foreign_key
+from schema.models import metadata
 from schema.models.quotes import QUOTE_NUMBER_PATTERN
+from schema.samples import refused
 from tests.constraint_cases import Ctx
 
 QUOTE_TABLES = ("quotes", "quote_number_counters")  # the catalog checks of both domains: tests/test_rating.py
@@ -44,16 +45,6 @@ def _draft(ctx: Ctx, **overrides) -> sa.Row:
 def _db_error(excinfo: pytest.ExceptionInfo) -> psycopg.Error:
     assert isinstance(excinfo.value.orig, psycopg.Error), excinfo.value
     return excinfo.value.orig
-
-
-def refused(conn: sa.Connection, statement, params=None) -> psycopg.Error:
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(statement, params or {})
-    finally:
-        savepoint.rollback()
-    return _db_error(caught)
 
 
 # --- QUO-003: quote numbers ------------------------------------------------------------------
@@ -82,7 +73,7 @@ def test_concurrent_inserts_get_distinct_well_formed_numbers(scratch_database: U
                         mine.append(conn.execute(DRAFT_QUOTE, ids).scalar_one())
                         conn.commit()
                     numbers.extend(mine)
-            except BaseException as exc:  # collected and re-raised in the main thread
+            except BaseException as exc:  # noqa: BLE001 - collected and re-raised in the main thread
                 errors.append(exc)
 
         threads = [threading.Thread(target=worker) for _ in range(8)]

@@ -11,16 +11,17 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from schema import database, migrations
+from schema import database, migrations, samples
 from schema.models import metadata
+from schema.samples.admin import rate_admin_id
 from tests.constraint_cases import Ctx
-from tests.constraint_cases.admin import rate_admin_id
 
 REVISION = "009"
 FROZEN = "trg_rate_tables_filed_rate_frozen"
@@ -34,14 +35,7 @@ RULE_CHANGE = "trg_state_rating_rules_filings_comply"
 
 def refused(conn: sa.Connection, statement, params: dict | None = None) -> psycopg.Error:
     """Run ``statement`` in a savepoint, expect a business refusal (SQLSTATE class 23), return it."""
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(sa.text(statement) if isinstance(statement, str) else statement, params or {})
-    finally:
-        savepoint.rollback()
-    error = caught.value.orig
-    assert isinstance(error, psycopg.Error)
+    error = samples.refused(conn, statement, params)
     assert error.sqlstate and error.sqlstate.startswith("23"), f"{error.sqlstate}: {error}"
     return error
 
@@ -499,14 +493,14 @@ REFUSING_TRIGGERS = {
 }
 
 
-def test_every_governance_trigger_is_covered(head_catalog) -> None:  # noqa: ANN001 - schema.catalog.Catalog
+def test_every_governance_trigger_is_covered(head_catalog) -> None:
     """A trigger added to these tables whose comment cites a rating or approval rule must be listed
     here (and so tested); a listed one that no longer exists fails too."""
     tables = ("rate_tables", "discount_rules", "admin_rate_approvals", "state_rating_rules", "quotes")
     found = {t.name for t in head_catalog.triggers if t.table in tables and t.function_name.startswith("check_")
              and any(rule in (t.comment or "") for rule in ("RAT-", "ADM-02"))}
     assert found == set(REFUSING_TRIGGERS), found ^ set(REFUSING_TRIGGERS)
-    source = open(__file__, encoding="utf-8").read()
+    source = Path(__file__).read_text(encoding="utf-8")
     for trigger, rules in REFUSING_TRIGGERS.items():
         constant = next(k for k, v in globals().items() if v == trigger and k.isupper())
         for rule in rules:

@@ -8,6 +8,8 @@ depends on nothing but the schema (owner names, monthly partitions, server versi
 
 from __future__ import annotations
 
+import itertools
+
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
@@ -72,7 +74,7 @@ def test_block_lines_cover_every_object() -> None:
     spans = dump.Dump(text).block_lines()
     assert "table: quotes" in spans and "function: set_updated_at()" in spans
     ordered = sorted(spans.values())
-    for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(ordered):
         assert end < start
     lines = text.splitlines()
     first, last = spans["table: quotes"]

@@ -12,13 +12,15 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.script import ScriptDirectory
 
-from schema import migrations
+from schema import database, migrations, pii, secret_formats
 from schema.models import metadata
 from tests.constraint_cases import Ctx
 
@@ -57,7 +59,7 @@ def test_revision_follows_the_released_chain() -> None:
     script = ScriptDirectory.from_config(migrations.alembic_config())
     rev = script.get_revision(REVISION)
     assert rev is not None and rev.down_revision is not None
-    tree = ast.parse(open(rev.path, encoding="utf-8").read())
+    tree = ast.parse(Path(rev.path).read_text(encoding="utf-8"))
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert imported <= {"__future__", "collections", "logging", "typing", "sqlalchemy", "alembic"}, imported
@@ -320,8 +322,6 @@ def test_ciphertext_outside_the_envelope_is_refused(head_conn: sa.Connection, va
 
 def test_revision_patterns_are_the_declared_ones() -> None:
     """The revision copies schema.secret_formats (it may import nothing from schema): they must agree."""
-    from schema import secret_formats
-
     script = ScriptDirectory.from_config(migrations.alembic_config())
     module = script.get_revision(REVISION).module
     assert module.PASSWORD_HASH_PATTERN == secret_formats.PASSWORD_HASH_PATTERN
@@ -333,8 +333,6 @@ def test_revision_refuses_existing_plaintext_naming_rule_count_and_ids(scratch_d
     script = ScriptDirectory.from_config(migrations.alembic_config())
     parent = script.get_revision(REVISION).down_revision
     migrations.upgrade(parent, url=scratch_database)
-    from schema import database
-
     eng = database.engine(scratch_database)
     try:
         with eng.begin() as conn:
@@ -412,15 +410,11 @@ GROUP_ROLES = ("app_rw", "app_ro", "auditor", "admin_rw")
 
 
 def test_every_customer_policy_and_claim_column_is_classified(head_catalog) -> None:
-    from schema import pii
-
     for table, classes in pii.CLASSIFICATION.items():
         assert sorted(c.name for c in head_catalog.table(table).columns) == sorted(classes), f"classify every column of {table} in schema.pii"
 
 
 def test_revision_withholds_what_the_registry_says() -> None:
-    from schema import pii
-
     module = ScriptDirectory.from_config(migrations.alembic_config()).get_revision(REVISION).module
     revoked = {(w.table, w.column, w.role) for w in module.PII_WITHHELD}
     designed = {(t, c, r) for t, cols in pii.CLASSIFICATION.items() for c in cols for r in GROUP_ROLES if pii.withheld(t, c, r)}
@@ -430,8 +424,6 @@ def test_revision_withholds_what_the_registry_says() -> None:
 @pytest.mark.parametrize("role", GROUP_ROLES)
 def test_each_role_reads_only_the_pii_it_needs(head_conn: sa.Connection, role: str) -> None:
     """Issue: app_ro and auditor read every customer's date of birth and street address."""
-    from schema import pii
-
     Ctx(head_conn).insert("claims")  # a customer, a policy and a claim to read
     seen, denied = [], []
     for table, classes in pii.CLASSIFICATION.items():
@@ -462,10 +454,6 @@ def test_each_role_reads_only_the_pii_it_needs(head_conn: sa.Connection, role: s
 def test_archives_detached_before_the_revision_are_adopted_into_the_ledger(scratch_database) -> None:
     """An archive 004's maintenance made is recorded as found (count, checksum) and fully guarded;
     the downgrade then refuses to drop that record unless data loss is allowed."""
-    from alembic import command
-
-    from schema import database
-
     parent = ScriptDirectory.from_config(migrations.alembic_config()).get_revision(REVISION).down_revision
     migrations.upgrade(parent, url=scratch_database)
     eng = database.engine(scratch_database)

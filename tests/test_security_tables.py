@@ -14,19 +14,15 @@ import sqlalchemy as sa
 from schema import integrity
 from schema.catalog import Catalog
 from schema.rules import RULES
+from schema.samples import refused
 from tests.constraint_cases import Ctx
 
 
 def _refused(conn: sa.Connection, statement: str, error: type[psycopg.Error] | tuple[type[psycopg.Error], ...],
              **params: object) -> psycopg.Error:
-    savepoint = conn.begin_nested()
-    try:
-        with pytest.raises(sa.exc.DBAPIError) as caught:
-            conn.execute(sa.text(statement), params)
-    finally:
-        savepoint.rollback()
-    assert isinstance(caught.value.orig, error), caught.value
-    return caught.value.orig
+    orig = refused(conn, statement, params)
+    assert isinstance(orig, error), orig
+    return orig
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import holidays
 import sqlalchemy as sa
+from holidays.countries.united_states import UnitedStates
 
 # The span the database function accepts (COR-010).
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 # The part of it the reference covers: the holidays package computes no US year after 2100.
-REFERENCE_LAST_YEAR = min(LAST_YEAR, holidays.US.end_year)
+REFERENCE_LAST_YEAR = min(LAST_YEAR, UnitedStates.end_year)
 
 HOLIDAYS_OF_YEARS = sa.text(
     "SELECT h.holiday, h.name FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS y, "
@@ -41,7 +42,7 @@ def reference_holidays(first_year: int, last_year: int) -> dict[dt.date, str]:
 def database_holidays(conn: sa.Connection, first_year: int, last_year: int) -> dict[dt.date, str]:
     """``us_federal_holidays`` for every year of the span, in one query."""
     rows = conn.execute(HOLIDAYS_OF_YEARS, {"first": first_year, "last": last_year}).all()
-    return {day: name for day, name in rows}
+    return dict(rows)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ models or a document claim. The SQL lives in ``sql/catalog/*.sql``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+from typing import TypeVar
 
 import sqlalchemy as sa
+
+from schema import sql_files
 
 SCHEMA = "public"
 
@@ -23,12 +24,12 @@ EXCLUDED_TABLES: dict[str, str] = {
 ON_DELETE = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 CONSTRAINT_KINDS = {"p": "PRIMARY KEY", "f": "FOREIGN KEY", "u": "UNIQUE", "c": "CHECK", "x": "EXCLUDE"}
 VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
+R = TypeVar("R")  # a catalog record (a dataclass below)
 
 
-@cache
 def sql(name: str) -> str:
     """A catalog query by file name (without .sql)."""
-    return resources.files("schema").joinpath("sql", "catalog", f"{name}.sql").read_text()
+    return sql_files.read("catalog", name)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,13 @@ class Constraint:
     on_delete_code: str | None
     validated: bool
     comment: str | None
+
+    @property
+    def referred(self) -> str:
+        """The table a foreign key points at (``referred_table``, which only foreign keys have)."""
+        if self.referred_table is None:
+            raise ValueError(f"{self.name} is a {self.kind_name}, not a foreign key: it refers to no table")
+        return self.referred_table
 
     @property
     def kind_name(self) -> str:
@@ -267,58 +275,34 @@ def _rows(conn: sa.Connection, name: str) -> list[sa.RowMapping]:
     return list(conn.execute(sa.text(sql(name)), {"schema": SCHEMA}).mappings())
 
 
+def _record(cls: type[R], row: sa.RowMapping) -> R:
+    """A catalog record from a query row whose column names are the record's field names (the
+    queries in sql/catalog/ alias them so); SQL arrays become the records' tuples."""
+    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in row.items()})
+
+
 def read(conn: sa.Connection) -> Catalog:
     """Read the whole schema; a handful of queries, whatever the number of tables."""
-    tables: dict[str, Table] = {}
-    for row in _rows(conn, "tables"):
-        if row["name"] in EXCLUDED_TABLES:
-            continue
-        tables[row["name"]] = Table(
-            name=row["name"],
-            comment=row["comment"],
-            is_partitioned=row["is_partitioned"],
-            rls_enabled=row["rls_enabled"],
-            rls_forced=row["rls_forced"],
-            partition_key=row["partition_key"],
-        )
-
-    def owner(table_name: str) -> Table | None:
-        return tables.get(table_name)
-
+    tables = {row["name"]: _record(Table, row) for row in _rows(conn, "tables") if row["name"] not in EXCLUDED_TABLES}
     for row in _rows(conn, "columns"):
-        if (t := owner(row["table_name"])) is not None:
-            t.columns.append(Column(row["table_name"], row["name"], row["position"], row["data_type"],
-                                    row["not_null"], row["default"], row["comment"], row["is_generated"],
-                                    row["identity"]))
+        if (t := tables.get(row["table"])) is not None:
+            t.columns.append(_record(Column, row))
     for row in _rows(conn, "constraints"):
-        if (t := owner(row["table_name"])) is not None:
-            t.constraints.append(Constraint(
-                row["table_name"], row["name"], row["kind"], row["definition"], tuple(row["columns"]),
-                row["referred_table"], tuple(row["referred_columns"]), row["on_delete"], row["validated"],
-                row["comment"],
-            ))
+        if (t := tables.get(row["table"])) is not None:
+            t.constraints.append(_record(Constraint, row))
     for row in _rows(conn, "indexes"):
-        if (t := owner(row["table_name"])) is not None:
-            t.indexes.append(Index(
-                row["table_name"], row["name"], row["definition"], row["method"], row["is_unique"],
-                row["is_primary"], tuple(row["key_columns"]), row["predicate"], row["constraint_name"],
-                row["comment"],
-            ))
+        if (t := tables.get(row["table"])) is not None:
+            t.indexes.append(_record(Index, row))
     for row in _rows(conn, "triggers"):
-        if (t := owner(row["table_name"])) is not None:
-            t.triggers.append(Trigger(row["table_name"], row["name"], row["definition"], row["function_name"], row["comment"]))
+        if (t := tables.get(row["table"])) is not None:
+            t.triggers.append(_record(Trigger, row))
     for row in _rows(conn, "policies"):
-        if (t := owner(row["table_name"])) is not None:
-            t.policies.append(Policy(row["table_name"], row["name"], row["permissive"], tuple(row["roles"]),
-                                     row["command"], row["using_expression"], row["check_expression"]))
+        if (t := tables.get(row["table"])) is not None:
+            t.policies.append(_record(Policy, row))
     for row in _rows(conn, "partitions"):
-        if (t := owner(row["parent_table"])) is not None:
-            t.partitions.append(Partition(row["parent_table"], row["name"], row["bound"], row["estimated_rows"]))
-    functions = [
-        Function(r["name"], r["arguments"], r["result"], r["language"], r["volatility"], r["comment"],
-                 r["security_definer"], tuple(r["settings"]))
-        for r in _rows(conn, "functions")
-    ]
+        if (t := tables.get(row["parent_table"])) is not None:
+            t.partitions.append(_record(Partition, row))
+    functions = [_record(Function, r) for r in _rows(conn, "functions")]
     partition_indexes = {r["name"]: r["parent_index"] for r in _rows(conn, "partition_indexes")}
     return Catalog(tables=tables, functions=functions, grants=read_grants(conn), partition_indexes=partition_indexes)
 
@@ -329,21 +313,13 @@ def read_grants(conn: sa.Connection) -> list[Grant]:
     All application schemas, not only ``SCHEMA``: partitions live in a schema of their own and a
     grant there would let a role around its parent's grants and policies.
     """
-    return [
-        Grant(r["schema_name"], r["object_name"], r["object_kind"], r["column_name"], r["grantee"],
-              r["privilege"], r["grantable"], r["owner"])
-        for r in conn.execute(sa.text(sql("privileges"))).mappings()
-    ]
+    return [_record(Grant, r) for r in conn.execute(sa.text(sql("privileges"))).mappings()]
 
 
 def read_roles(conn: sa.Connection, names: tuple[str, ...]) -> dict[str, Role]:
     """The named roles that exist, with their attributes and the roles they are members of."""
     rows = conn.execute(sa.text(sql("roles")), {"roles": list(names)}).mappings()
-    return {
-        r["name"]: Role(r["name"], r["is_superuser"], r["bypasses_rls"], r["can_login"], r["can_create_role"],
-                        r["can_create_db"], tuple(r["member_of"]), r["comment"])
-        for r in rows
-    }
+    return {r["name"]: _record(Role, r) for r in rows}
 
 
 # Physical facts of a seeded database, read for the profile (schema perf) and the scaling page:

@@ -6,6 +6,7 @@ same functions the operator runs.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -13,16 +14,16 @@ import typer
 from rich.console import Console
 
 from schema import database, migrations
-from schema.partitions_cli import app as partitions_app
-from schema.lint.cli import app as lint_app
-from schema.seed.cli import app as seed_app
 from schema.docs import cli as docs_cli
-from schema.perf import cli as perf_cli
+from schema.drill_cli import app as drill_app
 from schema.history_cli import app as history_app
 from schema.history_cli import dump_command
-from schema.rehearse import cli as rehearse_cli
-from schema.drill_cli import app as drill_app
 from schema.keys_cli import app as keys_app
+from schema.lint.cli import app as lint_app
+from schema.partitions_cli import app as partitions_app
+from schema.perf import cli as perf_cli
+from schema.rehearse import cli as rehearse_cli
+from schema.seed.cli import app as seed_app
 
 app = typer.Typer(help="Insurance schema workbench: database, migrations, lint, docs, profile.", no_args_is_help=True)
 db_app = typer.Typer(help="The database every command uses (DATABASE_URL, else the embedded server).", no_args_is_help=True)
@@ -77,8 +78,6 @@ def db_start() -> None:
 @db_app.command("stop")
 def db_stop() -> None:
     """Stop the embedded server (a DATABASE_URL server is not ours to stop)."""
-    import os
-
     if os.environ.get(database.ENV_VAR):
         raise fail(f"{database.ENV_VAR} is set: that server is not managed by the workbench")
     console.print("stopped" if database.stop_embedded() else "embedded server was not running")
@@ -87,8 +86,6 @@ def db_stop() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Say which database is in use and whether it runs, and its migration revision."""
-    import os
-
     if os.environ.get(database.ENV_VAR):
         target = database.Target(database.to_sqlalchemy_url(os.environ[database.ENV_VAR]), database.ENV_VAR)
         console.print(f"database: {target}")
@@ -109,8 +106,6 @@ def db_status() -> None:
 @db_app.command("reset")
 def db_reset(yes: bool = typer.Option(False, "--yes", help="Confirm deleting the embedded data.")) -> None:
     """Delete the embedded server's data; the next command starts from an empty database."""
-    import os
-
     if os.environ.get(database.ENV_VAR):
         raise fail(f"{database.ENV_VAR} is set: reset only manages the embedded server")
     if not yes:

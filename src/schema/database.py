@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -91,15 +92,15 @@ def resolve() -> Target:
     return Target(to_sqlalchemy_url(start_embedded()), "embedded")
 
 
-def _pgserver():  # noqa: ANN202 - the module object
+def _pgserver() -> ModuleType:
     """Import pgserver, or say how to get it."""
     try:
         with warnings.catch_warnings():
             # platformdirs warns that XDG_RUNTIME_DIR is unset and uses /tmp/runtime-<uid> for
             # pgserver's inter-process lock file: that choice is right for us, the warning is noise.
             warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-            import pgserver
-            import pgserver.utils
+            import pgserver  # noqa: PLC0415 - on first use, under the warnings filter; missing = clear error
+            import pgserver.utils  # noqa: PLC0415 - as above
     except ImportError as exc:  # pragma: no cover - install problem, reported plainly
         raise DatabaseError(
             "the embedded database needs the 'pgserver' package: run make install, "
@@ -115,7 +116,7 @@ def start_embedded() -> str:
     command connects in milliseconds instead of paying a cold start; ``schema db stop`` ends it.
     """
     server = _pgserver().get_server(pgdata_dir(), cleanup_mode=None)
-    return server.get_uri()
+    return str(server.get_uri())
 
 
 def embedded_status() -> str:
@@ -148,7 +149,7 @@ def engine(url: URL | None = None, **kwargs: object) -> Engine:
     """An engine on ``url`` (default: the resolved database) that fails fast when unreachable."""
     target_url = url if url is not None else resolve().url
     connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, "application_name": "schema-workbench"}
-    return sa.create_engine(target_url, connect_args=connect_args, **kwargs)  # type: ignore[arg-type]
+    return sa.create_engine(target_url, connect_args=connect_args, **kwargs)
 
 
 def check_server(eng: Engine) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -30,7 +30,7 @@ def alembic_config(x_args: dict[str, str] | None = None) -> Config:
     cfg = Config(str(database.project_root() / "alembic.ini"))
     cfg.set_main_option("script_location", str(database.project_root() / "alembic"))
     if x_args:
-        cfg.cmd_opts = _XArgs([f"{k}={v}" for k, v in x_args.items()])  # type: ignore[assignment]
+        cfg.cmd_opts = _XArgs([f"{k}={v}" for k, v in x_args.items()])  # type: ignore[assignment]  # alembic types cmd_opts as its argparse Namespace; it reads only .x
     return cfg
 
 
@@ -57,7 +57,7 @@ def current_revision(conn: sa.Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def _run(cfg: Config, url: URL | None, fn, *args: object) -> None:
+def _run(cfg: Config, url: URL | None, fn: Callable[..., object], *args: object) -> None:
     if url is None:
         fn(cfg, *args)
         return

@@ -17,28 +17,33 @@ import importlib
 import os
 import re
 import reprlib
-import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import psycopg.errors
 import sqlalchemy as sa
-from rich.console import Console
 from sqlalchemy.engine import Engine
 
 from schema import catalog as catalog_module
-from schema import database, migrations
+from schema import database, migrations, partitions, samples
+from schema.docs import generate
+from schema.docs.site import Domain, model_domains
+from schema.perf.patterns import PATTERNS
+from schema.perf.run import run
+from schema.rules import Deviation
+from schema.seed import rates, volume
 
 # nbmake runs the notebooks with this set to a temporary folder, so executing them never
 # rewrites the committed docs/ (whose drift the docs tests check); in JupyterLab it is unset
 # and the export goes where `schema docs` writes.
 EXPORT_DIR_ENV = "NOTEBOOK_EXPORT_DIR"
-SEED_SCALE = "small"  # notebooks explore; profiling at volume is `schema seed volume --scale medium`
-SEED = 42
+# The notebooks explore the small seeded database (schema.seed.volume.seed_small); profiling at
+# volume is `schema seed volume --scale medium`.
 MERMAID_BLOCK = re.compile(r"^```mermaid\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
 
 # jupysql's telemetry was removed in 0.11, but ploomber-core (its dependency) still knows how to
@@ -102,8 +107,6 @@ def seed_volume(eng: Engine) -> str:
     earlier run seeded them, and "some do" is a state no rerun can fix, so it is an error naming
     the reset command rather than a partial, silent seed.
     """
-    from schema.seed import scales, volume
-
     with eng.connect() as conn:
         steps, _missing = volume.plan(conn)
         tables = list(dict.fromkeys(s.table for s in steps))
@@ -117,16 +120,13 @@ def seed_volume(eng: Engine) -> str:
                 f"{', '.join(empty)} do not): run `schema seed volume --reset` (every row is lost) "
                 "or point DATABASE_URL at a fresh database"
             )
-        report = volume.generate(conn, scales.get(SEED_SCALE), SEED, dt.datetime.now(dt.UTC).date(),
-                                 console=Console(quiet=True))
-    return f"volume data generated: {report.rows:,} rows at scale {SEED_SCALE} in {report.seconds:.1f}s"
+    report = volume.seed_small(eng.url, dt.datetime.now(dt.UTC).date())
+    return f"volume data generated: {report.rows:,} rows at scale {volume.SMALL_SCALE} in {report.seconds:.1f}s"
 
 
 def seed_rates(eng: Engine) -> str:
     """The CA/TX/NY rate tables and discount rules (scripts/seed_rate_tables.py's loader): it
     inserts what is missing and leaves identical rows alone, so running it again is harmless."""
-    from schema.seed import rates
-
     with eng.begin() as conn:
         return f"rate tables: {rates.load(conn).summary()}"
 
@@ -183,8 +183,6 @@ def read_catalog(eng: Engine) -> catalog_module.Catalog:
 
 def domain_of() -> dict[str, str]:
     """Table -> domain, as the handbook assigns it (the model's module)."""
-    from schema.docs.site import model_domains
-
     return model_domains()
 
 
@@ -237,8 +235,6 @@ def domain_rules(domain: str) -> pd.DataFrame:
 
 def domain_deviations(domain: str) -> pd.DataFrame:
     """Where the domain departs from the seed's SQL, and why (the registry's DEVIATIONS)."""
-    from schema.rules import Deviation
-
     module = importlib.import_module(f"schema.rules.{domain}")
     columns = list(Deviation.__dataclass_fields__)
     return pd.DataFrame([vars(d) for d in module.DEVIATIONS], columns=columns).set_index("id")
@@ -247,28 +243,20 @@ def domain_deviations(domain: str) -> pd.DataFrame:
 # --- constraints refusing bad rows -------------------------------------------------------------
 
 
-def constraint_cases():  # noqa: ANN201 - the tests.constraint_cases module
-    """tests/constraint_cases: the one definition of a valid row per table and of each CHECK's violation.
-
-    Imported rather than copied: the coverage test proves every constraint refuses these rows, the
-    notebook shows the same refusals, and a new CHECK needs its violation written once. The
-    package sits at the checkout's root (the notebooks run from a checkout, editable install).
-    """
-    root = str(database.project_root())
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    return importlib.import_module("tests.constraint_cases")
-
-
 @dataclass(frozen=True)
 class Demo:
-    """A bad row for one constraint: the rule it breaks and how to build it from a valid row."""
+    """A bad row for one constraint: the rule it breaks and how to build it from a valid row.
+
+    The rows are schema.samples' (the one definition of a valid row per table and of each CHECK's
+    violation), built as the coverage test builds them, so the notebook shows the refusals that
+    test proves; a new CHECK needs its violation written once.
+    """
 
     constraint: str
     kind: str
     table: str
     bad: str  # what is wrong with the row, for the reader
-    build: Callable[[Any], dict[str, Any]]  # Ctx -> row values
+    build: Callable[[samples.Ctx], dict[str, Any]]
     # A partitioned table's unique index has a copy per partition, and PostgreSQL names the copy
     # of the partition the row went to: a refusal there is this constraint's.
     partitions: tuple[str, ...] = ()
@@ -277,37 +265,28 @@ class Demo:
 def demos_for(cat: catalog_module.Catalog, tables: list[str]) -> list[Demo]:
     """One demo per constraint of ``tables``: CHECKs from the hand-written violations, foreign
     keys as orphans, UNIQUE and primary keys as duplicates of a row just inserted."""
-    cases = constraint_cases()
-    by_name = {v.constraint: v for v in cases.CHECK_VIOLATIONS}
+    by_name = {v.constraint: v for v in samples.CHECK_VIOLATIONS}
     demos: list[Demo] = []
     for con in sorted((c for t in tables for c in cat.table(t).constraints), key=lambda c: (c.table, c.kind, c.name)):
         if con.kind in ("c", "x"):
             if con.name not in by_name:
-                raise NotebookError(f"{con.name} has no violation in tests/constraint_cases (the coverage test fails too)")
+                raise NotebookError(f"{con.name} has no violation in schema.samples (the coverage test fails too)")
             demos.append(_check_demo(by_name[con.name], con.kind_name))
-        elif con.kind == "f" and con.name in cases.FK_VIOLATIONS:
-            demos.append(_check_demo(cases.FK_VIOLATIONS[con.name], con.kind_name))
+        elif con.kind == "f" and con.name in samples.FK_VIOLATIONS:
+            demos.append(_check_demo(samples.FK_VIOLATIONS[con.name], con.kind_name))
         elif con.kind == "f":
-            demos.append(Demo(con.name, con.kind_name, con.table, f"{', '.join(con.columns)} point at no {con.referred_table} row",
-                              lambda ctx, c=con: ctx.row(c.table, **{col: uuid.uuid4() for col in c.columns})))
+            broken = samples.orphan_columns(con, cat.constraints)
+            demos.append(Demo(con.name, con.kind_name, con.table, f"{', '.join(broken)} point at no {con.referred_table} row",
+                              partial(samples.orphan_row, fk=con, constraints=cat.constraints)))
         else:
             demos.append(Demo(con.name, con.kind_name, con.table, f"repeats ({', '.join(con.columns)}) of an existing row",
-                              lambda ctx, c=con: _duplicate(ctx, c)))
+                              partial(samples.duplicate_row, key=con)))
     return [replace(d, partitions=tuple(p.name for p in cat.table(d.table).partitions)) for d in demos]
 
 
-def _check_demo(violation: Any, kind: str) -> Demo:
-    def build(ctx: Any) -> dict[str, Any]:
-        values = ctx.row(violation.table, **violation.overrides)
-        return violation.prepare(ctx, values) if violation.prepare is not None else values
-
+def _check_demo(violation: samples.CheckViolation, kind: str) -> Demo:
     shown = ", ".join(f"{k}={reprlib.repr(v)}" for k, v in violation.overrides.items()) or violation.why
-    return Demo(violation.constraint, kind, violation.table, shown, build)
-
-
-def _duplicate(ctx: Any, con: catalog_module.Constraint) -> dict[str, Any]:
-    first = ctx.insert(con.table)
-    return ctx.row(con.table, **{col: getattr(first, col) for col in con.columns})
+    return Demo(violation.constraint, kind, violation.table, shown, partial(samples.violating_row, violation=violation))
 
 
 def constraint_demos(domain: str) -> pd.DataFrame:
@@ -318,9 +297,6 @@ def constraint_demos(domain: str) -> pd.DataFrame:
     may already hold. All in one transaction, rolled back. A bad row the database accepts, or a
     refusal by another constraint than the one shown, is an error: the demo would lie.
     """
-    from schema.models import metadata
-
-    cases = constraint_cases()
     rows = []
     with migrations.temporary_database(database.resolve().url, "wb_notebook", "head") as url:
         eng = database.engine(url)
@@ -329,10 +305,10 @@ def constraint_demos(domain: str) -> pd.DataFrame:
             with eng.connect() as conn:
                 trans = conn.begin()
                 try:
-                    ctx = cases.Ctx(conn)
+                    ctx = samples.Ctx(conn)
                     for demo in demos:
                         rows.append({"constraint": demo.constraint, "kind": demo.kind, "table": demo.table, "bad row": demo.bad,
-                                     "refused with": _refusal(conn, metadata.tables[demo.table], demo, ctx)})
+                                     "refused with": _refusal(conn, demo, ctx)})
                 finally:
                     trans.rollback()
         finally:
@@ -340,32 +316,27 @@ def constraint_demos(domain: str) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("constraint")
 
 
-def _refusal(conn: sa.Connection, table: sa.Table, demo: Demo, ctx: Any) -> str:
-    values = demo.build(ctx)
-    savepoint = conn.begin_nested()
+def _refusal(conn: sa.Connection, demo: Demo, ctx: samples.Ctx) -> str:
     try:
-        conn.execute(table.insert().values(**values))
-    except sa.exc.IntegrityError as exc:
-        savepoint.rollback()
-        diag = exc.orig.diag  # type: ignore[union-attr]
-        if diag.constraint_name != demo.constraint and not (demo.kind in ("UNIQUE", "PRIMARY KEY") and diag.table_name in demo.partitions):
-            raise NotebookError(f"{demo.table}: the bad row for {demo.constraint} was refused by "
-                                f"{diag.constraint_name or 'another check'}: {diag.message_primary}") from exc
-        via = f" (partition {diag.table_name})" if diag.table_name in demo.partitions else ""
-        return diag.message_primary + via
-    savepoint.rollback()
-    raise NotebookError(f"{demo.table} accepted a row that breaks {demo.constraint} ({demo.bad})")
+        error = samples.refusal(conn, demo.table, demo.build(ctx))
+    except samples.NotRefused:
+        raise NotebookError(f"{demo.table} accepted a row that breaks {demo.constraint} ({demo.bad})") from None
+    diag = error.diag
+    if not isinstance(error, psycopg.errors.IntegrityError) or (
+        diag.constraint_name != demo.constraint and not (demo.kind in ("UNIQUE", "PRIMARY KEY") and diag.table_name in demo.partitions)
+    ):
+        raise NotebookError(f"{demo.table}: the bad row for {demo.constraint} was refused by "
+                            f"{diag.constraint_name or 'another check'}: {diag.message_primary}") from error
+    via = f" (partition {diag.table_name})" if diag.table_name in demo.partitions else ""
+    return (diag.message_primary or "") + via
 
 
 def trigger_demos(domain: str) -> pd.DataFrame:
-    """Each refusing trigger of the domain with what it refuses (tests/constraint_cases'
+    """Each refusing trigger of the domain with what it refuses (schema.samples'
     TRIGGER_VIOLATIONS, a row, and TRIGGER_ACTS, statements; the coverage test proves the same
     refusals): the SQLSTATE and the message, which names the rule and the trigger. Built in a
     scratch database at head; every case is rolled back, so a historical-import demo does not leak
     its session setting into the next one. A case the database accepts is an error."""
-    from schema.models import metadata
-
-    cases = constraint_cases()
     tables = set(tables_of(domain))
     rows = []
     with migrations.temporary_database(database.resolve().url, "wb_notebook", "head") as url:
@@ -375,62 +346,56 @@ def trigger_demos(domain: str) -> pd.DataFrame:
             with eng.connect() as conn:
                 trans = conn.begin()
                 try:
-                    ctx = cases.Ctx(conn)
-                    for violation in (v for v in cases.TRIGGER_VIOLATIONS if v.table in tables):
+                    ctx = samples.Ctx(conn)
+                    for violation in (v for v in samples.TRIGGER_VIOLATIONS if v.table in tables):
                         rows.append({"trigger": violation.trigger, "table": violation.table, "rule": violation.rule_id,
                                      "what breaks it": violation.why,
-                                     "refused with": _trigger_refusal(conn, metadata.tables[violation.table], violation, ctx)})
+                                     "refused with": _trigger_refusal(conn, violation, ctx)})
                 finally:
                     trans.rollback()
-            for act in cases.TRIGGER_ACTS:
+            for act in samples.TRIGGER_ACTS:
                 if trigger_table.get(act.trigger) not in tables:
                     continue
                 rows.append({"trigger": act.trigger, "table": trigger_table[act.trigger], "rule": act.rule_id,
-                             "what breaks it": act.why, "refused with": _act_refusal(eng, act, cases.Ctx)})
+                             "what breaks it": act.why, "refused with": _act_refusal(eng, act)})
         finally:
             eng.dispose()
     return pd.DataFrame(rows).set_index("trigger")
 
 
-def _act_refusal(eng: Engine, act: Any, make_ctx: Any) -> str:
+def _act_refusal(eng: Engine, act: samples.TriggerAct) -> str:
     """Run one TriggerAct in its own rolled-back transaction; the refusal must be the trigger's."""
     with eng.connect() as conn:
         try:
-            act.act(make_ctx(conn))
+            act.act(samples.Ctx(conn))
         except sa.exc.IntegrityError as exc:
-            diag = exc.orig.diag  # type: ignore[union-attr]  # psycopg's error carries diag
+            if not isinstance(exc.orig, psycopg.Error):
+                raise
+            diag = exc.orig.diag
             if diag.constraint_name != act.trigger:
                 raise NotebookError(f"{act.trigger}: refused by {diag.constraint_name}: {diag.message_primary}") from exc
-            return f"{exc.orig.sqlstate}: {diag.message_primary}"  # type: ignore[union-attr]
+            return f"{exc.orig.sqlstate}: {diag.message_primary}"
         else:
             raise NotebookError(f"{act.trigger}: the database accepted what breaks {act.rule_id} ({act.why})")
         finally:
             conn.rollback()
 
 
-def _trigger_refusal(conn: sa.Connection, table: sa.Table, violation: Any, ctx: Any) -> str:
+def _trigger_refusal(conn: sa.Connection, violation: samples.TriggerViolation, ctx: samples.Ctx) -> str:
     # One savepoint around everything the case prepares (parents, counters, session settings), so
     # the cases of one transaction do not see each other's preparation.
     outer = conn.begin_nested()
     try:
-        values = ctx.row(violation.table, **violation.overrides)
-        if violation.prepare is not None:
-            values = violation.prepare(ctx, values)
+        values = samples.violating_row(ctx, violation)
         for name, value in violation.settings.items():
             conn.execute(sa.text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
-        savepoint = conn.begin_nested()
         try:
-            conn.execute(table.insert().values(**values))
-            if violation.deferred:
-                conn.execute(sa.text(f"SET CONSTRAINTS {violation.trigger} IMMEDIATE"))
-        except sa.exc.DBAPIError as exc:
-            savepoint.rollback()
-            diag = exc.orig.diag  # type: ignore[union-attr]
-            if violation.rule_id not in (diag.message_primary or ""):
-                raise NotebookError(f"{violation.trigger}: refused for another reason: {diag.message_primary}") from exc
-            return f"{exc.orig.sqlstate}: {diag.message_primary}"  # type: ignore[union-attr]
-        savepoint.rollback()
-        raise NotebookError(f"{violation.table} accepted a row {violation.trigger} must refuse")
+            error = samples.refusal(conn, violation.table, values, deferred=violation.trigger if violation.deferred else None)
+        except samples.NotRefused:
+            raise NotebookError(f"{violation.table} accepted a row {violation.trigger} must refuse") from None
+        if violation.rule_id not in (error.diag.message_primary or ""):
+            raise NotebookError(f"{violation.trigger}: refused for another reason: {error.diag.message_primary}") from error
+        return f"{error.sqlstate}: {error.diag.message_primary}"
     finally:
         outer.rollback()
 
@@ -441,8 +406,6 @@ def _trigger_refusal(conn: sa.Connection, table: sa.Table, violation: Any, ctx: 
 def handbook_pages(eng: Engine, domain: str) -> dict[str, str]:
     """The domain's handbook pages (domain page with its ERD, one page per table), path -> text,
     exactly as `schema docs` renders them."""
-    from schema.docs import generate
-
     tables_of(domain)
     with eng.connect() as conn:
         pages = generate.render(generate.handbook(conn))
@@ -462,8 +425,6 @@ class Diagram:
 
 def erd(eng: Engine, domain: str) -> Diagram:
     """The domain's ERD, taken from its handbook page so the notebook and the handbook draw the same."""
-    from schema.docs.site import Domain
-
     page = handbook_pages(eng, domain)[Domain(domain, (), (), ()).page]
     found = MERMAID_BLOCK.search(page)
     if found is None:
@@ -473,8 +434,6 @@ def erd(eng: Engine, domain: str) -> Diagram:
 
 def export_dir() -> Path:
     """docs/ of the checkout, or ``$NOTEBOOK_EXPORT_DIR`` (nbmake sets it: see EXPORT_DIR_ENV)."""
-    from schema.docs import generate
-
     configured = os.environ.get(EXPORT_DIR_ENV)
     return Path(configured) if configured else generate.default_docs_dir()
 
@@ -482,8 +441,6 @@ def export_dir() -> Path:
 def export_domain(eng: Engine, domain: str, docs_dir: Path | None = None) -> list[str]:
     """Write the domain's folder of the handbook as `schema docs` would: same pages, same writer
     (which also removes pages of tables that left the domain); returns what changed."""
-    from schema.docs import generate
-
     target = (docs_dir or export_dir()) / domain
     pages = {rel.removeprefix(f"{domain}/"): text for rel, text in handbook_pages(eng, domain).items()}
     target.mkdir(parents=True, exist_ok=True)
@@ -495,8 +452,6 @@ def export_domain(eng: Engine, domain: str, docs_dir: Path | None = None) -> lis
 
 def partition_maintenance_preview(wb: Workbench) -> pd.DataFrame:
     """What `schema partitions maintain` would do now (a dry run, rolled back)."""
-    from schema import partitions
-
     actions = partitions.maintain_database(wb.target.url, dry_run=True)
     return pd.DataFrame([vars(a) for a in actions], columns=["parent_table", "action", "partition", "detail"])
 
@@ -508,9 +463,6 @@ def profile(eng: Engine, kinds: tuple[str, ...] = ("read",), repeats: int = 3) -
     ``allow_usable``: at the notebooks' small scale the planner may rightly prefer a sequential
     scan; whether the index is chosen at volume is what `schema perf` on a medium seed proves.
     """
-    from schema.perf.patterns import PATTERNS
-    from schema.perf.run import run
-
     with eng.connect() as conn:
         results = run(conn, [p for p in PATTERNS if p.kind in kinds], allow_usable=True, repeats=repeats)
     return pd.DataFrame(

@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 
 from schema import database
+from schema.docs import generate
+from schema.docs import handbook as handbook_module
 from schema.docs.site import HandbookError
 
 console = Console(stderr=True)
@@ -18,8 +20,6 @@ def docs(
     out: Path | None = typer.Option(None, "--out", help="Folder to write (default: docs/ of the checkout)."),
 ) -> None:
     """Regenerate the handbook's pages from the database at head (refuses one that is not)."""
-    from schema.docs import generate
-
     target = out if out is not None else generate.default_docs_dir()
     try:
         changed = generate.generate_docs(target)
@@ -36,8 +36,6 @@ def handbook(
     port: int = typer.Option(8000, help="Port mkdocs serve listens on."),
 ) -> None:
     """Migrate to head, regenerate docs/, and serve the handbook (mkdocs serve) until Ctrl-C."""
-    from schema.docs import handbook as handbook_module
-
     try:
         changed = handbook_module.prepare()
     except FAILURES as exc:

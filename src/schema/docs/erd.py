@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from enum import Enum
 
-from mermaid.erdiagram import ERDiagram, Entity, Link
+from mermaid.erdiagram import Entity, ERDiagram, Link
 
 from schema.catalog import Catalog, Constraint, Table
 
@@ -116,6 +116,8 @@ class SchemaDiagram(ERDiagram):
     its text is unreadable. mermaid-py's model has neither setting, so they are added here.
     """
 
+    script: str  # mermaid-py's rendered source, set by _build_script
+
     NATURAL_WIDTH = "config:\n  er:\n    useMaxWidth: false\n"
     DIRECTION = "\n\tdirection LR"
 
@@ -137,10 +139,10 @@ def diagram(catalog: Catalog, title: str, entities: dict[str, Detail]) -> str:
     linked: dict[str, set[str]] = {name: set() for name in entities}
     for fk in fks:
         linked[fk.table].update(fk.columns)
-        linked[fk.referred_table].update(fk.referred_columns)
+        linked[fk.referred].update(fk.referred_columns)
     built = {name: entity(catalog.table(name), entities[name], linked[name]) for name in sorted(entities)}
     links = [
-        Link(built[fk.referred_table], built[fk.table], *cardinalities(catalog, fk), label=", ".join(fk.columns))
+        Link(built[fk.referred], built[fk.table], *cardinalities(catalog, fk), label=", ".join(fk.columns))
         for fk in fks
     ]
     return SchemaDiagram(title, list(built.values()), links).script

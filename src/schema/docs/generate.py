@@ -19,9 +19,8 @@ from schema import database, migrations, privileges
 from schema import dump as schema_dump
 from schema.docs import markdown as md
 from schema.docs import state_rules
-from schema.docs.lint_pages import EXCEPTIONS_PAGE
+from schema.docs.lint_pages import EXCEPTIONS_PAGE, lint_pages
 from schema.docs.lint_pages import INDEX_PAGE as LINT_INDEX_PAGE
-from schema.docs.lint_pages import lint_pages
 from schema.docs.pages import database_schema_page, domain_page, table_page
 from schema.docs.reference import deviations_page, functions_page, migrations_page, rules_page
 from schema.docs.revision_reference import revisions

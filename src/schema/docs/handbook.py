@@ -1,6 +1,6 @@
 """``schema handbook``: migrate the database to head, regenerate docs/, serve the site.
 
-The steps run in the order issue 3 gives for ``make handbook``: migrate, seed, regenerate,
+The steps run in the order ``make handbook`` promises (README): migrate, seed, regenerate,
 serve. There is no seed step yet: when the seed helper lands, its entry point is called in
 ``prepare`` between the migration and the regeneration (marked below), so the handbook documents
 a database that holds the seeded rate tables. mkdocs serve runs in the foreground until Ctrl-C.

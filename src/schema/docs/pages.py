@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 
 from schema import rules as rule_registry
-from schema.catalog import Catalog, Column, Constraint, Table
-from schema.docs import erd
+from schema.catalog import Catalog, Column, Constraint, Index, Table
+from schema.docs import erd, state_rules
 from schema.docs import markdown as md
-from schema.docs import state_rules
 from schema.docs.site import (
     DATABASE_SCHEMA_PAGE,
     DEVIATIONS_PAGE,
@@ -46,7 +45,7 @@ def _default(col: Column) -> str:
 def _relations(hb: Handbook, page: str, table: Table, col: Column) -> str:
     """Parents this column points to (→) and children that point at it (←)."""
     parts = [
-        f"→&nbsp;{hb.table_link(page, fk.referred_table, column_anchor(ref), f'{fk.referred_table}.{ref}')}"
+        f"→&nbsp;{hb.table_link(page, fk.referred, column_anchor(ref), f'{fk.referred}.{ref}')}"
         for fk in table.foreign_keys
         for own, ref in zip(fk.columns, fk.referred_columns, strict=True)
         if own == col.name
@@ -99,7 +98,7 @@ def constraints_section(hb: Handbook, page: str, table: Table) -> str:
     return "## Constraints\n\n" + (md.table(("Name", "Type", "Definition", "Comment"), rows) if rows else "None.")
 
 
-def _index_serves(hb: Handbook, page: str, index) -> str:  # noqa: ANN001 - catalog.Index
+def _index_serves(hb: Handbook, page: str, index: Index) -> str:
     if index.constraint_name is not None:
         backing = f"backs {md.link(md.code(index.constraint_name), md.href(page, page, index.constraint_name))}"
         return backing + (f"; {hb.prose(page, index.comment)}" if index.comment else "")
@@ -172,10 +171,11 @@ def describe_partitions(page: str, table: Table) -> list[str]:
     fixed = [p for p in table.partitions if p not in dated]
     lines = []
     if dated:
-        digits = len(DATED_SUFFIX.search(dated[0].name).group(1))
+        digits = len(DATED_SUFFIX.findall(dated[0].name)[0])
         pattern = f"{table.name}_p{DATE_PATTERN[digits]}"
         spans = {_months(p.bound) for p in dated}
-        period = {frozenset({1}): "one calendar month", frozenset({12}): "one calendar year"}.get(frozenset(spans), "a range")
+        periods: dict[frozenset[int | None], str] = {frozenset({1}): "one calendar month", frozenset({12}): "one calendar year"}
+        period = periods.get(frozenset(spans), "a range")
         lines.append(
             f"Range partitions named {md.code(pattern)}, each covering {period} of the partition key. They are "
             "created ahead of time relative to the current date (and old ones detached) by the partition "
@@ -247,7 +247,7 @@ def rules_section(hb: Handbook, page: str, table: Table) -> str:
 
 
 def relations_section(hb: Handbook, table: Table) -> str:
-    entities = {name: erd.Detail.KEYS for name in erd.neighbours(hb.catalog, table.name)}
+    entities = dict.fromkeys(erd.neighbours(hb.catalog, table.name), erd.Detail.KEYS)
     entities[table.name] = erd.Detail.COLUMNS
     return "## Relations\n\n" + md.mermaid(erd.diagram(hb.catalog, f"{table.name} and its neighbours", entities))
 
@@ -316,7 +316,7 @@ def lifecycle_section(hb: Handbook, domain: Domain) -> str:
 
 def domain_page(hb: Handbook, domain: Domain) -> str:
     page = domain.page
-    own = {t: erd.Detail.COLUMNS for t in domain.tables}
+    own = dict.fromkeys(domain.tables, erd.Detail.COLUMNS)
     foreign = {n: erd.Detail.NAME for t in domain.tables for n in erd.neighbours(hb.catalog, t) if n not in own}
     tables = md.table(
         ("Table", "Comment"),

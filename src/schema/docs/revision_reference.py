@@ -78,7 +78,7 @@ def render_upgrade_sql(revision: str, down_revision: str | None) -> str:
 
 def _public_name(raw: str) -> str | None:
     """Unquoted table name in the documented schema; None for another schema's object."""
-    parts = [p.strip('"') for p in re.findall(r'"[^"]+"|\w+', raw)]
+    parts: list[str] = [p.strip('"') for p in re.findall(r'"[^"]+"|\w+', raw)]
     if len(parts) == 2 and parts[0] != "public":
         return None
     return parts[-1]
@@ -114,20 +114,21 @@ def revisions(known_tables: set[str]) -> list[RevisionEntry]:
     root = database.project_root()
     rendered = []
     for script in reversed(list(migrations.script_directory().walk_revisions())):
-        if not isinstance(script.down_revision, str | None):
+        down = script.down_revision
+        if not isinstance(down, str | None):
             raise database.DatabaseError(
-                f"revision {script.revision} merges {script.down_revision}: the migrations reference expects one linear chain"
+                f"revision {script.revision} merges {down}: the migrations reference expects one linear chain"
             )
-        rendered.append((script, tables_in_sql(render_upgrade_sql(script.revision, script.down_revision))))
-    all_created = {name for _, (created, _, _) in rendered for name in created}
-    all_dropped = {name for _, (_, _, dropped) in rendered for name in dropped}
+        rendered.append((script, down, tables_in_sql(render_upgrade_sql(script.revision, down))))
+    all_created = {name for _, _, (created, _, _) in rendered for name in created}
+    all_dropped = {name for _, _, (_, _, dropped) in rendered for name in dropped}
     history = known_tables | (all_created & all_dropped)
     entries = []
-    for script, (created, altered, dropped) in rendered:
+    for script, down, (created, altered, dropped) in rendered:
         message, purpose = _split_docstring(script.longdoc)
         entries.append(RevisionEntry(
             revision=script.revision,
-            down_revision=script.down_revision,
+            down_revision=down,
             file=str(Path(script.path).resolve().relative_to(root)),
             message=message,
             purpose=purpose,

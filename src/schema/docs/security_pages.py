@@ -1,4 +1,4 @@
-"""Handbook pages of the security invariants (issue 18): the acting-identity contract for
+"""Handbook pages of the security invariants (revision 010): the acting-identity contract for
 application developers, and how the audit trail is kept whole.
 
 The contract is prose (it is addressed to people writing the application), but every trigger,
@@ -118,7 +118,7 @@ def acting_identity_page(hb: Handbook) -> str:
 def pii_page(hb: Handbook) -> str:
     """SEC-029: the classification of schema.pii, and who reads each column as granted at head."""
     granted = privileges.actual(hb.catalog)
-    roles = [r for r in privileges.GROUP_ROLES]
+    roles = list(privileges.GROUP_ROLES)
     sections = []
     for table in sorted(pii.CLASSIFICATION):
         rows = []
@@ -132,12 +132,12 @@ def pii_page(hb: Handbook) -> str:
                 md.text(pii.WHY[cls]) if cls else md.NONE,
             ))
         sections.append(f"## {table}\n\n" + md.table(("Column", "Class", "Read by (live grants)", "Why"), rows))
-    readers = [(md.code(cls), ", ".join(sorted(pii.READERS[cls])), md.text(pii.WHY[cls])) for cls in pii.CLASSES]
+    classes = [(md.code(cls), ", ".join(sorted(pii.READERS[cls])), md.text(pii.WHY[cls])) for cls in pii.CLASSES]
     return "\n\n".join([
         "# PII by need to know",
         md.MD_MARKER_LINE,
         hb.prose(PII_PAGE, "Customer, policy and claim columns by class (SEC-029); the registry is schema.pii, the grants are "
                  "read from the live catalog (tests/test_privileges.py holds them to the registry)."),
-        md.table(("Class", "Readers", "Meaning"), readers),
+        md.table(("Class", "Readers", "Meaning"), classes),
         *sections,
     ]) + "\n"

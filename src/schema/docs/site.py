@@ -17,7 +17,9 @@ from schema import rules as rule_registry
 from schema.catalog import Catalog, Table
 from schema.docs import markdown as md
 from schema.docs.revision_reference import RevisionEntry
+from schema.docs.state_rules import StateRuleRow
 from schema.dump import Dump, Introduction
+from schema.models import Base
 from schema.rules import Deviation, Rule
 
 MODELS_PACKAGE = "schema.models"
@@ -43,8 +45,6 @@ def rule_anchor(rule_id: str) -> str:
 
 def model_domains() -> dict[str, str]:
     """Table name -> domain (the model module's name), from the declarative registry."""
-    from schema.models import Base
-
     domains: dict[str, str] = {}
     for mapper in Base.registry.mappers:
         module = mapper.class_.__module__
@@ -100,7 +100,7 @@ class Handbook:
     # read from the rows: the state diagrams of the domain pages are generated from the data.
     lifecycles: dict[str, list[tuple[str | None, str, str]]] = field(default_factory=dict)
     # Reference rows the rating page renders (schema.docs.state_rules); empty when not read.
-    state_rules: tuple = ()
+    state_rules: tuple[StateRuleRow, ...] = ()
     domains: list[Domain] = field(init=False)
     domain_of: dict[str, str] = field(init=False)
 
@@ -116,7 +116,7 @@ class Handbook:
         clash = sorted(({*self.domain_of.values()} & RESERVED_FOLDERS) | {t for t in self.domain_of if t == "index"})
         if clash:
             raise HandbookError(f"names {clash} collide with the handbook's own pages; rename the domain or table")
-        introduced = {}
+        introduced: dict[str, int] = {}
         for position, rev in enumerate(self.revisions):
             for table in rev.created:
                 if table in self.domain_of:

@@ -1,4 +1,4 @@
-"""Schema lint: DESIGN.md's NO SILENT FALLBACKS conventions, checked on the live catalog at head.
+"""Schema lint: the NO SILENT FALLBACKS conventions (CONTRIBUTING.md), checked on the live catalog at head.
 
 ``lint_catalog`` runs every rule of ``rules`` (pure functions over one catalog read) and applies
 the explicit suppressions; ``lint_database`` reads the catalog of a database it first proves is

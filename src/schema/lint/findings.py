@@ -7,6 +7,7 @@ message that only says "wrong" sends the reader hunting, which is what the lint 
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -30,7 +31,7 @@ class Finding:
     path: str | None = None
     line: int | None = None
 
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, builtins.object]:  # "object" is a field of this class
         return {"rule": self.rule, "object": self.object, "message": self.message, "fix": self.fix,
                 "path": self.path, "line": self.line}
 

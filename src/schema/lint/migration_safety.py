@@ -206,11 +206,15 @@ def _called_name(call: ast.Call) -> str | None:
 def _module_constants(tree: ast.Module) -> dict[str, object]:
     constants: dict[str, object] = {}
     for node in tree.body:
-        target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else (
-            node.target if isinstance(node, ast.AnnAssign) and node.value is not None else None)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
         if isinstance(target, ast.Name):
             try:
-                constants[target.id] = ast.literal_eval(node.value)  # type: ignore[union-attr, arg-type]
+                constants[target.id] = ast.literal_eval(value)
             except ValueError:
                 continue  # not a literal (a call, an f-string...): the name stays unresolved on purpose
     return constants

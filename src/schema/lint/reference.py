@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schema.lint import migration_safety
+from schema.lint import rules as _rules  # noqa: F401 - importing registers the catalog rules
 from schema.lint.findings import CATALOG_RULES, RuleDoc
 from schema.lint.suppressions import SUPPRESSIONS, UNUSED_SUPPRESSION_DOC
 
@@ -25,8 +26,6 @@ class ExceptionEntry:
 
 def rule_docs() -> list[RuleDoc]:
     """Every rule the lint enforces (catalog, migration, suppression bookkeeping), in page order."""
-    from schema.lint import rules  # noqa: F401 - importing registers the catalog rules
-
     catalog_docs = sorted((r.doc for r in CATALOG_RULES.values()), key=lambda d: d.id)
     return [*catalog_docs, *migration_safety.MIGRATION_RULE_DOCS, UNUSED_SUPPRESSION_DOC]
 

@@ -9,7 +9,7 @@ from enum import Enum
 from schema.lint.findings import Finding
 
 
-class Format(str, Enum):
+class Format(str, Enum):  # noqa: UP042 - a StrEnum member prints differently (str()), which typer shows
     text = "text"
     json = "json"
     github = "github"

@@ -1,4 +1,4 @@
-"""The catalog rules: DESIGN.md's NO SILENT FALLBACKS conventions, one function each.
+"""The catalog rules: the NO SILENT FALLBACKS conventions (CONTRIBUTING.md), one function each.
 
 Read like pytest-alembic's ``default.py``: one rule, one function, one name that says what it
 forbids. Every function is pure over the Catalog (read once), so the whole lint costs one catalog
@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from schema.catalog import Catalog, Column, Constraint, Index, Table
 from schema.lint.findings import Problem, rule
 from schema.privileges import SECRET_SUFFIXES
-from schema.secret_formats import ENCRYPTED_SUFFIX, ENVELOPE_PATTERN, HASH_SUFFIX, PASSWORD_HASH_PATTERN
 from schema.rules import RULES, cited_rule_ids
+from schema.secret_formats import ENCRYPTED_SUFFIX, ENVELOPE_PATTERN, HASH_SUFFIX, PASSWORD_HASH_PATTERN
 
 # COR-002: the trigger function revision 001 created to keep updated_at true.
 UPDATED_AT_FUNCTION = "set_updated_at"

@@ -168,7 +168,7 @@ class Quote(Base):
             "CASE WHEN jsonb_typeof(declined_reasons) = 'array' THEN jsonb_array_length(declined_reasons) >= 1 END",
             name="declined_reasons_not_empty",
         ),
-        # The composite FK comes before the customer FK on purpose: see tests/constraint_cases/quotes.py.
+        # The composite FK comes before the customer FK on purpose: see src/schema/samples/quotes.py.
         sa.ForeignKeyConstraint(
             ["parent_quote_id", "customer_id"], ["quotes.id", "quotes.customer_id"], ondelete="RESTRICT"
         ),

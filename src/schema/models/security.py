@@ -54,10 +54,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from schema import secret_formats
 from schema.models.base import Base, created_at, in_values, updated_at, uuid_pk
 
-PARTITIONS_SCHEMA = "partitions"
-
 SSO_PROVIDER_TYPES: tuple[str, ...] = ("google", "azure", "okta", "auth0")
-OAUTH2_GRANT_TYPES: tuple[str, ...] = ("authorization_code", "client_credentials", "refresh_token")
 HTTP_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 # A JSON array of strings that all start with https:// (jsonpath: no element fails the test).

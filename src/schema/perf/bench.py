@@ -1,7 +1,9 @@
-"""What every benchmark script shares: a scratch database, timing, and the Markdown fragment.
+"""What every benchmark script shares: timing, ratios, and the Markdown fragment.
 
 Benchmarks never touch the database a developer works in: each creates its own database on the
-server in use (DATABASE_URL, else the embedded one), and drops it at the end, whatever happens.
+server in use (DATABASE_URL, else the embedded one) with ``schema.migrations.temporary_database``,
+which drops it at the end, whatever happens; a workload that needs real parents seeds it with
+``schema.seed.volume.seed_small``.
 Every number is printed next to a baseline measured in the same run, and with the machine.
 """
 
@@ -9,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,37 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-from rich.console import Console
 from sqlalchemy.engine import URL
 
-from schema import database, migrations
+from schema import database
 from schema.perf import machine
-
-
-@contextmanager
-def scratch_database(prefix: str, *, at_head: bool = False, server: URL | None = None) -> Iterator[URL]:
-    """A database of our own on the server in use (or ``server``), dropped on the way out."""
-    server = server if server is not None else database.resolve().url
-    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
-    url = database.create_database(server, name)
-    try:
-        if at_head:
-            migrations.upgrade("head", url=url)
-        yield url
-    finally:
-        database.drop_database(server, name)
-
-
-def seed_small(url: URL) -> None:
-    """Small seeded volume (customers, users, quotes...) for workloads that need real parents."""
-    from schema.seed import scales, volume
-
-    eng = database.engine(url)
-    try:
-        with eng.connect() as conn:
-            volume.generate(conn, scales.get("small"), 42, dt.datetime.now(dt.UTC).date(), console=Console(quiet=True))
-    finally:
-        eng.dispose()
 
 
 def libpq_url(url: URL) -> str:
@@ -70,7 +43,7 @@ def stopwatch() -> Iterator[list[float]]:
 def percentile(samples: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
     ordered = sorted(samples)
-    rank = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
 
 

@@ -51,7 +51,7 @@ def explain(conn: sa.Connection, query: str, params: Mapping[str, Any], *, analy
     otherwise tax a sequential scan row by row and flatter an index."""
     options = ("ANALYZE, BUFFERS, " + ("" if timing else "TIMING OFF, ") + "FORMAT JSON") if analyze else "FORMAT JSON"
     raw = conn.execute(sa.text(f"EXPLAIN ({options}) {query}"), dict(params)).scalar_one()
-    document = json.loads(raw) if isinstance(raw, str) else raw
+    document: list[dict[str, Any]] = json.loads(raw) if isinstance(raw, str) else raw
     return document[0]
 
 

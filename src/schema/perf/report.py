@@ -13,7 +13,7 @@ def _round(value: float | None, digits: int = 3) -> float | None:
 
 
 def to_json(results: list[PatternResult]) -> list[dict[str, Any]]:
-    """One object per pattern; the first seven keys are the contract (issue 10), the rest explain them."""
+    """One object per pattern; the first seven keys are the contract (tests/test_perf.py JSON_CONTRACT), the rest explain them."""
     return [
         {
             "pattern": r.pattern,

@@ -113,7 +113,7 @@ def blockers(cat: catalog.Catalog) -> list[Blocker]:
                 "drop the FK and let the writer guarantee it (an event names the quote it was emitted for), or carry "
                 f"customer_id on {fk.table} and distribute it with the customer group"))
         elif child is not None and parent is not None:
-            pairs = dict(zip(fk.columns, fk.referred_columns))
+            pairs = dict(zip(fk.columns, fk.referred_columns, strict=True))
             if pairs.get(child) != parent:
                 out.append(Blocker(
                     fk.table, fk.name,
@@ -160,7 +160,7 @@ def size_table(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kep
             row += ["kept", "–", _gib(per_shard) + " per shard" if name in DISTRIBUTED else "reference copy",
                     "" if name in DISTRIBUTED or at_target < 100 * 2**30 else "too large for a reference table"]
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", f"Shares are today's bytes (heap, TOAST and indexes) in this database; the 100 TB is split in the "
+    lines += ["", "Shares are today's bytes (heap, TOAST and indexes) in this database; the 100 TB is split in the "
               "same proportions, and a partitioned table's bytes over its retention give a month's partition."]
     return lines
 

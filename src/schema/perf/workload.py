@@ -22,6 +22,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 
@@ -53,7 +54,7 @@ class Stats:
         return self.committed / self.run_seconds if self.run_seconds else 0.0
 
 
-def parents(conninfo: str) -> tuple[list[tuple], list]:
+def parents(conninfo: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
     with psycopg.connect(conninfo) as conn:
         customers = conn.execute(PARENTS).fetchall()
         users = [r[0] for r in conn.execute(USERS).fetchall()]
@@ -62,7 +63,7 @@ def parents(conninfo: str) -> tuple[list[tuple], list]:
     return customers, users
 
 
-async def _client(conninfo: str, stats: Stats, transactions: int, customers: list[tuple], users: list,
+async def _client(conninfo: str, stats: Stats, transactions: int, customers: list[tuple[Any, ...]], users: list[Any],
                   gate: asyncio.Semaphore, barrier: asyncio.Barrier, deadline: list[float], rng: random.Random,
                   think_s: float) -> None:
     conn = None
@@ -94,6 +95,8 @@ async def _client(conninfo: str, stats: Stats, transactions: int, customers: lis
             except psycopg.Error as exc:
                 stats.errors.append(f"insert: {str(exc).strip().splitlines()[0]}")
                 continue
+            if row is None:
+                raise RuntimeError("the quote insert returned no row (RETURNING quote_number)")
             stats.latencies_ms.append((time.perf_counter() - started) * 1000)
             stats.committed += 1
             stats.numbers.add(row[0])

@@ -95,7 +95,7 @@ class Statement:
         return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _rows(dbapi: Any, sql: str, params: dict[str, object]) -> list[tuple]:
+def _rows(dbapi: Any, sql: str, params: dict[str, object]) -> list[tuple[Any, ...]]:
     cur = dbapi.cursor()
     try:
         cur.execute(sql, params)

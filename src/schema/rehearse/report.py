@@ -75,7 +75,7 @@ def to_json(r: Rehearsal) -> dict[str, Any]:
 
 
 def _ms(seconds: float) -> int:
-    return int(round(seconds * 1000))
+    return round(seconds * 1000)
 
 
 def _label(text: str) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL
 
 from schema import catalog, database, migrations
 from schema.perf import run as perf_run
+from schema.perf.patterns import PATTERNS
 from schema.rehearse import squawk as squawk_module
 from schema.rehearse import verdicts
 from schema.rehearse.probe import Hold, Probe, Statement
@@ -52,8 +53,8 @@ class Options:
     from_revision: str | None = None  # None: the revision before ``to_revision``
     to_revision: str = "head"
     scale: str = "small"
-    workload: WorkloadOptions = WorkloadOptions()
-    thresholds: verdicts.Thresholds = verdicts.Thresholds()
+    workload: WorkloadOptions = field(default_factory=WorkloadOptions)
+    thresholds: verdicts.Thresholds = field(default_factory=verdicts.Thresholds)
     sample_period_s: float = DEFAULT_PERIOD_S
     overhead_window_s: float = 2.0  # workload alone, then with the sampler, each this long
     squawk: bool = True
@@ -183,10 +184,12 @@ def chain(options: Options) -> tuple[str, str, list[tuple[str, str | None]]]:
     revs = [(s.revision, s.down_revision) for s in scripts.iterate_revisions(to.revision, start)]
     if not revs:
         raise RehearsalError(f"nothing to rehearse between {start} and {to.revision}")
+    chain: list[tuple[str, str | None]] = []
     for rev, down in revs:
         if not isinstance(down, str | None):
             raise RehearsalError(f"revision {rev} merges {down}: rehearse a linear chain")
-    return start, to.revision, list(reversed(revs))  # type: ignore[return-value]
+        chain.append((rev, down))
+    return start, to.revision, list(reversed(chain))
 
 
 def is_ancestor(options: Options, older: str, newer: str) -> bool:
@@ -226,7 +229,7 @@ def check_plans(conn: sa.Connection, allow_usable: bool, only: set[str] | None =
     """Pattern -> its problems (empty: plan as designed), for the patterns whose table exists
     (and is in ``only``, when given: the tables a revision changed)."""
     present = tables(conn)
-    chosen = [p for p in perf_run.PATTERNS if p.table in present and (only is None or p.table in only)]
+    chosen = [p for p in PATTERNS if p.table in present and (only is None or p.table in only)]
     if not chosen:
         return {}
     results = perf_run.run(conn, chosen, plans_only=True, allow_usable=allow_usable)

@@ -61,7 +61,7 @@ def _blocked_by(pid: int, waiters: dict[int, list[int]]) -> dict[int, bool]:
     frontier = set(out)
     while frontier:
         nxt = {w for w, blockers in waiters.items() if w not in out and frontier & set(blockers)}
-        out.update({w: False for w in nxt})
+        out.update(dict.fromkeys(nxt, False))
         frontier = nxt
     return out
 

@@ -95,8 +95,8 @@ class Plan:
 
     patterns: list[tuple[Pattern, dict[str, Any]]]
     skipped: dict[str, str]
-    customers: list[tuple]
-    users: list
+    customers: list[tuple[Any, ...]]
+    users: list[Any]
     footprint: Footprint
     inserts: list[str]
 

@@ -7,6 +7,7 @@ them, refuses duplicates, and is what the lint, the tests and the handbook read.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 
@@ -54,8 +55,6 @@ DOMAIN_MODULES: tuple[str, ...] = (
 
 
 def _collect() -> tuple[dict[str, Rule], tuple[Deviation, ...]]:
-    import importlib
-
     rules: dict[str, Rule] = {}
     deviations: list[Deviation] = []
     for name in DOMAIN_MODULES:

@@ -16,12 +16,13 @@ import io
 import time
 from dataclasses import dataclass
 
+import psycopg
+import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.engine import URL
 
-from schema import database
-from schema.perf import bench as perf_bench
+from schema import database, migrations
 from schema.perf import machine
 from schema.seed import scales, volume
 
@@ -58,12 +59,14 @@ class BenchResult:
         return gen / copy
 
 
-def _copy_round_trip(conn, table: str) -> tuple[float, int]:  # noqa: ANN001
+def _copy_round_trip(conn: sa.Connection, table: str) -> tuple[float, int]:
     """COPY the table's rows out, then time COPY FROM STDIN of them into a clone; (seconds, bytes/row)."""
     clone = f"bench_copy_{table}"
     conn.exec_driver_sql(f"CREATE TABLE {clone} (LIKE {table} INCLUDING ALL)")
     conn.commit()
     raw = conn.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError(f"COPY needs psycopg's connection, the driver gave {type(raw).__name__}")
     buffer = io.BytesIO()
     with raw.cursor() as cur, cur.copy(f"COPY (SELECT * FROM {table}) TO STDOUT") as copy:
         for block in copy:
@@ -104,7 +107,7 @@ def measure(url: URL, rows: int) -> BenchResult:
 
 def run(rows: int = 200_000, server: URL | None = None) -> BenchResult:
     """Measure in a scratch database at head on the resolved server (or ``server``), then drop it."""
-    with perf_bench.scratch_database("wb_bench", at_head=True, server=server) as url:
+    with migrations.temporary_database(server if server is not None else database.resolve().url, "wb_bench", "head") as url:
         return measure(url, rows)
 
 

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from schema import database
-from schema.seed import scales, volume
+from schema.seed import bench, rates, scales, volume
 
 app = typer.Typer(help="Seed data: rate tables for CA/TX/NY, volume data, generator benchmark.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -62,8 +62,6 @@ def volume_cmd(
 @app.command("rates")
 def rates_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Print the rows and what would be written; write nothing.")) -> None:
     """Load the CA/TX/NY rate tables and discount rules (illustrative, not real filings): idempotent, all or nothing."""
-    from schema.seed import rates
-
     try:
         code = rates.run(dry_run=dry_run, out=Console())
     except (database.DatabaseError, rates.SeedError) as exc:
@@ -77,8 +75,6 @@ def bench_cmd(
     markdown: Path | None = typer.Option(None, "--markdown", help="Also write the result as a Markdown fragment to FILE."),
 ) -> None:
     """Rows/s of the generator next to a plain COPY of rows of the same width, in a scratch database."""
-    from schema.seed import bench
-
     try:
         result = bench.run(rows)
     except database.DatabaseError as exc:

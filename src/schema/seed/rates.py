@@ -34,9 +34,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from rich.console import Console
 from sqlalchemy.dialects.postgresql import insert
 
-from schema import migrations
+from schema import database, migrations
+from schema.rules import RULES
 
 EFFECTIVE = dt.date(2026, 1, 1)
 FILING_YEAR = 2025
@@ -205,7 +207,7 @@ def _normalize(value: Any) -> Any:
     return value
 
 
-def differences(row: dict[str, Any], existing: sa.Row) -> list[str]:
+def differences(row: dict[str, Any], existing: sa.Row[Any]) -> list[str]:
     mapping = existing._mapping
     return [c for c in row if _normalize(row[c]) != _normalize(mapping[c])]
 
@@ -260,8 +262,6 @@ def _insert(conn: sa.Connection, table: sa.Table, target: Target, row: dict[str,
 
 def rule_ids(constraint: str) -> str:
     """' (RAT-007)': the registered rules a constraint implements, for the refusal message."""
-    from schema.rules import RULES
-
     ids = sorted(r.id for r in RULES.values() if constraint in r.implemented_by)
     return f" ({', '.join(ids)})" if ids else ""
 
@@ -284,10 +284,6 @@ def run(dry_run: bool = False, out: Any = None, url: Any = None) -> int:
     Returns the exit code: 0 loaded or nothing to do. Raises SeedError/DatabaseError (nothing
     written) otherwise.
     """
-    from rich.console import Console
-
-    from schema import database
-
     out = out or Console()
     target_url = url if url is not None else database.resolve().url
     eng = database.engine(target_url)
@@ -296,11 +292,10 @@ def run(dry_run: bool = False, out: Any = None, url: Any = None) -> int:
         out.print(f"database: {database.mask(target_url)}")
         if dry_run:
             out.print(render(), markup=False, soft_wrap=True, highlight=False)
-        with eng.connect() as conn:
-            with conn.begin() as trans:
-                report = load(conn, dry_run=dry_run)
-                if dry_run:
-                    trans.rollback()
+        with eng.connect() as conn, conn.begin() as trans:
+            report = load(conn, dry_run=dry_run)
+            if dry_run:
+                trans.rollback()
         out.print(report.summary())
         return 0
     finally:

@@ -27,15 +27,15 @@ import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import sqlalchemy as sa
 from alembic import command
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import URL
 
-from schema import catalog, migrations
+from schema import catalog, database, migrations, partitions, sql_files
+from schema.seed import rates, scales
 from schema.seed.scales import Scale
 
 DEFAULT_CHUNK = 50_000
@@ -58,10 +58,9 @@ class VolumeError(RuntimeError):
     """The generator cannot run, or a table's rows were refused; the message says which and why."""
 
 
-@cache
 def sql(name: str) -> str:
     """A generator SQL file by name (without .sql)."""
-    return resources.files("schema").joinpath("sql", "seed", f"{name}.sql").read_text()
+    return sql_files.read("seed", name)
 
 
 @dataclass(frozen=True)
@@ -243,8 +242,6 @@ class Generator:
 
     def load_rates(self) -> None:
         """The CA/TX/NY rate tables and discount rules (rate approvals point at them)."""
-        from schema.seed import rates
-
         started = time.perf_counter()
         loaded = rates.load(self.conn)
         self.conn.commit()
@@ -295,8 +292,6 @@ class Generator:
             self.conn.commit()
 
     def maintain_partitions(self) -> None:
-        from schema import partitions
-
         actions = partitions.maintain(self.conn)
         self.conn.commit()
         moved = [a for a in actions if a.action == "move"]
@@ -318,7 +313,7 @@ def plan(conn: sa.Connection) -> tuple[list[Step], list[str]]:
     """The steps whose tables exist, and the tables of the schema nothing generates (a gap)."""
     present = existing_tables(conn)
     steps = [s for s in STEPS if s.table in present]
-    missing = sorted(set(s.table for s in STEPS) - present)
+    missing = sorted({s.table for s in STEPS} - present)
     return steps, missing
 
 
@@ -349,3 +344,19 @@ def generate(conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, *, re
     if missing:
         report.notes.append(f"tables not in this schema, skipped: {', '.join(missing)}")
     return report
+
+
+# The small seeded database that the notebooks, the benchmarks whose workloads need real parents and
+# the plan tests share: one scale and one seed, so they all see the same rows for the same day.
+SMALL_SCALE = "small"
+SMALL_SEED = 42
+
+
+def seed_small(url: URL, as_of: dt.date) -> VolumeReport:
+    """Generate the small seeded database (scale ``SMALL_SCALE``, seed ``SMALL_SEED``) at ``url``, quietly."""
+    eng = database.engine(url)
+    try:
+        with eng.connect() as conn:
+            return generate(conn, scales.get(SMALL_SCALE), SMALL_SEED, as_of, console=Console(quiet=True))
+    finally:
+        eng.dispose()

@@ -1,5 +1,5 @@
 -- Columns of every table and partition parent, in table order.
-SELECT c.relname AS table_name,
+SELECT c.relname AS "table",
        a.attname AS name,
        a.attnum AS position,
        format_type(a.atttypid, a.atttypmod) AS data_type,

@@ -1,5 +1,5 @@
 -- Constraints declared on tables (not inherited copies on partitions).
-SELECT c.relname AS table_name,
+SELECT c.relname AS "table",
        con.conname AS name,
        con.contype AS kind,
        pg_get_constraintdef(con.oid) AS definition,
@@ -10,7 +10,7 @@ SELECT c.relname AS table_name,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
              ORDER BY k.ord)::text[] AS referred_columns,
-       con.confdeltype AS on_delete,
+       con.confdeltype AS on_delete_code,
        con.convalidated AS validated,
        obj_description(con.oid, 'pg_constraint') AS comment
 FROM pg_constraint con

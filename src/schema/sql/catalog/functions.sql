@@ -3,7 +3,7 @@ SELECT p.proname AS name,
        pg_get_function_identity_arguments(p.oid) AS arguments,
        pg_get_function_result(p.oid) AS result,
        l.lanname AS language,
-       p.provolatile AS volatility,
+       p.provolatile AS volatility_code,
        obj_description(p.oid, 'pg_proc') AS comment,
        p.prosecdef AS security_definer,
        coalesce(p.proconfig, '{}') AS settings

@@ -1,5 +1,5 @@
 -- Indexes of tables and partition parents; constraint_name is set when a PK/UNIQUE/EXCLUDE owns it.
-SELECT t.relname AS table_name,
+SELECT t.relname AS "table",
        i.relname AS name,
        pg_get_indexdef(ix.indexrelid) AS definition,
        am.amname AS method,

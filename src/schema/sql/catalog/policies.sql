@@ -1,5 +1,5 @@
 -- Row-level security policies.
-SELECT tablename AS table_name,
+SELECT tablename AS "table",
        policyname AS name,
        permissive,
        roles::text[] AS roles,

@@ -39,10 +39,10 @@ WITH app_namespaces AS (
     FROM app_namespaces n
     CROSS JOIN LATERAL aclexplode(coalesce((SELECT nspacl FROM pg_namespace WHERE oid = n.oid), acldefault('n', n.nspowner))) a
 )
-SELECT g.schema_name,
+SELECT g.schema_name AS "schema",
        g.object_name,
        g.object_kind,
-       g.column_name,
+       g.column_name AS "column",
        CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END AS grantee,
        g.privilege_type AS privilege,
        g.is_grantable AS grantable,

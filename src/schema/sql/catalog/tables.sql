@@ -1,6 +1,5 @@
 -- Ordinary and partitioned tables of the schema (partitions are listed under their parent).
-SELECT c.oid::bigint AS oid,
-       c.relname AS name,
+SELECT c.relname AS name,
        c.relkind = 'p' AS is_partitioned,
        obj_description(c.oid, 'pg_class') AS comment,
        c.relrowsecurity AS rls_enabled,

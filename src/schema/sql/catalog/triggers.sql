@@ -1,5 +1,5 @@
 -- User-defined triggers (not the internal ones that implement foreign keys).
-SELECT c.relname AS table_name,
+SELECT c.relname AS "table",
        t.tgname AS name,
        pg_get_triggerdef(t.oid) AS definition,
        p.proname AS function_name,

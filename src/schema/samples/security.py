@@ -11,8 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from schema.models import metadata
-
-from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct, envelope
+from schema.samples import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct, envelope
 
 
 def sso_provider(ctx: Ctx, n: int) -> dict[str, Any]:
@@ -56,8 +55,6 @@ def audit_log(ctx: Ctx, n: int) -> dict[str, Any]:
 
 
 def partition_archive_ledger_entry(ctx: Ctx, n: int) -> dict[str, Any]:
-    import datetime as dt
-
     start = dt.datetime(2001, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=31 * n)
     return {
         "parent_table": "audit_logs", "partition_name": f"partitions.audit_logs_sample_{n}", "event": "detach",
@@ -69,7 +66,7 @@ def partition_archive_ledger_entry(ctx: Ctx, n: int) -> dict[str, Any]:
 def ddl_audit_log(ctx: Ctx, n: int) -> dict[str, Any]:
     # Written by hand here only to exercise the constraints; in production the event trigger writes it.
     return {
-        "occurred_at": dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc), "event": "ddl_command_end",
+        "occurred_at": dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC), "event": "ddl_command_end",
         "command_tag": "CREATE INDEX", "object_type": "index", "schema_name": "public",
         "object_identity": f"public.ix_sample_{n}", "session_user_name": "dba_jane", "current_user_name": "schema_owner",
         "application_name": "psql", "client_addr": "10.0.0.12", "backend_pid": 4242, "transaction_id": 1000 + n,

@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tests.constraint_cases import CheckViolation, Ctx, TriggerViolation
+from schema.samples import CheckViolation, Ctx, TriggerViolation
 
 HOME_PROPERTY = {"construction": "frame", "year_built": 1998, "square_feet": 1850}
 SELF = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -85,7 +85,7 @@ def quote_status_transition(ctx: Ctx, n: int) -> dict[str, Any]:
 SAMPLES = {"quotes": quote, "quote_number_counters": quote_number_counter,
            "quote_status_transitions": quote_status_transition}
 
-NOT_BOUND = {"status": "draft", "converted_to_policy_id": None}
+NOT_BOUND: dict[str, Any] = {"status": "draft", "converted_to_policy_id": None}
 AS_HOME = {"product_type": "home", "vehicle_info": sa.null(), "drivers": sa.null(), "property_info": HOME_PROPERTY}
 
 CHECK_VIOLATIONS = [

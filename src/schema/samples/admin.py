@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 
 from schema.models import metadata
-from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct, envelope
+from schema.samples import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct, envelope
 
 SAME_ID = uuid.UUID("00000000-0000-4000-8000-00000000ad01")
 
@@ -75,7 +75,7 @@ def admin_activity_log(ctx: Ctx, n: int) -> dict[str, Any]:
     }
 
 
-class RateApprovalRow(dict):
+class RateApprovalRow(dict[str, Any]):
     """A pending approval that follows its workflow (ADM-019) when a decider is overridden.
 
     Overriding approved_by (or rejected_by) with an id, without saying the status, makes the row
@@ -85,7 +85,7 @@ class RateApprovalRow(dict):
     as given, which is how the workflow CHECKs themselves are violated below.
     """
 
-    DECISIONS = {
+    DECISIONS: ClassVar[dict[str, dict[str, Any]]] = {
         "approved_by": {"status": "approved", "approved_at": sa.func.now()},
         "rejected_by": {"status": "rejected", "rejected_at": sa.func.now(), "rejection_reason": "Loss ratio unsupported."},
     }

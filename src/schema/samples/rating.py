@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tests.constraint_cases import CheckViolation, Ctx
+from schema.samples import CheckViolation, Ctx
 
 
 def rate_table(ctx: Ctx, n: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from itertools import permutations
 from typing import Any
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 
 from schema.models import metadata
 from schema.models.core import CLAIM_STATUSES, POLICY_STATUSES
-from tests.constraint_cases import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct
+from schema.samples import ARGON2ID_HASH, CheckViolation, Ctx, TriggerAct
 
 # COR-024: the documented path for rows that keep their own created_at and status.
 HISTORICAL_IMPORT = "SET LOCAL app.historical_import = 'on'"
@@ -147,7 +148,7 @@ CHECK_VIOLATIONS = [
 # --- refusing triggers ---------------------------------------------------------------------------
 
 
-def _insert(ctx: Ctx, table: str, **overrides: Any) -> sa.Row:
+def _insert(ctx: Ctx, table: str, **overrides: Any) -> sa.Row[Any]:
     return ctx.insert(table, **overrides)
 
 
@@ -168,7 +169,7 @@ def _cancel_before_the_claim(ctx: Ctx) -> None:
 TRIGGER_ACTS = [
     *(
         TriggerAct(f"trg_{table}_created_at_server_owned", "COR-023",
-                         lambda ctx, table=table: _insert(ctx, table, created_at=LONG_AGO),
+                         partial(_insert, table=table, created_at=LONG_AGO),
                          why="created_at written by the caller years in the past")
         for table in ("customers", "policies", "claims")
     ),

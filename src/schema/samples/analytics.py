@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from tests.constraint_cases import CheckViolation, Ctx
+from schema.samples import CheckViolation, Ctx
 
 OPENED = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
