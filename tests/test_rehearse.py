@@ -209,7 +209,10 @@ def test_pages_render_again_from_their_json_with_the_notes_of_now(rehearsal: Reh
     explains = notes.Note("r902", verdicts.BLOCKING_LOCK, "reviewed: a test", "built by hand first", table="quotes")
     stale = notes.Note("r904", verdicts.REWROTE_TABLE, "r904 rewrites nothing", "n/a")
     done = report.render_pages(tmp_path, [explains, stale])
-    assert len(done) == 6 and all("rendered" in line for line in done), done
+    assert [line.split(":")[0] for line in done] == [f"r90{i}.md" for i in range(1, 7)] + ["summary.md"], done
+    assert done[0] == "r901.md: rendered (FAIL)", done  # a rewrite no note explains
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| [r904](r904.md) | upgrade | PASS |" in summary and "| [r901](r901.md) | upgrade | FAIL |" in summary
     page = (tmp_path / "r902.md").read_text()
     assert "why it is acceptable: reviewed: a test" in page and "in production: built by hand first" in page
     assert "holds SHARE on quotes (blocks the workload's writes)" in page.split("the operator notes")[1]
@@ -276,10 +279,12 @@ def test_remediation_path_refuses_by_rule_remediates_and_reaches_the_target(serv
     # Each remediation left one audit record per row it moved aside or fixed, as its revision refused them.
     assert done["007"].audit_records.get("claim.moved_aside_cor_014") == cor.count, done["007"]
     assert done["008"].audit_records.get("quote.binding_remediated", 0) >= quo.count, done["008"]
-    assert [a.refusal is None for a in run.attempts] == [False, False, True]
-    page = remediation_report.markdown(run, "tests/seed_006")
+    assert [a.refusal is None for a in run.attempts] == [False, False, True] and run.unremediated is None
+    run.seed_sql = "tests/seed_006"
+    page = remediation_report.markdown(run)
     assert "**Overall: PASS**" in page and "| COR-014 |" in page and "| QUO-016 |" in page and "## Machine" in page
-    json.dumps(remediation_report.to_json(run))
+    again = remediation_report.from_json(json.loads(json.dumps(remediation_report.to_json(run))))
+    assert remediation_report.markdown(again) == page
 
 
 def test_era_scripts_refuse_a_directory_without_generator_files(tmp_path: Path) -> None:

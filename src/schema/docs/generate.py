@@ -100,13 +100,13 @@ REHEARSALS_DIR = "reports/rehearsals"
 
 
 def rehearsal_pages() -> list[object]:
-    """The committed rehearsal reports (``schema rehearse --pages``), one per revision (``<rev>.md``) in
-    revision order, then the other rehearsals (``schema rehearse --remediate``) under their page title."""
+    """The committed rehearsal reports: the overviews (the summary, ``schema rehearse --remediate``) under
+    their page title, then one page per revision (``schema rehearse --pages``: ``<rev>.md``) in revision order."""
     folder = default_docs_dir() / REHEARSALS_DIR
     pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
     revisions = [{f"Revision {p.stem}": f"{REHEARSALS_DIR}/{p.name}"} for p in pages if p.stem.isdigit()]
     others = [{page_title(p): f"{REHEARSALS_DIR}/{p.name}"} for p in pages if not p.stem.isdigit()]
-    return [*revisions, *others]
+    return [*others, *revisions]
 
 
 def page_title(path: Path) -> str:

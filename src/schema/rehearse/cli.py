@@ -49,8 +49,7 @@ def pending_from(to: str, options: Options) -> str | None:
     return current if is_ancestor(options, current, to) else None
 
 
-def write_remediation(run: remediation.RemediationRun, seed_sql: Path, json_file: Path | None,
-                      markdown_file: Path | None) -> None:
+def write_remediation(run: remediation.RemediationRun, json_file: Path | None, markdown_file: Path | None) -> None:
     """Print, write and judge a remediation rehearsal (exit 1 unless the upgrade reached --to)."""
     out = Console(soft_wrap=True)
     for line in remediation_report.summary(run):
@@ -58,7 +57,7 @@ def write_remediation(run: remediation.RemediationRun, seed_sql: Path, json_file
     if json_file:
         json_file.write_text(json.dumps(remediation_report.to_json(run), indent=2) + "\n")
     if markdown_file:
-        markdown_file.write_text(remediation_report.markdown(run, seed_sql.as_posix()))
+        markdown_file.write_text(remediation_report.markdown(run))
     if not run.passed:
         console.print(f"[bold red]remediation rehearsal failed[/]: {run.error or 'the upgrade did not reach ' + run.to_revision}")
         raise typer.Exit(1)
@@ -101,7 +100,7 @@ def rehearse_cmd(
     """Apply (and roll back) each revision in a seeded scratch database under live traffic, and judge it."""
     if render is not None:
         try:
-            for line in report.render_pages(render, notes.load()):
+            for line in [*report.render_pages(render, notes.load()), *remediation_report.render_pages(render)]:
                 console.print(line, highlight=False)
         except (ValueError, OSError) as exc:
             console.print(f"[bold red]error:[/] {exc}")
@@ -123,7 +122,8 @@ def rehearse_cmd(
             if seed_sql is None:
                 raise RehearsalError("--remediate needs --seed-sql: the generator files of the --from era")
             remedied = remediation.rehearse_remediation(options, remediation.era_scripts(seed_sql), console=console)
-            write_remediation(remedied, seed_sql, json_file, markdown_file)
+            remedied.seed_sql = seed_sql.as_posix()
+            write_remediation(remedied, json_file, markdown_file)
             return
         if seed_sql is not None:
             raise RehearsalError("--seed-sql applies to --remediate only (the traffic rehearsal seeds at head)")

@@ -39,9 +39,10 @@ from schema.perf import machine
 from schema.rehearse.runner import Options, RehearsalError, alembic_config, chain
 from schema.seed import scales, volume
 
-# "COR-014: 12 existing row(s) of claims break ..." / "QUO-016: 40 bound quote(s) ...": the rule id and
-# the count lead every refusal message of the revisions (the convention of CONTRIBUTING.md).
-REFUSAL = re.compile(r"^(?P<rule>[A-Z]{3}-\d{3}): (?P<count>\d+) ")
+# "COR-014: 12 existing row(s) of claims break ...", "RAT-020: revision 009 refused: 1703 existing row(s)
+# break ...": the rule id leads every refusal message of the revisions (the convention of
+# CONTRIBUTING.md), the count follows it, after the revision's name where it gives one.
+REFUSAL = re.compile(r"^(?P<rule>[A-Z]{3}-\d{3}): (?:revision \w+ refused: )?(?P<count>\d+) ")
 INTEGRITY_CLASS = "23"
 MAX_ATTEMPTS = 20  # a chain of revisions each refusing once, and then some: a loop guard, not a policy
 AUDIT_ACTIONS = "SELECT action, count(*) FROM audit_logs GROUP BY action"
@@ -83,6 +84,7 @@ class RemediationRun:
     seed: int
     as_of: dt.date
     scripts: list[str]  # generator files replaced by the era's copies
+    seed_sql: str = ""  # the directory they came from, as the command named it (for the page)
     rows: dict[str, int] = field(default_factory=dict)
     seed_seconds: float = 0.0
     attempts: list[Attempt] = field(default_factory=list)
@@ -99,6 +101,12 @@ class RemediationRun:
     @property
     def passed(self) -> bool:
         return self.error is None and self.reached == self.to_revision and bool(self.attempts)
+
+    @property
+    def unremediated(self) -> str | None:
+        """The revision whose refusal ended the run with no remediation run for it (none given)."""
+        last = self.refusals[-1] if self.refusals and not self.passed else None
+        return last.revision if last and last.revision not in {m.revision for m in self.remediations} else None
 
 
 def era_scripts(folder: Path) -> dict[str, str]:
@@ -145,9 +153,15 @@ def refusal_of(exc: sa.exc.DBAPIError, revision: str, seconds: float) -> Refusal
         return None
     diag = getattr(exc.orig, "diag", None)
     message = (getattr(diag, "message_primary", None) or str(exc.orig)).strip()
+    rule, found = parse_refusal(message)
+    return Refusal(revision, rule, found, sqlstate, message, getattr(diag, "message_detail", None),
+                   getattr(diag, "message_hint", None), seconds)
+
+
+def parse_refusal(message: str) -> tuple[str | None, int | None]:
+    """(rule id, count of rows refused) of a revision's refusal message; None where it names none."""
     match = REFUSAL.match(message)
-    return Refusal(revision, match["rule"] if match else None, int(match["count"]) if match else None, sqlstate,
-                   message, getattr(diag, "message_detail", None), getattr(diag, "message_hint", None), seconds)
+    return (match["rule"], int(match["count"])) if match else (None, None)
 
 
 def next_revision(revs: list[tuple[str, str | None]], current: str | None) -> str:

@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from schema.perf import machine
-from schema.rehearse.remediation import RemediationRun
-from schema.rehearse.report import _cell, _plain
+from schema.rehearse.remediation import RemediationRun, parse_refusal
+from schema.rehearse.report import _build, _cell, _plain
 
 
 def to_json(run: RemediationRun) -> dict[str, Any]:
     return dict(_plain(run), passed=run.passed, seed_seconds=round(run.seed_seconds, 3))
+
+
+def from_json(document: dict[str, Any]) -> RemediationRun:
+    """A run read back from ``to_json``; each refusal's rule and count parsed again from its message."""
+    run: RemediationRun = _build(RemediationRun, document)
+    for refusal in run.refusals:
+        refusal.rule, refusal.count = parse_refusal(refusal.message)
+    return run
+
+
+def render_pages(folder: Path) -> list[str]:
+    """Render every remediation page of ``folder`` again from its JSON (``remediation-*.json``)."""
+    done = []
+    for path in sorted(folder.glob("remediation-*.json")):
+        run = from_json(json.loads(path.read_text(encoding="utf-8")))
+        path.with_suffix(".md").write_text(markdown(run))
+        path.write_text(json.dumps(to_json(run), indent=2) + "\n")
+        done.append(f"{path.with_suffix('.md').name}: rendered ({'PASS' if run.passed else 'FAIL'})")
+    return done
 
 
 def summary(run: RemediationRun) -> list[str]:
@@ -27,8 +48,9 @@ def summary(run: RemediationRun) -> list[str]:
     return out
 
 
-def markdown(run: RemediationRun, seed_sql: str, title: str | None = None) -> str:
+def markdown(run: RemediationRun, title: str | None = None) -> str:
     """The page: the refusals (rule, count, samples), the remediations and the upgrades, timed."""
+    seed_sql = run.seed_sql
     verdict = "PASS" if run.passed else "FAIL"
     lines = [
         f"# {title or f'Remediation rehearsal: {run.from_revision}-era data to {run.to_revision}'}",
@@ -47,6 +69,11 @@ def markdown(run: RemediationRun, seed_sql: str, title: str | None = None) -> st
         f"- rows seeded at {run.from_revision}: " + ", ".join(f"{t} {n:,}" for t, n in sorted(run.rows.items())),
         f"- seed: {run.seed_seconds:,.0f} s",
         *(f"- {n}" for n in run.notes),
+        *([] if run.unremediated is None else [
+            "",
+            f"Revision {run.unremediated} refused the data, and gives no `REMEDIATION_SQL` to run (its docstring may "
+            "describe the remediation in prose): an upgrade of such data past it needs a reviewed remediation written "
+            "first; the revisions after it were not reached."]),
         "",
         "## Refusals",
         "",

@@ -226,7 +226,7 @@ def for_revision(r: Rehearsal, revision: str) -> Rehearsal:
 def render_pages(folder: Path, operator_notes: list[notes.Note]) -> list[str]:
     """Render every revision page of ``folder`` again from its JSON (``<rev>.json`` -> ``<rev>.md``)
     with the operator notes as they are now; returns what it did, one line per page."""
-    done = []
+    done, runs = [], []
     for path in sorted(p for p in folder.glob("*.json") if p.stem.isdigit()):
         document = json.loads(path.read_text(encoding="utf-8"))
         if "probe_seconds" not in document:  # written before the JSON kept everything a page shows
@@ -238,7 +238,39 @@ def render_pages(folder: Path, operator_notes: list[notes.Note]) -> list[str]:
         (folder / f"{path.stem}.md").write_text(markdown(r, title=f"Rehearsal of revision {path.stem}"))
         path.write_text(json.dumps(to_json(r), indent=2) + "\n")
         done.append(f"{path.stem}.md: rendered ({'PASS' if r.passed else 'FAIL'})")
+        runs.append(r)
+    if runs:
+        (folder / SUMMARY_PAGE).write_text(summary_page(runs))
+        done.append(f"{SUMMARY_PAGE}: rendered")
     return done
+
+
+SUMMARY_PAGE = "summary.md"
+
+
+def summary_page(runs: list[Rehearsal]) -> str:
+    """One table over the revision pages: verdict and the numbers an operator reads first, per step."""
+    lines = ["# Rehearsal summary", "",
+             "One row per revision and direction, from the revision pages beside this one (each links its run). "
+             "Written by `schema rehearse --pages` and `--render`; `make rehearsals` runs them at medium scale.", "",
+             "| revision | direction | verdict | scale | seconds | longest lock blocking the workload | "
+             "workload queries waited (longest) | failed | seed s | sampler throughput ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(runs, key=lambda r: r.revisions):
+        footprint = r.workload_plan.footprint.modes if r.workload_plan else {}
+        for step in r.steps:
+            v = step.verdict
+            mark = "not judged" if v is None else "FAIL" if not v.passed else "PASS, notes" if v.accepted else "PASS"
+            blocking = [h for h in relevant_holds(step, footprint) if locks.what_it_blocks(h.mode, footprint.get(h.table))]
+            longest = max(blocking, key=lambda h: h.held_s, default=None)
+            held = f"{locks.sql_name(longest.mode)} {longest.table} {longest.held_s * 1000:,.0f} ms" if longest else ""
+            waited = (f"{len(step.blocked)} ({max(b.waited_s for b in step.blocked) * 1000:,.0f} ms)"
+                      if step.blocked else "0")
+            ratio = f"{r.overhead.ratio:.2f}" if r.overhead else ""
+            lines.append(f"| [{step.revision}]({step.revision}.md) | {step.direction} | {mark} | {r.scale} | "
+                         f"{step.ended_s - step.started_s:,.1f} | {held} | {waited} | {len(step.failures)} | "
+                         f"{r.seed_seconds:,.0f} | {ratio} |")
+    return "\n".join(lines) + "\n"
 
 
 def pages(r: Rehearsal) -> dict[str, tuple[str, dict[str, Any]]]:
