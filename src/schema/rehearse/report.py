@@ -227,8 +227,10 @@ def render_pages(folder: Path, operator_notes: list[notes.Note]) -> list[str]:
     """Render every revision page of ``folder`` again from its JSON (``<rev>.json`` -> ``<rev>.md``)
     with the operator notes as they are now; returns what it did, one line per page."""
     done, runs = [], []
-    for path in sorted(p for p in folder.glob("*.json") if p.stem.isdigit()):
+    for path in sorted(folder.glob("*.json")):
         document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("revisions") != [path.stem] or "steps" not in document:
+            continue  # not a revision page's JSON (the remediation rehearsal's, say)
         if "probe_seconds" not in document:  # written before the JSON kept everything a page shows
             done.append(f"{path.name}: kept as it is (written by an older schema rehearse: rehearse it again)")
             continue
