@@ -95,12 +95,16 @@ REHEARSE_FROM ?= 006
 REHEARSE_SCALE ?= medium
 REHEARSE_ERA_DAY ?= 2026-12-01
 REHEARSALS := docs/reports/rehearsals
+# Every report is written even when a rehearsal fails (the page says why); the target fails at the end.
 rehearsals: db
-	$(BIN)/schema rehearse --from $(REHEARSE_FROM) --to head --scale $(REHEARSE_SCALE) --pages $(REHEARSALS)
+	@status=0; \
+	$(BIN)/schema rehearse --from $(REHEARSE_FROM) --to head --scale $(REHEARSE_SCALE) --pages $(REHEARSALS) || status=1; \
 	$(BIN)/schema rehearse --remediate --from $(REHEARSE_FROM) --to head --scale $(REHEARSE_SCALE) \
 		--seed-sql tests/seed_$(REHEARSE_FROM) --as-of $(REHEARSE_ERA_DAY) \
-		--json $(REHEARSALS)/remediation-$(REHEARSE_FROM).json --markdown $(REHEARSALS)/remediation-$(REHEARSE_FROM).md
-	$(BIN)/schema docs
+		--json $(REHEARSALS)/remediation-$(REHEARSE_FROM).json --markdown $(REHEARSALS)/remediation-$(REHEARSE_FROM).md \
+		|| status=1; \
+	$(BIN)/schema docs || status=1; \
+	exit $$status
 
 lint: db
 	$(BIN)/schema lint

@@ -147,6 +147,8 @@ def rehearse_cmd(
         for rev, (page, document) in report.pages(result).items():
             (pages_dir / f"{rev}.md").write_text(page)
             (pages_dir / f"{rev}.json").write_text(json.dumps(document, indent=2) + "\n")
+        for line in report.render_pages(pages_dir, notes.load()):  # the summary over every page of the folder
+            console.print(line, highlight=False)
     if not result.passed:
         console.print("[bold red]rehearsal failed[/]: see the reasons above")
         raise typer.Exit(1)

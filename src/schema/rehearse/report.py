@@ -311,9 +311,9 @@ def markdown(r: Rehearsal, title: str | None = None) -> str:
             f"{o.sampled.ops_per_s:,.0f} with pg_locks sampled every {r.options.sample_period_s * 1000:.0f} ms "
             f"({o.samples:,} samples): throughput ratio {o.ratio:.2f}, median latency ratio {o.latency_ratio:.2f}")
     probed = sum(1 for s in r.steps for st in s.statements if not st.harness)
-    lines.append(f"- probe: {r.probe_seconds * 1000:,.0f} ms of catalog queries around {probed} statements, run in the "
-                 "migration's own session: they lengthen its transactions by that much, and are taken out of the lock "
-                 "hold times below")
+    lines.append(f"- probe: {r.probe_seconds * 1000:,.0f} ms of catalog queries in the whole run ({probed} statements "
+                 "on this page), run in the migration's own session: they lengthen its transactions by that much (the "
+                 "workload's waits include them), and are taken out of the lock hold times below")
     if r.seed_seconds:
         lines.append(f"- seed: {r.seed_seconds:,.0f} s (generate at head, then migrate to {r.from_revision}, ANALYZE)")
     lines += [f"- {n}" for n in r.notes]
