@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install handbook test lab db docs static lint format perf bench clean
+.PHONY: install handbook test lab db docs static lint format perf bench clean rehearsals
 
 # Reinstall only when the dependency declaration changed: a no-op run is a file-date comparison.
 $(STAMP): pyproject.toml
@@ -92,6 +92,31 @@ format: install
 test: install static /usr/bin/chromium
 	$(BIN)/python -m pytest
 	scripts/test_versions.sh $(PG_VERSIONS)
+
+# The handbook's rehearsal reports (Reports > Rehearsals), at medium scale: heavy (tens of minutes on
+# 2 cores); run it after adding a revision and commit docs/reports/rehearsals/ and docs/.nav.yml.
+# 1. every revision after REHEARSE_FROM (the last released one) under live traffic, one page and one
+#    JSON per revision (docs/reports/rehearsals/<rev>.md); fails when a finding has no operator note;
+# 2. the operator's path for REHEARSE_FROM-era data: seeded by the generator of that time
+#    (tests/seed_006, as the small-scale tests use it, on their fixed day), upgrade refused by rule,
+#    each refusing revision's REMEDIATION_SQL, upgrade again, timed;
+# 3. the handbook's navigation, which lists the pages.
+# After editing docs/reports/rehearsals/operator_notes.toml only, no new run is needed:
+# .venv/bin/schema rehearse --render docs/reports/rehearsals (pages again from their JSON).
+REHEARSE_FROM ?= 006
+REHEARSE_SCALE ?= medium
+REHEARSE_ERA_DAY ?= 2026-12-01
+REHEARSALS := docs/reports/rehearsals
+# Every report is written even when a rehearsal fails (the page says why); the target fails at the end.
+rehearsals: db
+	@status=0; \
+	$(BIN)/schema rehearse --from $(REHEARSE_FROM) --to head --scale $(REHEARSE_SCALE) --pages $(REHEARSALS) || status=1; \
+	$(BIN)/schema rehearse --remediate --from $(REHEARSE_FROM) --to head --scale $(REHEARSE_SCALE) \
+		--seed-sql tests/seed_$(REHEARSE_FROM) --as-of $(REHEARSE_ERA_DAY) \
+		--json $(REHEARSALS)/remediation-$(REHEARSE_FROM).json --markdown $(REHEARSALS)/remediation-$(REHEARSE_FROM).md \
+		|| status=1; \
+	$(BIN)/schema docs || status=1; \
+	exit $$status
 
 lint: static db
 	$(BIN)/schema lint

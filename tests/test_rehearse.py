@@ -15,6 +15,7 @@ this machine is, because a hold that touches the table's rows is projected to pr
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import textwrap
 from collections.abc import Iterator
@@ -26,7 +27,18 @@ from typer.testing import CliRunner
 
 from schema import migrations
 from schema.cli import app
-from schema.rehearse import Options, Rehearsal, WorkloadOptions, rehearse, report, verdicts
+from schema.rehearse import (
+    Options,
+    Rehearsal,
+    RehearsalError,
+    WorkloadOptions,
+    notes,
+    rehearse,
+    remediation,
+    remediation_report,
+    report,
+    verdicts,
+)
 from schema.rehearse.runner import copy_script_directory
 
 REVISION_TEMPLATE = '''"""Throw-away revision of the rehearsal test: {title}."""
@@ -189,7 +201,102 @@ def test_report_has_the_timeline_statements_and_verdicts(rehearsal: Rehearsal, t
     assert document["overhead"]["ratio"] > 0
 
 
+def test_one_page_per_revision_with_its_own_steps(rehearsal: Rehearsal) -> None:
+    pages = report.pages(rehearsal)
+    assert list(pages) == ["r901", "r902", "r903", "r904", "r905", "r906"]
+    page, document = pages["r902"]
+    assert page.startswith("# Rehearsal of revision r902\n")
+    assert "## Upgrade r902" in page and "## Downgrade r902" in page and "r901" not in page.split("## Timeline")[1]
+    assert "```mermaid\ngantt" in page and "| # | statement |" in page and "**FAIL**" in page
+    assert "Measured: " in page and "longest lock blocking the workload: SHARE on quotes" in page
+    assert {s["revision"] for s in document["steps"]} == {"r902"} and document["machine"]["cores"]
+
+
+def test_pages_render_again_from_their_json_with_the_notes_of_now(rehearsal: Rehearsal, tmp_path: Path) -> None:
+    for rev, (page, document) in report.pages(rehearsal).items():
+        (tmp_path / f"{rev}.md").write_text(page)
+        (tmp_path / f"{rev}.json").write_text(json.dumps(document))
+    explains = notes.Note("r902", verdicts.BLOCKING_LOCK, "reviewed: a test", "built by hand first", table="quotes")
+    stale = notes.Note("r904", verdicts.REWROTE_TABLE, "r904 rewrites nothing", "n/a")
+    done = report.render_pages(tmp_path, [explains, stale])
+    assert [line.split(":")[0] for line in done] == [f"r90{i}.md" for i in range(1, 7)] + ["summary.md"], done
+    assert done[0] == "r901.md: rendered (FAIL)", done  # a rewrite no note explains
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| [r904](r904.md) | upgrade | PASS |" in summary and "| [r901](r901.md) | upgrade | FAIL |" in summary
+    page = (tmp_path / "r902.md").read_text()
+    assert "why it is acceptable: reviewed: a test" in page and "in production: built by hand first" in page
+    assert "holds SHARE on quotes (blocks the workload's writes)" in page.split("the operator notes")[1]
+    assert "operator note on upgrade r904 (rewrote table) matched no finding" in (tmp_path / "r904.md").read_text()
+    again = report.from_json(json.loads((tmp_path / "r902.json").read_text()))
+    assert again.step("r902").verdict.accepted[0].why == "reviewed: a test"
+    assert again.overhead is not None and again.overhead.ratio == pytest.approx(rehearsal.overhead.ratio, rel=1e-3)
+
+
+def test_an_operator_note_accepts_the_finding_it_explains_and_a_stale_one_is_named(tmp_path: Path) -> None:
+    notes_file = tmp_path / "operator_notes.toml"
+    notes_file.write_text(textwrap.dedent('''
+        [[note]]
+        revision = "r902"
+        kind = "blocking lock"
+        table = "quotes"
+        statement = "CREATE INDEX ix_quotes_rehearsal_zip"
+        why = "reviewed: a test"
+        production = "built CONCURRENTLY by hand before the upgrade"
+
+        [[note]]
+        revision = "r902"
+        kind = "rewrote table"
+        why = "nothing rewrites here"
+        production = "n/a"
+    '''))
+    loaded = notes.load(notes_file)
+    lock = verdicts.Reason(verdicts.BLOCKING_LOCK, 3, "quotes", "holds SHARE on quotes ...; statement: "
+                           "CREATE INDEX ix_quotes_rehearsal_zip ON quotes (zip_code)")
+    other = verdicts.Reason(verdicts.BLOCKING_LOCK, 4, "customers", "holds SHARE on customers ...")
+    verdict = verdicts.Verdict("r902", "upgrade", reasons=[lock, other])
+    stale = notes.apply(verdict, loaded)
+    assert verdict.reasons == [other] and not verdict.passed  # the note names quotes only
+    assert [a.reason for a in verdict.accepted] == [lock] and verdict.accepted[0].production.startswith("built")
+    assert [n.kind for n in stale] == [verdicts.REWROTE_TABLE]
+    notes_file.write_text('[[note]]\nrevision = "r902"\nkind = "slow"\nwhy = "x"\nproduction = "y"\n')
+    with pytest.raises(notes.NotesError, match="kind 'slow' is none of"):
+        notes.load(notes_file)
+
+
 def test_cli_rejects_an_unknown_revision() -> None:
     result = CliRunner().invoke(app, ["rehearse", "--to", "nope"])
     assert result.exit_code == 1
     assert "unknown --to revision 'nope'" in result.output
+
+
+# The 006-era book as the small-scale invariant tests generate it (tests/test_core_invariants.py):
+# the generator's files of that time, on a fixed day (the generator is deterministic for seed and day).
+SEED_006 = Path(__file__).parent / "seed_006"
+SEED_006_AS_OF = dt.date(2026, 12, 1)
+
+
+def test_remediation_path_refuses_by_rule_remediates_and_reaches_the_target(server_url: URL) -> None:
+    options = Options(from_revision="006", to_revision="008", scale="small", seed=7, as_of=SEED_006_AS_OF)
+    run = remediation.rehearse_remediation(options, remediation.era_scripts(SEED_006), server=server_url)
+    assert run.passed and run.reached == "008", (run.error, run.attempts)
+    refusals = {r.revision: r for r in run.refusals}
+    assert list(refusals) == ["007", "008"], run.attempts
+    cor, quo = refusals["007"], refusals["008"]
+    assert cor.rule == "COR-014" and cor.count and cor.count > 0 and cor.sqlstate == "23514", cor
+    assert "e.g. " in cor.message and "REMEDIATION_SQL" in (cor.hint or ""), cor
+    assert quo.rule == "QUO-016" and quo.count and quo.count > 0, quo
+    done = {m.revision: m for m in run.remediations}
+    # Each remediation left one audit record per row it moved aside or fixed, as its revision refused them.
+    assert done["007"].audit_records.get("claim.moved_aside_cor_014") == cor.count, done["007"]
+    assert done["008"].audit_records.get("quote.binding_remediated", 0) >= quo.count, done["008"]
+    assert [a.refusal is None for a in run.attempts] == [False, False, True] and run.unremediated is None
+    run.seed_sql = "tests/seed_006"
+    page = remediation_report.markdown(run)
+    assert "**Overall: PASS**" in page and "| COR-014 |" in page and "| QUO-016 |" in page and "## Machine" in page
+    again = remediation_report.from_json(json.loads(json.dumps(remediation_report.to_json(run))))
+    assert remediation_report.markdown(again) == page
+
+
+def test_era_scripts_refuse_a_directory_without_generator_files(tmp_path: Path) -> None:
+    with pytest.raises(RehearsalError, match=r"holds no \.sql file"):
+        remediation.era_scripts(tmp_path)

@@ -80,16 +80,21 @@ def downgrade(revision: str, url: URL | None = None, allow_data_loss: bool = Fal
     _run(alembic_config(x_args=x), url, command.downgrade, revision)
 
 
-def require_head(conn: sa.Connection) -> str:
-    """Refuse to work on a database that is not at head, naming both revisions."""
+def require_head(conn: sa.Connection, at_revision: str | None = None) -> str:
+    """Refuse to work on a database that is not at head, naming both revisions.
+
+    ``at_revision``: the caller deliberately works on an older revision (the rehearsal of data
+    written by a released revision, ``schema.rehearse.remediation``) and names it; the database
+    must then be at exactly that revision.
+    """
     current = current_revision(conn)
-    head = head_revision()
-    if current != head:
+    expected = at_revision or head_revision()
+    if current != expected:
         raise NotAtHead(
-            f"database is at revision {current or 'none (empty)'}, this code requires {head}: "
-            "run 'alembic upgrade head' first"
+            f"database is at revision {current or 'none (empty)'}, this code requires {expected}: "
+            f"run 'alembic upgrade {at_revision or 'head'}' first"
         )
-    return head
+    return expected
 
 
 @contextmanager

@@ -99,10 +99,21 @@ REHEARSALS_DIR = "reports/rehearsals"
 
 
 def rehearsal_pages() -> list[object]:
-    """The committed rehearsal reports (``schema rehearse --markdown``), one per revision, in revision order."""
+    """The committed rehearsal reports: the overviews (the summary, ``schema rehearse --remediate``) under
+    their page title, then one page per revision (``schema rehearse --pages``: ``<rev>.md``) in revision order."""
     folder = default_docs_dir() / REHEARSALS_DIR
     pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
-    return [{f"Revision {p.stem}": f"{REHEARSALS_DIR}/{p.name}"} for p in pages]
+    revisions = [{f"Revision {p.stem}": f"{REHEARSALS_DIR}/{p.name}"} for p in pages if p.stem.isdigit()]
+    others = [{page_title(p): f"{REHEARSALS_DIR}/{p.name}"} for p in pages if not p.stem.isdigit()]
+    return [*others, *revisions]
+
+
+def page_title(path: Path) -> str:
+    """A hand-kept report's title: its first line, a Markdown heading (refused otherwise: the nav needs a name)."""
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    if not first.startswith("# "):
+        raise ValueError(f"{path.name}: the first line must be its '# ' title (the handbook's navigation names it so)")
+    return first[2:].strip()
 
 
 def privileges_page(hb: Handbook) -> str:

@@ -8,8 +8,10 @@ rewrote a table or rebuilt an index, the rows it touched, and the workload queri
 for it or failed. Verdicts (``verdicts``) project each finding to production size.
 
 Modules: ``runner`` (the run), ``probe`` (the migrating session's own view), ``sampler`` (the
-second session's view), ``workload`` (the traffic), ``verdicts``, ``squawk`` (Squawk beside),
-``report`` (JSON and Markdown), ``cli`` (``schema rehearse``).
+second session's view), ``workload`` (the traffic), ``verdicts``, ``notes`` (operator notes: a
+reviewed finding accepted, and how it runs in production), ``squawk`` (Squawk beside), ``report``
+(JSON and Markdown, one page per revision), ``remediation`` and ``remediation_report`` (the
+operator's path for old data: refused by rule, remediated, upgraded), ``cli`` (``schema rehearse``).
 """
 
 from schema.rehearse.runner import Options, Rehearsal, RehearsalError, rehearse

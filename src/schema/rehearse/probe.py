@@ -7,7 +7,8 @@ migration's transaction) three exact questions: which relation locks it holds (p
 own pid), the relfilenode of every table and index (a change is a rewrite or an index rebuild),
 and the rows its transaction has read and written per table (pg_stat_xact_user_tables). A lock
 new after statement k was taken by k; it is held until it disappears, at the latest when the
-transaction ends (the ``commit`` / ``rollback`` events). Locks that live and die inside one
+transaction ends (the ``commit`` / ``rollback`` events). The snapshot after one statement serves as
+the next one's "before" when nothing ran in between. Locks that live and die inside one
 statement (CREATE INDEX CONCURRENTLY runs outside a transaction) are seen only by the sampler.
 """
 
@@ -119,6 +120,10 @@ class Probe:
         self._nodes: dict[int, int] = {}
         self._tuples: dict[str, tuple[int, int]] = {}
         self._tx_ended_s: float | None = None
+        # The snapshot taken after the last probed statement: the next one's "before" when nothing ran
+        # in between (no harness statement, no transaction end), which halves the probe's time inside
+        # the migration's transaction (the workload queues behind it as behind the migration).
+        self._last: tuple[dict[tuple[str, str], tuple[str, str]], dict[int, int], dict[str, tuple[int, int]]] | None = None
         self.busy_s = 0.0  # time spent in the probe's own queries (inside the migration's transactions)
         self.pauses: list[tuple[float, float]] = []  # when they ran
         self.pid = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
@@ -172,9 +177,11 @@ class Probe:
             self.failed("failed")
         harness = bool(HARNESS.search(statement))
         if not harness:  # alembic's own statements are timed, not probed: the probe would lengthen the locks
-            locks_, self._nodes, self._tuples = self._snapshot()
+            fresh = self._last if self._last is not None and self._tx_ended_s is None else None
+            locks_, self._nodes, self._tuples = fresh if fresh is not None else self._snapshot()
             self._close_missing(locks_, self._tx_ended_s if self._tx_ended_s is not None else self.clock())
             self._tx_ended_s = None
+        self._last = None  # whatever runs now changes what the session holds and has touched
         stmt = Statement(len(self.statements), self.revision, self.direction, statement, self.clock(),
                          harness=harness, in_transaction=not self._dbapi().autocommit)
         self.statements.append(stmt)
@@ -191,6 +198,7 @@ class Probe:
         if stmt.harness:
             return
         present, after, tuples = self._snapshot()
+        self._last = (present, after, tuples)
         for key, (relkind, root) in present.items():
             if key not in self.open:
                 hold = Hold(key[0], relkind, root, key[1], stmt.index, stmt.started_s)
@@ -217,6 +225,7 @@ class Probe:
     def failed(self, message: str) -> None:
         """The statement in flight raised (no after event comes): close it with the error."""
         stmt = self._current
+        self._last = None
         if stmt is not None:
             stmt.ended_s = self.clock()
             stmt.error = message
@@ -224,6 +233,7 @@ class Probe:
 
     def _tx_end(self, conn: sa.Connection) -> None:
         self._tx_ended_s = self.clock()
+        self._last = None
 
     def touched_since(self, first_statement: int) -> set[str]:
         """Tables whose definition statements from ``first_statement`` on may have changed: locked

@@ -10,12 +10,19 @@ on the statement they name.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import json
+import types
+import typing
+from pathlib import Path
 from typing import Any
 
-from schema.rehearse import locks, verdicts
+from schema.perf import machine
+from schema.rehearse import locks, notes, verdicts
 from schema.rehearse.probe import Hold
-from schema.rehearse.runner import Rehearsal, Step
+from schema.rehearse.runner import Overhead, Rehearsal, Step
 from schema.rehearse.squawk import matches
+from schema.rehearse.workload import Footprint, Plan
 
 MAX_GANTT_TASKS = 60  # per step: Mermaid renders hundreds of bars, a reader cannot
 
@@ -64,14 +71,57 @@ def to_json(r: Rehearsal) -> dict[str, Any]:
         "rows": r.rows,
         "seed_seconds": round(r.seed_seconds, 3),
         "ops_total": r.ops_total,
+        "probe_seconds": round(r.probe_seconds, 6),
         "overhead": overhead,
         "workload": None if plan is None else {
             "patterns": [p.name for p, _ in plan.patterns], "skipped": plan.skipped, "inserts": plan.inserts,
             "footprint": plan.footprint.modes},
         "baseline_failures": _plain(r.baseline_failures),
         "notes": r.notes,
+        "machine": r.machine,
         "steps": steps,
     }
+
+
+def _build(tp: Any, value: Any) -> Any:
+    """``value`` (as ``_plain`` wrote it) back into type ``tp``: dataclasses by their init fields (the
+    derived keys ``to_json`` adds are dropped), lists, dicts, tuples, optionals, dates, paths."""
+    if value is None:
+        return None
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return _build(next(a for a in args if a is not type(None)), value)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = typing.get_type_hints(tp)
+        return tp(**{f.name: _build(hints[f.name], value[f.name])
+                     for f in dataclasses.fields(tp) if f.init and f.name in value})
+    if origin is list:
+        return [_build(args[0], v) for v in value]
+    if origin is dict:
+        return {k: _build(args[1], v) for k, v in value.items()}
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:  # tuple[X, ...]: every item is an X
+            return tuple(_build(args[0], v) for v in value)
+        return tuple(_build(a, v) for a, v in zip(args, value, strict=True))
+    if tp is dt.date:
+        return dt.date.fromisoformat(value)
+    if tp is Path:
+        return Path(value)
+    return value
+
+
+def from_json(document: dict[str, Any]) -> Rehearsal:
+    """A rehearsal read back from ``to_json`` (a committed page's JSON), to render its page again: after
+    the operator notes changed (``notes.apply_all``), or the page's layout did, without re-running it."""
+    fields = {f.name for f in dataclasses.fields(Rehearsal)} - {"workload_plan", "overhead", "options", "steps"}
+    r: Rehearsal = _build(Rehearsal, {k: v for k, v in document.items() if k in fields | {"options", "steps"}})
+    if document.get("overhead"):
+        r.overhead = _build(Overhead, document["overhead"])
+    w = document.get("workload")
+    if w is not None:  # the bound patterns themselves are not kept: a page needs their names and footprint
+        r.workload_plan = Plan([], {str(k): str(v) for k, v in w["skipped"].items()}, [], [],
+                               Footprint(dict(w["footprint"])), list(w["inserts"]))
+    return r
 
 
 def _ms(seconds: float) -> int:
@@ -143,12 +193,97 @@ def statement_rows(step: Step, footprint: dict[str, str]) -> list[str]:
     return rows
 
 
+def step_summary(step: Step, footprint: dict[str, str]) -> str:
+    """The numbers an operator asks first: the longest lock the workload queued behind, what waited, what failed."""
+    blocking = [h for h in relevant_holds(step, footprint) if locks.what_it_blocks(h.mode, footprint.get(h.table))]
+    longest = max(blocking, key=lambda h: h.held_s, default=None)
+    held = (f"longest lock blocking the workload: {locks.sql_name(longest.mode)} on {longest.table} for "
+            f"{longest.held_s * 1000:,.0f} ms (statement {longest.statement})" if longest
+            else "no lock that blocks the workload")
+    waits = (f"{len(step.blocked)} workload queries waited (longest {max(b.waited_s for b in step.blocked) * 1000:,.0f} ms)"
+             if step.blocked else "no workload query waited")
+    return f"{step.ended_s - step.started_s:,.1f} s; {held}; {waits}; {len(step.failures)} failed"
+
+
 def verdict_lines(step: Step) -> list[str]:
     v = step.verdict
     if v is None:
         return ["not judged"]
-    head = f"**{'PASS' if v.passed else 'FAIL'}** ({step.direction} {step.revision}, {step.ops:,} workload queries ran meanwhile)"
-    return [head, "", *(f"- {r.kind}: {r.message}" for r in v.reasons)]
+    mark = "FAIL" if not v.passed else "PASS with operator notes" if v.accepted else "PASS"
+    head = f"**{mark}** ({step.direction} {step.revision}, {step.ops:,} workload queries ran meanwhile)"
+    lines = [head, "", *(f"- {r.kind}: {r.message}" for r in v.reasons)]
+    if v.accepted:
+        lines += ["", "Findings over a threshold that the operator notes (`operator_notes.toml`) accept:", ""]
+        for a in v.accepted:
+            lines += [f"- {a.reason.kind}: {a.reason.message}", f"    - why it is acceptable: {a.why}",
+                      f"    - in production: {a.production}"]
+    return lines
+
+
+def for_revision(r: Rehearsal, revision: str) -> Rehearsal:
+    """The rehearsal restricted to one revision's steps (upgrade and downgrade): its own page."""
+    return dataclasses.replace(r, revisions=[revision], steps=[s for s in r.steps if s.revision == revision])
+
+
+def render_pages(folder: Path, operator_notes: list[notes.Note]) -> list[str]:
+    """Render every revision page of ``folder`` again from its JSON (``<rev>.json`` -> ``<rev>.md``)
+    with the operator notes as they are now; returns what it did, one line per page."""
+    done, runs = [], []
+    for path in sorted(folder.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("revisions") != [path.stem] or "steps" not in document:
+            continue  # not a revision page's JSON (the remediation rehearsal's, say)
+        if "probe_seconds" not in document:  # written before the JSON kept everything a page shows
+            done.append(f"{path.name}: kept as it is (written by an older schema rehearse: rehearse it again)")
+            continue
+        r = from_json(document)
+        r.notes = [n for n in r.notes if not n.startswith(notes.STALE_PREFIX)]
+        r.notes += notes.apply_all([s.verdict for s in r.steps if s.verdict], operator_notes)
+        (folder / f"{path.stem}.md").write_text(markdown(r, title=f"Rehearsal of revision {path.stem}"))
+        path.write_text(json.dumps(to_json(r), indent=2) + "\n")
+        done.append(f"{path.stem}.md: rendered ({'PASS' if r.passed else 'FAIL'})")
+        runs.append(r)
+    if runs:
+        (folder / SUMMARY_PAGE).write_text(summary_page(runs))
+        done.append(f"{SUMMARY_PAGE}: rendered")
+    return done
+
+
+SUMMARY_PAGE = "summary.md"
+
+
+def summary_page(runs: list[Rehearsal]) -> str:
+    """One table over the revision pages: verdict and the numbers an operator reads first, per step."""
+    lines = ["# Rehearsal summary", "",
+             "One row per revision and direction, from the revision pages beside this one (each links its run). "
+             "Written by `schema rehearse --pages` and `--render`; `make rehearsals` runs them at medium scale.", "",
+             "| revision | direction | verdict | scale | seconds | longest lock blocking the workload | "
+             "workload queries waited (longest) | failed | seed s | sampler throughput ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sorted(runs, key=lambda r: r.revisions):
+        footprint = r.workload_plan.footprint.modes if r.workload_plan else {}
+        for step in r.steps:
+            v = step.verdict
+            mark = "not judged" if v is None else "FAIL" if not v.passed else "PASS, notes" if v.accepted else "PASS"
+            blocking = [h for h in relevant_holds(step, footprint) if locks.what_it_blocks(h.mode, footprint.get(h.table))]
+            longest = max(blocking, key=lambda h: h.held_s, default=None)
+            held = f"{locks.sql_name(longest.mode)} {longest.table} {longest.held_s * 1000:,.0f} ms" if longest else ""
+            waited = (f"{len(step.blocked)} ({max(b.waited_s for b in step.blocked) * 1000:,.0f} ms)"
+                      if step.blocked else "0")
+            ratio = f"{r.overhead.ratio:.2f}" if r.overhead else ""
+            lines.append(f"| [{step.revision}]({step.revision}.md) | {step.direction} | {mark} | {r.scale} | "
+                         f"{step.ended_s - step.started_s:,.1f} | {held} | {waited} | {len(step.failures)} | "
+                         f"{r.seed_seconds:,.0f} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+def pages(r: Rehearsal) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Revision -> (its handbook page, its JSON): one report per revision, as the handbook lists them."""
+    out = {}
+    for rev in r.revisions:
+        one = for_revision(r, rev)
+        out[rev] = (markdown(one, title=f"Rehearsal of revision {rev}"), to_json(one))
+    return out
 
 
 def markdown(r: Rehearsal, title: str | None = None) -> str:
@@ -178,13 +313,16 @@ def markdown(r: Rehearsal, title: str | None = None) -> str:
             f"{o.sampled.ops_per_s:,.0f} with pg_locks sampled every {r.options.sample_period_s * 1000:.0f} ms "
             f"({o.samples:,} samples): throughput ratio {o.ratio:.2f}, median latency ratio {o.latency_ratio:.2f}")
     probed = sum(1 for s in r.steps for st in s.statements if not st.harness)
-    lines.append(f"- probe: {r.probe_seconds * 1000:,.0f} ms of catalog queries around {probed} statements, run in the "
-                 "migration's own session: they lengthen its transactions by that much, and are taken out of the lock "
-                 "hold times below")
+    lines.append(f"- probe: {r.probe_seconds * 1000:,.0f} ms of catalog queries in the whole run ({probed} statements "
+                 "on this page), run in the migration's own session: they lengthen its transactions by that much (the "
+                 "workload's waits include them), and are taken out of the lock hold times below")
+    if r.seed_seconds:
+        lines.append(f"- seed: {r.seed_seconds:,.0f} s (generate at head, then migrate to {r.from_revision}, ANALYZE)")
     lines += [f"- {n}" for n in r.notes]
     lines += ["", "## Timeline", "", *gantt(r), ""]
     for step in r.steps:
-        lines += [f"## {step.direction.capitalize()} {step.revision}", "", *verdict_lines(step), ""]
+        lines += [f"## {step.direction.capitalize()} {step.revision}", "", *verdict_lines(step), "",
+                  f"Measured: {step_summary(step, footprint)}.", ""]
         if step.error:
             lines += [f"The migration failed: `{step.error}`", ""]
         lines += statement_rows(step, footprint)
@@ -204,6 +342,8 @@ def markdown(r: Rehearsal, title: str | None = None) -> str:
             lines += ["", "Failed workload queries:", ""]
             lines += [f"- {f.op}: {f.kind} ({_cell(f.message)}), statement {f.statement}" for f in step.failures[:30]]
         lines.append("")
+    if r.machine:
+        lines += ["## Machine", "", machine.markdown(r.machine)]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -216,5 +356,7 @@ def summary(r: Rehearsal) -> list[str]:
         out.append(f"{mark} {s.direction} {s.revision}: {len([x for x in s.statements if not x.harness])} statements, "
                    f"{len(s.blocked)} blocked queries, {len(s.failures)} failed, {s.ended_s - s.started_s:.2f} s")
         out.extend(f"       {reason.kind}: {reason.message}" for reason in (v.reasons if v else []))
+        out.extend(f"       accepted by an operator note: {a.reason.kind}: {a.reason.message}"
+                   for a in (v.accepted if v else []))
     return out
 

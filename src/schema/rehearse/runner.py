@@ -29,8 +29,10 @@ from rich.console import Console
 from sqlalchemy.engine import URL
 
 from schema import catalog, database, migrations
+from schema.perf import machine
 from schema.perf import run as perf_run
 from schema.perf.patterns import PATTERNS
+from schema.rehearse import notes as notes_module
 from schema.rehearse import squawk as squawk_module
 from schema.rehearse import verdicts
 from schema.rehearse.probe import Hold, Probe, Statement
@@ -63,6 +65,7 @@ class Options:
     script_location: Path | None = None  # an alembic directory (env.py + versions/); default the project's
     seed: int = 42
     as_of: dt.date | None = None  # seed history ends here; default today (UTC)
+    notes_file: Path | None = None  # operator notes (schema.rehearse.notes); default the committed file
 
 
 @dataclass
@@ -146,6 +149,7 @@ class Rehearsal:
     ops_total: int = 0
     probe_seconds: float = 0.0  # the probe's own queries, inside the migration's transactions
     notes: list[str] = field(default_factory=list)
+    machine: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -338,6 +342,8 @@ class Rehearser:
             migrations_cfg = migrations.alembic_config()
             migrations_cfg.attributes["connection"] = conn
             command.upgrade(migrations_cfg, project_head)
+            result.machine = machine.describe(conn)
+            conn.commit()
             report = volume.generate(conn, scale, self.options.seed, as_of, console=self.console)
             conn.commit()
             if result.from_revision != project_head:
@@ -410,6 +416,7 @@ class Rehearser:
         result.baseline_failures = [Failure(o.name, o.failure or "", o.error or "", o.ended_s, None)
                                     for o in ops if o.failure and o.ended_s < first]
         footprint = plan.footprint.modes
+        operator_notes = notes_module.load(opts.notes_file)
         for step in result.steps:
             step.statements = [s for s in probe.statements if step.started_s <= s.started_s <= step.ended_s]
             own = {s.index for s in step.statements}
@@ -424,6 +431,12 @@ class Rehearser:
                 opts.thresholds)
             if step.error:
                 step.verdict.reasons.append(verdicts.Reason("migration failed", None, None, step.error))
+        result.notes.extend(notes_module.apply_all([s.verdict for s in result.steps if s.verdict], operator_notes))
+        last_op = max((o.ended_s for o in ops), default=0.0)
+        bare = [f"{s.direction} {s.revision}" for s in result.steps if s.started_s > last_op]
+        if bare:  # bounded by --workload's count or seconds: say which steps ran without traffic
+            result.notes.append(f"the workload had stopped (max_ops or max_seconds reached) before: {', '.join(bare)}; "
+                                "their verdicts saw no traffic: rehearse again with a longer workload")
         if result.baseline_failures:
             result.notes.append(f"{len(result.baseline_failures)} workload queries failed before any revision ran: "
                                 f"{result.baseline_failures[0].op}: {result.baseline_failures[0].message}")

@@ -11,9 +11,12 @@ A revision fails, naming the statement and the table, when one of its statements
 or after the revision a query pattern lost the index or partition pruning it had before.
 
 Production size is the scaling page's (``schema.perf.scaling``): its 100 TB split in the
-proportions of bytes measured here, so a table's production rows are its rows here times
-100 TB / the bytes of this database. A statement whose time grows with a table is projected
-linearly in its rows (index builds are n log n: the projection is a lower bound).
+proportions of bytes measured here among the tables that grow, so such a table's production rows
+are its rows here times 100 TB / their bytes here; the page's reference tables (staff, rates,
+settings: a copy on every node) stay the size measured here. A statement whose time grows with a
+table is projected linearly in its rows (index builds are n log n: the projection is a lower
+bound); of a lock held across several statements, only the time of those that read or wrote the
+table's rows grows, the catalog-only rest is the same at any size.
 """
 
 from __future__ import annotations
@@ -52,16 +55,22 @@ class Sizes:
 
     @property
     def factor(self) -> float:
-        total = sum(s.bytes for s in self.tables.values())
+        """Production bytes over the bytes here of the tables that grow (reference tables do not)."""
+        total = sum(s.bytes for t, s in self.tables.items() if t not in scaling.REFERENCE)
         return self.production_bytes / total if total else 1.0
+
+    def table_factor(self, table: str) -> float:
+        """How much larger ``table`` is in production: the scaling page keeps reference tables small
+        (a copy on every node: staff, rates, settings), so they are projected at the size measured here."""
+        return 1.0 if table in scaling.REFERENCE else self.factor
 
     def production_rows(self, table: str) -> int:
         size = self.tables.get(table)
-        return int(size.rows * self.factor) if size else 0
+        return int(size.rows * self.table_factor(table)) if size else 0
 
     def production_table_bytes(self, table: str) -> int:
         size = self.tables.get(table)
-        return int(size.bytes * self.factor) if size else 0
+        return int(size.bytes * self.table_factor(table)) if size else 0
 
 
 @dataclass
@@ -73,11 +82,21 @@ class Reason:
 
 
 @dataclass
+class Accepted:
+    """A finding an operator note explains (``schema.rehearse.notes``): reported, not failed."""
+
+    reason: Reason
+    why: str
+    production: str
+
+
+@dataclass
 class Verdict:
     revision: str
     direction: str
     reasons: list[Reason] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    accepted: list[Accepted] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -115,21 +134,38 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+def under(hold: Hold, statements: list[Statement]) -> list[Statement]:
+    """The statements that ran while the lock was held: its own, and later ones that started before
+    the release (a release observed at the next statement's start, after a COMMIT, is not "still held")."""
+    end = hold.released_s if hold.released_s is not None else hold.acquired_s
+    return [s for s in statements
+            if s.index == hold.statement or (s.index > hold.statement and s.started_s < end)]
+
+
+def visits(s: Statement, table: str) -> int:
+    return s.rows_read.get(table, 0) + s.rows_written.get(table, 0)
+
+
 def rows_under(hold: Hold, statements: list[Statement]) -> int:
     """Rows of the hold's table read or written while the lock was held (its statement and later ones)."""
-    end = hold.released_s if hold.released_s is not None else hold.acquired_s
-    total = 0
-    for s in statements:
-        # Its own statement always; a later one only if it started while the lock was still held (a
-        # release observed at the next statement's start, after a COMMIT, is not "still held").
-        if s.index == hold.statement or (s.index > hold.statement and s.started_s < end):
-            total += s.rows_read.get(hold.table, 0) + s.rows_written.get(hold.table, 0)
-    return total
+    return sum(visits(s, hold.table) for s in under(hold, statements))
 
 
-def projected_s(seconds: float, rows_touched: int, sizes: Sizes) -> float:
-    """A hold that touched rows grows with the table; one that touched none does not."""
-    return seconds * sizes.factor if rows_touched else seconds
+def scanning_s(hold: Hold, statements: list[Statement]) -> float:
+    """The part of the hold spent in statements that read or wrote the table's rows: the part that
+    grows with the table (the rest, catalog changes under the same lock, takes as long at any size)."""
+    return min(hold.held_s, sum(s.duration_s for s in under(hold, statements) if visits(s, hold.table)))
+
+
+def projected_s(seconds: float, rows_touched: int, sizes: Sizes, table: str | None = None,
+                growing_s: float | None = None) -> float:
+    """A hold that touched rows grows with the table (only its row-visiting part ``growing_s``, when
+    known); one that touched none does not."""
+    if not rows_touched:
+        return seconds
+    factor = sizes.table_factor(table) if table is not None else sizes.factor
+    growing = seconds if growing_s is None else growing_s
+    return seconds - growing + growing * factor
 
 
 def judge(revision: str, direction: str, statements: list[Statement], holds: list[Hold], sizes: Sizes,
@@ -143,7 +179,7 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
             if rw.relkind in ("i", "I") or rw.table not in existing:
                 continue
             here = sizes.tables.get(rw.table, TableSize(0, 0))
-            prod = projected_s(s.duration_s, 1, sizes)
+            prod = projected_s(s.duration_s, 1, sizes, rw.table)
             verdict.reasons.append(Reason(
                 REWROTE_TABLE, s.index, rw.table,
                 f"rewrites {rw.table}: {duration(s.duration_s)} at {count(here.rows)} rows ({size(here.bytes)}) here, "
@@ -161,12 +197,14 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
     for (index, table), h in sorted(worst.items()):
         blocked = locks.what_it_blocks(h.mode, footprint[table])
         touched = rows_under(h, statements)
-        prod = projected_s(h.held_s, touched, sizes)
+        prod = projected_s(h.held_s, touched, sizes, table, scanning_s(h, statements))
         if h.held_s <= thresholds.lock_threshold_s and prod <= thresholds.lock_threshold_s:
             continue
         here = sizes.tables.get(table, TableSize(0, 0))
+        reference = " (a reference table: as small in production)" if table in scaling.REFERENCE else ""
         why = (f"while reading or writing its rows ({count(touched)} row visits): about {duration(prod)} at "
-               f"{count(sizes.production_rows(table))} rows ({size(sizes.production_table_bytes(table))}) in production"
+               f"{count(sizes.production_rows(table))} rows ({size(sizes.production_table_bytes(table))}) in "
+               f"production{reference}"
                if touched
                else "(catalog only: the same at any size)")
         stmt = by_index.get(index)

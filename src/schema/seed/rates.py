@@ -216,9 +216,13 @@ def _table(conn: sa.Connection, name: str) -> sa.Table:
     return sa.Table(name, sa.MetaData(), autoload_with=conn)
 
 
-def load(conn: sa.Connection, dry_run: bool = False) -> LoadReport:
-    """Load every seed row in the caller's transaction; raise SeedError (caller rolls back) on any problem."""
-    migrations.require_head(conn)
+def load(conn: sa.Connection, dry_run: bool = False, at_revision: str | None = None) -> LoadReport:
+    """Load every seed row in the caller's transaction; raise SeedError (caller rolls back) on any problem.
+
+    ``at_revision``: load into a database deliberately at that older revision (the rate tables
+    exist since 003 and their columns have not changed since; a changed column fails the insert).
+    """
+    migrations.require_head(conn, at_revision)
     report = LoadReport(dry_run=dry_run)
     conflicts: list[str] = []
     for target in targets():

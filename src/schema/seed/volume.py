@@ -223,11 +223,12 @@ class Generator:
     """One run: a connection, its session helpers, and the steps in order."""
 
     def __init__(self, conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, console: Console,
-                 scripts: dict[str, str] | None = None) -> None:
+                 scripts: dict[str, str] | None = None, at_revision: str | None = None) -> None:
         self.conn = conn
-        # Replacement SQL per step file: a released generator's file (tests of data from an older
-        # revision); empty in normal runs.
+        # Replacement SQL per step file: a released generator's file (tests and rehearsals of data
+        # from an older revision); empty in normal runs.
         self.scripts = scripts or {}
+        self.at_revision = at_revision  # the older revision the database is at on purpose; None: head
         self.scale = scale
         self.seed = seed
         self.as_of = as_of
@@ -243,7 +244,7 @@ class Generator:
     def load_rates(self) -> None:
         """The CA/TX/NY rate tables and discount rules (rate approvals point at them)."""
         started = time.perf_counter()
-        loaded = rates.load(self.conn)
+        loaded = rates.load(self.conn, at_revision=self.at_revision)
         self.conn.commit()
         for table in REFERENCE_TABLES:
             done = TableReport(table, len(loaded.inserted.get(table, [])), time.perf_counter() - started)
@@ -284,7 +285,7 @@ class Generator:
     def after(self, step: Step) -> None:
         """Derived helpers some later step needs."""
         if step.table == "policies":
-            self.conn.exec_driver_sql(sql("seed_policies"))
+            self.conn.exec_driver_sql(self.scripts.get("seed_policies") or sql("seed_policies"))
             self.counts["seed_policies"] = self.conn.exec_driver_sql("SELECT count(*) FROM seed_policies").scalar_one()
             self.conn.commit()
         if step.table in {"users", "customers", "policies", "quotes"}:
