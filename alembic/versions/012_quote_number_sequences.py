@@ -55,12 +55,15 @@ range of years of ``quotes.quote_number`` (plus this year and the next), each co
 the highest number issued: GREATEST(the counter's last_value, the highest quote_number of that
 year in quotes), so no number is issued twice across the switch.
 
-Lock safety: ``LOCK TABLE quotes, quote_number_counters IN EXCLUSIVE MODE`` (reads continue;
+Lock safety: ``LOCK TABLE quotes IN EXCLUSIVE MODE`` (reads continue;
 writers in flight finish first, within the migration's lock_timeout, and new quote inserts wait
 for the revision's commit, a few milliseconds: one index probe per year, no scan) so that no number
 is issued by the old counter between reading the highest number and switching the trigger;
 inserts that waited run the new function (plpgsql re-reads a replaced function at its next call).
-No table is rewritten, no constraint added. The downgrade takes the same locks.
+The counter table is not locked: the only writer of it that issues a number is that trigger,
+which cannot run while quotes is locked (``schema rehearse`` flagged an EXCLUSIVE lock on it held
+while its few rows were read). No table is rewritten, no constraint added. The downgrade takes the
+same lock.
 
 Downgrade (mirror order): for each year's sequence (and each year in the range of quotes), the
 counter row becomes LEAST(999999, GREATEST(the sequence's last issued value, the highest
@@ -107,7 +110,9 @@ class Comment(NamedTuple):
 
 
 # Constants first, in the order upgrade() uses them.
-LOCK = "LOCK TABLE quotes, quote_number_counters IN EXCLUSIVE MODE"
+# Only quotes: the counter's one writer that issues numbers is the trigger, which cannot run while
+# quotes is locked; a direct write to the counter issues no number (and 012 revokes it).
+LOCK = "LOCK TABLE quotes IN EXCLUSIVE MODE"
 
 # QUO-003: one advisory lock class for the per-year slow path of quote_number_sequence() (create a
 # year's sequence, or move it past an imported number); the second key is the year. Distinct from
