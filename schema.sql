@@ -3,7 +3,7 @@
 -- an empty database (on every PostgreSQL version it tests) and fails when the replay differs from
 -- this file; commit it together with the revision that changes it.
 
--- alembic_version: 013
+-- alembic_version: 012
 
 -- role: admin_rw
 CREATE ROLE admin_rw NOSUPERUSER NOLOGIN NOBYPASSRLS;
@@ -910,15 +910,13 @@ CREATE TABLE quote_number_counters (
     year integer NOT NULL,
     last_value integer NOT NULL
 );
-COMMENT ON TABLE quote_number_counters IS 'QUO-003: the last quote number issued per calendar year (UTC); one row per year, row-locked by each quote insert so numbers are gap-free per committed order and never reused.';
+COMMENT ON TABLE quote_number_counters IS 'QUO-003: the last quote number the per-year counter had issued when revision 012 moved numbering to the sequences quote_number_seq_YYYY; no longer written (read-only for every role), kept for the downgrade to 011.';
 COMMENT ON COLUMN quote_number_counters.year IS 'Calendar year (UTC) of the quotes'' created_at; the YYYY of QUOT-YYYY-NNNNNN.';
 COMMENT ON COLUMN quote_number_counters.last_value IS 'Highest NNNNNN issued (or imported) for the year; QUO-003: at most 999999, then inserts are refused.';
 ALTER TABLE quote_number_counters ADD CONSTRAINT ck_quote_number_counters_last_value_six_digits CHECK (((last_value >= 0) AND (last_value <= 999999)));
 ALTER TABLE quote_number_counters ADD CONSTRAINT ck_quote_number_counters_year_four_digits CHECK (((year >= 1) AND (year <= 9999)));
 ALTER TABLE quote_number_counters ADD CONSTRAINT pk_quote_number_counters PRIMARY KEY (year);
-COMMENT ON INDEX pk_quote_number_counters IS 'pattern: the counter row of one year, locked by each quote insert (QUO-003)';
-GRANT INSERT ON quote_number_counters TO app_rw;
-GRANT UPDATE ON quote_number_counters TO app_rw;
+COMMENT ON INDEX pk_quote_number_counters IS 'pattern: the counter row of one year (read by an operator; written only by the downgrade to 011) (QUO-003)';
 GRANT SELECT (last_value, year) ON quote_number_counters TO admin_rw;
 GRANT SELECT (last_value, year) ON quote_number_counters TO app_ro;
 GRANT SELECT (last_value, year) ON quote_number_counters TO app_rw;
@@ -1096,11 +1094,9 @@ COMMENT ON INDEX pk_quotes IS 'pattern: a quote by id (API, FKs from analytics_e
 COMMENT ON INDEX uq_quotes_converted_to_policy_id IS 'pattern: the quote a policy was bound from; FK index (QUO-005)';
 COMMENT ON INDEX uq_quotes_quote_number IS 'pattern: a quote by the number the customer quotes on the phone (QUO-003)';
 CREATE TRIGGER trg_quotes_assign_quote_number BEFORE INSERT ON quotes FOR EACH ROW EXECUTE FUNCTION assign_quote_number();
-COMMENT ON TRIGGER trg_quotes_assign_quote_number ON quotes IS 'QUO-003: issues the quote number from quote_number_counters when the caller left the template default.';
+COMMENT ON TRIGGER trg_quotes_assign_quote_number ON quotes IS 'QUO-003: issues the quote number from the year''s sequence quote_number_seq_YYYY when the caller left the template default; moves it past an imported number.';
 CREATE TRIGGER trg_quotes_check_version BEFORE INSERT OR UPDATE OF version, parent_quote_id ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_version();
 COMMENT ON TRIGGER trg_quotes_check_version ON quotes IS 'QUO-006: a requote is its parent''s version + 1; version and parent are fixed at creation.';
-CREATE TRIGGER trg_quotes_coverage_selections_valid AFTER INSERT OR UPDATE OF status, coverage_selections ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_coverage_selections();
-COMMENT ON TRIGGER trg_quotes_coverage_selections_valid ON quotes IS 'QUO-022: a quoted or bound quote''s coverage_selections is a coverage a policy accepts (validate_policy_data, COR-013).';
 CREATE TRIGGER trg_quotes_server_owned BEFORE INSERT OR UPDATE OF created_at, product_type ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_server_owned();
 COMMENT ON TRIGGER trg_quotes_server_owned ON quotes IS 'QUO-021: created_at is set by the database (historical import aside) and fixed; QUO-017: product_type is fixed.';
 CREATE TRIGGER trg_quotes_set_updated_at BEFORE UPDATE ON quotes FOR EACH ROW EXECUTE FUNCTION set_updated_at();
@@ -1530,43 +1526,51 @@ GRANT EXECUTE ON FUNCTION admin_holds_permission(admin_id uuid, wanted_resource 
 CREATE OR REPLACE FUNCTION assign_quote_number()
  RETURNS trigger
  LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
 DECLARE
-    quote_year integer;
-    issued integer;
+    v_year integer;
+    v_seq regclass;
+    v_issued bigint;
+    v_number text;
 BEGIN
     -- A NULL created_at is refused by its own NOT NULL constraint, checked after this trigger.
     IF NEW.created_at IS NULL THEN
         RETURN NEW;
     END IF;
-    quote_year := EXTRACT(year FROM NEW.created_at AT TIME ZONE 'UTC')::integer;
+    v_year := EXTRACT(year FROM NEW.created_at AT TIME ZONE 'UTC')::integer;
+    IF v_year NOT BETWEEN 1 AND 9999 THEN
+        RETURN NEW;  -- no four-digit year: ck_quotes_quote_number_format refuses the template (or the number) by name
+    END IF;
     IF NEW.quote_number = 'QUOT-YYYY-NNNNNN' THEN
-        -- QUO-003: the upsert row-locks the year's counter until commit: concurrent inserts of the
-        -- same year queue here, each gets the next value, none can get a value twice.
-        INSERT INTO quote_number_counters AS c (year, last_value) VALUES (quote_year, 1)
-        ON CONFLICT (year) DO UPDATE SET last_value = c.last_value + 1 WHERE c.last_value < 999999
-        RETURNING c.last_value INTO issued;
-        IF issued IS NULL THEN
-            RAISE EXCEPTION 'QUO-003: quote numbers of year % are exhausted: QUOT-YYYY-NNNNNN allows 999999 quotes a year', quote_year
-                USING ERRCODE = 'program_limit_exceeded',
-                      HINT = 'Six digits a year is the published format (rule QUO-003); widening it is a schema change.';
+        -- QUO-003: the year's sequence; nextval locks nothing beyond the call.
+        v_seq := to_regclass('quote_number_seq_' || lpad(v_year::text, 4, '0'));
+        IF v_seq IS NULL THEN
+            v_seq := quote_number_sequence(v_year, 0);
         END IF;
-        NEW.quote_number := 'QUOT-' || lpad(quote_year::text, 4, '0') || '-' || lpad(issued::text, 6, '0');
-    ELSIF NEW.quote_number ~ '^QUOT-[0-9]{4}-[0-9]{6}$' THEN
-        -- A number supplied by an import: move its year's counter to it (never back) so that
-        -- numbers issued later cannot collide with it.
-        IF substr(NEW.quote_number, 6, 4)::integer = quote_year THEN
-            INSERT INTO quote_number_counters AS c (year, last_value)
-            VALUES (quote_year, substr(NEW.quote_number, 11, 6)::integer)
-            ON CONFLICT (year) DO UPDATE SET last_value = GREATEST(c.last_value, EXCLUDED.last_value);
-        END IF;
+        LOOP
+            v_issued := nextval(v_seq);
+            IF v_issued > 999999 THEN
+                RAISE EXCEPTION 'QUO-003: quote numbers of year % are exhausted: QUOT-YYYY-NNNNNN allows 999999 quotes a year (trigger %)', v_year, TG_NAME
+                    USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME,
+                          HINT = 'Six digits a year is the published format (rule QUO-003); widening it is a schema change.';
+            END IF;
+            v_number := 'QUOT-' || lpad(v_year::text, 4, '0') || '-' || lpad(v_issued::text, 6, '0');
+            -- An imported number is never issued again (the import moved the sequence past it;
+            -- this probe covers an import that raced the sequence).
+            EXIT WHEN NOT EXISTS (SELECT FROM quotes q WHERE q.quote_number = v_number);
+        END LOOP;
+        NEW.quote_number := v_number;
+    ELSIF NEW.quote_number ~ '^QUOT-[0-9]{4}-[0-9]{6}$' AND substr(NEW.quote_number, 6, 4)::integer = v_year THEN
+        -- A number supplied by an import: move its year's sequence past it (never back).
+        PERFORM quote_number_sequence(v_year, substr(NEW.quote_number, 11, 6)::integer);
     END IF;
     -- Anything else (malformed, or of another year) is left to the CHECKs, which refuse it by name.
     RETURN NEW;
 END
 $function$;
-COMMENT ON FUNCTION assign_quote_number() IS 'QUO-003: BEFORE INSERT trigger function on quotes: replaces the template QUOT-YYYY-NNNNNN with the next number of the year (UTC) of created_at, from quote_number_counters; refuses the 1,000,000th quote of a year.';
-GRANT EXECUTE ON FUNCTION assign_quote_number() TO PUBLIC;
+COMMENT ON FUNCTION assign_quote_number() IS 'QUO-003: BEFORE INSERT trigger function on quotes: replaces the template QUOT-YYYY-NNNNNN with the next value of the sequence quote_number_seq_YYYY of the year (UTC) of created_at (gaps allowed), moves that sequence past an imported number, refuses the 1,000,000th quote of a year. Runs as its owner: no role is granted the sequences.';
 
 -- function: audit_trail_protection_problems()
 CREATE OR REPLACE FUNCTION audit_trail_protection_problems()
@@ -1891,41 +1895,6 @@ END
 $function$;
 COMMENT ON FUNCTION check_policy_term_covers_claims() IS 'COR-014: constraint trigger function refusing a change of a policy''s effective, expiration or cancellation date that would leave one of its claims outside the term.';
 GRANT EXECUTE ON FUNCTION check_policy_term_covers_claims() TO PUBLIC;
-
--- function: check_quote_coverage_selections()
-CREATE OR REPLACE FUNCTION check_quote_coverage_selections()
- RETURNS trigger
- LANGUAGE plpgsql
-AS $function$
-DECLARE
-    coverage jsonb;
-    n integer := 0;
-    problem text;
-BEGIN
-    -- QUO-022: only a priced quote can be accepted, and its selections become the policy's coverage.
-    -- NULL selections are ck_quotes_risk_data_when_priced's to refuse (the CHECKs run first).
-    IF NEW.status NOT IN ('quoted', 'bound') OR validate_coverage_selections(NEW.coverage_selections) IS NOT FALSE THEN
-        RETURN NULL;
-    END IF;
-    IF jsonb_typeof(NEW.coverage_selections -> 'coverages') = 'array' AND jsonb_array_length(NEW.coverage_selections -> 'coverages') > 0 THEN
-        -- Name the first coverage the validator rejects on its own.
-        FOR coverage IN SELECT jsonb_array_elements(NEW.coverage_selections -> 'coverages') LOOP
-            n := n + 1;
-            IF NOT validate_coverage_selections(jsonb_build_object('coverages', jsonb_build_array(coverage))) THEN
-                problem := format('coverage %s (%s) needs a non-blank string type and numeric limit and deductible of at least 0', n, coverage);
-                EXIT;
-            END IF;
-        END LOOP;
-    END IF;
-    RAISE EXCEPTION 'QUO-022: quote % is % but its coverage_selections is not a coverage a policy accepts (validate_policy_data, COR-013): % (trigger %)',
-        NEW.quote_number, NEW.status,
-        coalesce(problem, 'coverage_selections must be an object whose coverages is a non-empty array of coverages'), TG_NAME
-        USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, COLUMN = 'coverage_selections',
-              HINT = 'Each coverage is {"type": "<coverage>", "limit": <number >= 0>, "deductible": <number >= 0>}, as in a policy''s coverage_data.';
-END
-$function$;
-COMMENT ON FUNCTION check_quote_coverage_selections() IS 'QUO-022: trigger function on quotes: a quoted or bound quote''s coverage_selections must be accepted by validate_coverage_selections (a policy''s coverage, COR-013); names the first coverage at fault.';
-GRANT EXECUTE ON FUNCTION check_quote_coverage_selections() TO PUBLIC;
 
 -- function: check_quote_server_owned()
 CREATE OR REPLACE FUNCTION check_quote_server_owned()
@@ -2732,6 +2701,55 @@ $function$;
 COMMENT ON FUNCTION quote_historical_import() IS 'QUO-021: true when the session declared SET LOCAL app.historical_import = ''on'' and current_user is (a member of) the owner of quotes; refuses any other role, and any other value.';
 GRANT EXECUTE ON FUNCTION quote_historical_import() TO PUBLIC;
 
+-- function: quote_number_sequence(p_year integer, p_issued_through integer)
+CREATE OR REPLACE FUNCTION quote_number_sequence(p_year integer, p_issued_through integer)
+ RETURNS regclass
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+ SET client_min_messages TO 'warning'
+AS $function$
+DECLARE
+    v_year text;
+    v_seq regclass;
+    v_issued bigint;
+    v_highest text;
+BEGIN
+    IF p_year IS NULL OR p_year NOT BETWEEN 1 AND 9999 OR p_issued_through IS NULL OR p_issued_through NOT BETWEEN 0 AND 999999 THEN
+        RAISE EXCEPTION 'QUO-003: quote numbers are QUOT-YYYY-NNNNNN: year % or number % is out of range (function quote_number_sequence)', p_year, p_issued_through
+            USING ERRCODE = 'check_violation';
+    END IF;
+    v_year := lpad(p_year::text, 4, '0');
+    v_seq := to_regclass('quote_number_seq_' || v_year);
+    IF v_seq IS NOT NULL THEN
+        SELECT coalesce(pg_sequence_last_value(v_seq), s.seqstart - 1) INTO v_issued FROM pg_sequence s WHERE s.seqrelid = v_seq;
+        IF v_issued >= p_issued_through THEN
+            RETURN v_seq;  -- the common case: nothing to create, nothing to move, no lock
+        END IF;
+    END IF;
+    -- QUO-003: create the year's sequence, or move it past an imported number: one session at a
+    -- time per year (until its commit: a new sequence is visible to others only then).
+    PERFORM pg_advisory_xact_lock(21003, p_year);
+    SELECT max(q.quote_number) INTO v_highest FROM quotes q
+    WHERE q.quote_number BETWEEN 'QUOT-' || v_year || '-000000' AND 'QUOT-' || v_year || '-999999';
+    v_issued := GREATEST(p_issued_through, coalesce(substr(v_highest, 11, 6)::integer, 0));
+    v_seq := to_regclass('quote_number_seq_' || v_year);
+    IF v_seq IS NULL THEN
+        -- IF NOT EXISTS: the session that held the lock before us may have created it.
+        EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I AS integer MINVALUE 1 START WITH %s CACHE 1 NO CYCLE',
+                       'quote_number_seq_' || v_year, v_issued + 1);
+        EXECUTE format('COMMENT ON SEQUENCE %I IS %L', 'quote_number_seq_' || v_year,
+                       'QUO-003: issues NNNNNN of QUOT-' || v_year || '-NNNNNN (trigger trg_quotes_assign_quote_number); gaps allowed; values above 999999 are refused attempts.');
+        v_seq := to_regclass('quote_number_seq_' || v_year);
+    END IF;
+    IF (SELECT coalesce(pg_sequence_last_value(v_seq), s.seqstart - 1) FROM pg_sequence s WHERE s.seqrelid = v_seq) < v_issued THEN
+        PERFORM setval(v_seq, v_issued);
+    END IF;
+    RETURN v_seq;
+END
+$function$;
+COMMENT ON FUNCTION quote_number_sequence(p_year integer, p_issued_through integer) IS 'QUO-003: the sequence quote_number_seq_YYYY of year p_year, created if missing (starting after the highest number of that year in quotes) and moved so that it never issues a number <= p_issued_through (an imported number); the slow path is serialized per year by an advisory lock. Runs as its owner; no role is granted EXECUTE.';
+
 -- function: rate_owner_correction_allowed(target regclass)
 CREATE OR REPLACE FUNCTION rate_owner_correction_allowed(target regclass)
  RETURNS boolean
@@ -2918,6 +2936,7 @@ AS $function$
 DECLARE
     v_policy record;
     v_parent regclass;
+    v_year integer;
 BEGIN
     FOR v_policy IN
         SELECT pp.parent_table AS name, pp.months_ahead, pp.retention_months, pp.rule_id
@@ -2932,9 +2951,23 @@ BEGIN
             SELECT v_policy.name::text, m.action, m.partition_name, m.detail || format(' [%s]', v_policy.rule_id)
             FROM maintain_partitions(v_parent, v_policy.months_ahead, v_policy.retention_months, p_dry_run) AS m;
     END LOOP;
+    -- QUO-003: quote numbers of this year and the next come from sequences created here, ahead,
+    -- so that no quote insert waits for one to be created.
+    FOR v_year IN SELECT EXTRACT(year FROM now() AT TIME ZONE 'UTC')::integer + ahead FROM generate_series(0, 1) AS ahead LOOP
+        IF to_regclass('quote_number_seq_' || lpad(v_year::text, 4, '0')) IS NULL THEN
+            IF NOT p_dry_run THEN
+                PERFORM quote_number_sequence(v_year, 0);
+            END IF;
+            parent_table := 'quotes';
+            action := 'create';
+            partition_name := 'quote_number_seq_' || lpad(v_year::text, 4, '0');
+            detail := format('sequence of the quote numbers of %s [QUO-003]', v_year);
+            RETURN NEXT;
+        END IF;
+    END LOOP;
 END
 $function$;
-COMMENT ON FUNCTION run_partition_maintenance(p_dry_run boolean) IS 'SEC-014, SEC-016: runs maintain_partitions() for each row of partition_policies (look-ahead and retention per table, with the rule id that sets them). Called by `schema partitions maintain [--dry-run]`; safe to run repeatedly and concurrently.';
+COMMENT ON FUNCTION run_partition_maintenance(p_dry_run boolean) IS 'SEC-014, SEC-016: runs maintain_partitions() for each row of partition_policies (look-ahead and retention per table, with the rule id that sets them); QUO-003: creates the quote number sequences of this year and the next. Called by `schema partitions maintain [--dry-run]`; safe to run repeatedly and concurrently.';
 GRANT EXECUTE ON FUNCTION run_partition_maintenance(p_dry_run boolean) TO PUBLIC;
 
 -- function: set_last_modified_at()
@@ -3172,29 +3205,6 @@ END
 $function$;
 COMMENT ON FUNCTION us_federal_holidays(year integer) IS 'COR-010: US federal holidays of one year (1900..2200) with their names: each legal date, and, when it falls on a weekend, the weekday it is observed on, named "<holiday> (observed)" (Saturday -> Friday since 1966, Sunday -> Monday since 1953). An observed day belongs to the year it falls in: New Year''s Day 2022 (a Saturday) is observed 2021-12-31, listed by us_federal_holidays(2021). Matches the holidays package (US, observed) for every year it covers (1900..2100); before 1971 it follows the older dates (Feb 22, May 30, Oct 12 from 1937, Armistice Day Nov 11 from 1938), Veterans Day is the 4th Monday of October 1971-1977, MLK Day starts 1986, Juneteenth 2021. Years outside 1900..2200 raise invalid_parameter_value; NULL gives no rows (STRICT). Rows come ordered by date.';
 GRANT EXECUTE ON FUNCTION us_federal_holidays(year integer) TO PUBLIC;
-
--- function: validate_coverage_selections(selections jsonb)
-CREATE OR REPLACE FUNCTION validate_coverage_selections(selections jsonb)
- RETURNS boolean
- LANGUAGE plpgsql
- IMMUTABLE PARALLEL SAFE STRICT
-AS $function$
-DECLARE
-    -- A state and a term validate_policy_data accepts, so that its verdict is the coverages' alone:
-    -- a quote's state and effective date are its columns (their own CHECKs), its expiration is set
-    -- at bind by the product's term (COR-020).
-    envelope CONSTANT jsonb := '{"state": "DC", "effective_date": "2000-01-01", "expiration_date": "2000-01-02"}';
-BEGIN
-    -- QUO-022: returns false, never raises, like validate_policy_data (COR-013).
-    IF jsonb_typeof(selections) <> 'object' THEN
-        RETURN false;
-    END IF;
-    -- A missing coverages key gives a JSON null, which validate_policy_data refuses.
-    RETURN validate_policy_data(envelope || jsonb_build_object('coverages', selections -> 'coverages'));
-END
-$function$;
-COMMENT ON FUNCTION validate_coverage_selections(selections jsonb) IS 'QUO-022: true when a quote''s coverage_selections is a JSON object whose coverages validate_policy_data accepts as a policy''s (COR-013: a non-empty array of objects, each with a non-blank string type and numeric limit and deductible >= 0); other keys are allowed. Returns false, never raises. NULL gives NULL (STRICT). Revision 013 runs a self-test of known documents right after creating it.';
-GRANT EXECUTE ON FUNCTION validate_coverage_selections(selections jsonb) TO PUBLIC;
 
 -- function: validate_policy_data(data jsonb)
 CREATE OR REPLACE FUNCTION validate_policy_data(data jsonb)

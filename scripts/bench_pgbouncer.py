@@ -186,7 +186,7 @@ def main() -> int:
         result.notes += [
             f"PgBouncer SHOW POOLS with every client connected, before the first transaction: {observed}",
             f"{through.connected:,} of {args.clients:,} clients connected at once; each ran {args.transactions} quote "
-            "inserts (INSERT a draft, RETURNING its QUOT number from the row-locked per-year counter)"
+            "inserts (INSERT a draft, RETURNING the QUOT number the database issues, QUO-003)"
             + (f", pausing 0..{2 * args.think:g} s before each (offered load {args.clients / args.think:,.0f}/s)"
                if args.think else ", all at once: latency is mostly the wait in PgBouncer's queue at saturation"),
             f"quote numbers issued through PgBouncer: {len(through.numbers):,} distinct for {through.committed:,} commits",

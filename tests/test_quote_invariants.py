@@ -9,7 +9,6 @@ can map it to the rule. The live path is the default; the historical import path
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -298,54 +297,33 @@ def head_scratch(server_url: URL) -> Iterator[URL]:
         yield url
 
 
-WAITING_ON_A_LOCK = """
-SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-"""
-
-
-def test_a_requote_of_an_uncommitted_quote_waits_and_fails_with_it(head_scratch: URL) -> None:
+def test_a_requote_of_an_uncommitted_quote_is_refused_and_never_hangs_off_it(head_scratch: URL) -> None:
     """Session 1 inserts a requote and holds it uncommitted; session 2 makes a requote of that one.
-    Session 2 waits for session 1 (the parent FK locks the parent row), and when session 1 rolls
-    back, session 2 is refused by the FK: exactly one outcome survives, and a chain never hangs
-    off a quote that did not commit. A cycle across sessions would need each row to exist before
-    the other, which the immediate parent FK and the fixed parent_quote_id rule out; inside one
-    transaction trg_quotes_version_chain sees it at commit."""
+    The parent FK does not see an uncommitted parent, so session 2 is refused by it at once (with a
+    lock_timeout, so a wait would fail differently: until revision 012 session 2 also queued on the
+    quote-number counter row, which made it look as if the FK waited); session 1 then rolls back,
+    and a chain never hangs off a quote that did not commit. A cycle across sessions would need
+    each row to exist before the other, which the immediate parent FK and the fixed
+    parent_quote_id rule out; inside one transaction trg_quotes_version_chain sees it at commit."""
     eng = database.engine(head_scratch)
-    outcomes: dict[str, str] = {}
     try:
         with eng.connect() as setup:
             root = insert_live(Ctx(setup), **NOT_BOUND)
             setup.commit()
         first, second = uuid.uuid4(), uuid.uuid4()
-        ready = threading.Event()
-
-        def session_two() -> None:
-            ready.wait(30)
-            with eng.connect() as conn:
-                values = live_row(Ctx(conn, counter=2000), **NOT_BOUND, customer_id=root.customer_id)
-                try:
-                    conn.execute(QUOTES.insert().values(**{**values, "id": second, "parent_quote_id": first, "version": 3}))
-                    conn.commit()
-                    outcomes["two"] = "committed"
-                except sa.exc.IntegrityError as exc:
-                    outcomes["two"] = exc.orig.diag.constraint_name
-
-        two = threading.Thread(target=session_two)
-        two.start()
-        with eng.connect() as one, eng.connect() as observer:
+        with eng.connect() as one, eng.connect() as two:
             values = live_row(Ctx(one, counter=1000), **NOT_BOUND, customer_id=root.customer_id)
             one.execute(QUOTES.insert().values(**{**values, "id": first, "parent_quote_id": root.id, "version": 2}))
-            ready.set()
-            for _ in range(300):
-                if observer.execute(sa.text(WAITING_ON_A_LOCK)).scalar_one() > 0:
-                    break
-                observer.rollback()
-                threading.Event().wait(0.05)
-            else:
-                pytest.fail("session 2 never waited for session 1")
+            two.exec_driver_sql("SET lock_timeout = '5s'")
+            values = live_row(Ctx(two, counter=2000), **NOT_BOUND, customer_id=root.customer_id)
+            with pytest.raises(sa.exc.IntegrityError) as refused:
+                two.execute(QUOTES.insert().values(**{**values, "id": second, "parent_quote_id": first, "version": 3}))
+            assert refused.value.orig.diag.constraint_name == "fk_quotes_parent_quote_id_customer_id_quotes"
+            two.rollback()
             one.rollback()
-        two.join(30)
-        assert outcomes == {"two": "fk_quotes_parent_quote_id_customer_id_quotes"}
+        with eng.connect() as check:
+            left = check.execute(sa.text("SELECT count(*) FROM quotes WHERE id IN (:a, :b)"), {"a": first, "b": second})
+            assert left.scalar_one() == 0
     finally:
         eng.dispose()
 

@@ -63,7 +63,7 @@ the preflight and the remediation are constants below (CONTRIBUTING.md). It call
 validate_policy_data, which revision 001 created and nothing after it replaces.
 
 Revision ID: 013
-Revises: 011
+Revises: 012
 Create Date: 2026-12-02
 """
 
@@ -75,7 +75,7 @@ from typing import NamedTuple
 from alembic import op
 
 revision: str = "013"
-down_revision: str | None = "011"
+down_revision: str | None = "012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

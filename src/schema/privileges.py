@@ -81,9 +81,10 @@ TABLE_PROFILES: dict[str, str] = {
     # 007 core lifecycles: seeded and changed by revisions only; the triggers and the handbook read them.
     "claim_status_transitions": "reference",
     "policy_status_transitions": "reference",
-    # 002 quotes: written by the quoting service; the counter row is bumped by every new quote.
+    # 002 quotes: written by the quoting service. The counter is read-only since revision 012 (numbers
+    # come from a sequence per year, granted to no role): the record of what it had issued.
     "quotes": "operational",
-    "quote_number_counters": "operational",
+    "quote_number_counters": "reference",
     # 008 quotes: the lifecycle is reference data a revision changes; the application only reads
     # it (its triggers do, as the inserting role), nobody may allow bound -> quoted at run time.
     "quote_status_transitions": "reference",

@@ -4,7 +4,9 @@ A quote is priced risk data on its way to becoming a policy. The seed's SQL let 
 without a customer, defaulted its version silently and indexed quote_number twice; here every
 nullable column says what NULL means, lifecycle statuses gate which columns must be filled
 (QUO-004, QUO-005, QUO-008, QUO-009), and the database, not the application, issues quote numbers
-(QUO-003) so they stay unique under any number of concurrent writers.
+(QUO-003) so they stay unique under any number of concurrent writers: since revision 012 from a
+sequence per year (quote_number_seq_YYYY, gaps allowed), so that concurrent inserts never wait for
+each other's commit; quote_number_counters is the read-only record of the counter it replaced.
 
 Revision 008 adds the rules across rows: the lifecycle is the table quote_status_transitions,
 checked by a trigger (QUO-013..QUO-015); a bound quote agrees with its policy through a composite
@@ -80,8 +82,9 @@ class QuoteNumberCounter(Base):
     __table_args__ = (
         sa.CheckConstraint("year BETWEEN 1 AND 9999", name="year_four_digits"),
         sa.CheckConstraint(f"last_value BETWEEN 0 AND {QUOTE_NUMBERS_PER_YEAR}", name="last_value_six_digits"),
-        {"comment": "QUO-003: the last quote number issued per calendar year (UTC); one row per year, "
-                    "row-locked by each quote insert so numbers are gap-free per committed order and never reused."},
+        # Revision 012: numbers come from the sequences quote_number_seq_YYYY; this table is read-only.
+        {"comment": "QUO-003: the last quote number the per-year counter had issued when revision 012 moved numbering to the "
+                    "sequences quote_number_seq_YYYY; no longer written (read-only for every role), kept for the downgrade to 011."},
     )
 
     year: Mapped[int] = mapped_column(

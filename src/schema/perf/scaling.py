@@ -185,9 +185,10 @@ def markdown(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept:
         "",
         f"Replicated to every node ({REFERENCE_WHY}): " + ", ".join(f"`{t}`" for t in REFERENCE if t in cat.tables) + ".",
         "",
-        "`quote_number_counters` deserves a word: every quote insert updates its year's row (QUO-003), and a write "
-        "to a reference table is a two-phase commit on every node. Before distributing quotes, number quotes from "
-        "a sequence per year on the coordinator (or per-shard ranges) instead of the row-locked counter.",
+        "`quote_number_counters` deserves a word: since revision 012 it is read-only (quote numbers come from a "
+        "sequence per year, quote_number_seq_YYYY, QUO-003), so it costs a distributed cluster nothing. The "
+        "sequences live on the coordinator: distributed quotes would take their numbers there (one round trip per "
+        "insert) or from per-shard ranges of a year's numbers.",
         "",
     ]
     if (missing := unplanned(cat)):

@@ -1,10 +1,10 @@
 """The quote workload: many clients creating quotes through the database's quote-number generator.
 
 Each transaction is what the quote service does when a customer starts a quote: one INSERT of a
-draft, whose QUOT-YYYY-NNNNNN number the database issues from the row-locked per-year counter
-(QUO-003), returning the number. Every insert of the year goes through that one counter row, so
-this is the contention the seed worried about: the throughput at 64 connections, and what 10,000
-clients behind PgBouncer see.
+draft, whose QUOT-YYYY-NNNNNN number the database issues (QUO-003: the row-locked per-year counter
+up to revision 011, a sequence per year from 012), returning the number. Up to 011 every insert of
+the year went through that one counter row, the contention the seed worried about: the throughput
+at 64 connections, and what 10,000 clients behind PgBouncer see.
 
 Clients are asyncio tasks on psycopg AsyncConnections: one Python process holds thousands of
 connections. All clients connect first and wait at a barrier, so "N concurrent connections" is
@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,14 @@ QUOTE_INSERT = (
     "INSERT INTO quotes (customer_id, status, product_type, state, zip_code, effective_date, expires_at, "
     "created_by, updated_by) VALUES (%(customer_id)s, 'draft', %(product_type)s, %(state)s, %(zip_code)s, "
     "current_date + 7, now() + interval '30 days', %(user_id)s, %(user_id)s) RETURNING quote_number"
+)
+# The physical baseline of issue 21: the same INSERT with a number the client supplies (unique by
+# construction), run with trg_quotes_assign_quote_number disabled, so only the numbering differs.
+QUOTE_INSERT_NUMBERED = (
+    "INSERT INTO quotes (customer_id, status, product_type, state, zip_code, effective_date, expires_at, "
+    "created_by, updated_by, quote_number) VALUES (%(customer_id)s, 'draft', %(product_type)s, %(state)s, "
+    "%(zip_code)s, current_date + 7, now() + interval '30 days', %(user_id)s, %(user_id)s, %(quote_number)s) "
+    "RETURNING quote_number"
 )
 PARENTS = "SELECT c.id, c.state, c.zip_code FROM customers c ORDER BY c.id"
 USERS = "SELECT id FROM users WHERE is_active ORDER BY id"
@@ -65,7 +73,7 @@ def parents(conninfo: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
 
 async def _client(conninfo: str, stats: Stats, transactions: int, customers: list[tuple[Any, ...]], users: list[Any],
                   gate: asyncio.Semaphore, barrier: asyncio.Barrier, deadline: list[float], rng: random.Random,
-                  think_s: float) -> None:
+                  think_s: float, numbers: Iterator[str] | None) -> None:
     conn = None
     try:
         async with gate:
@@ -88,9 +96,13 @@ async def _client(conninfo: str, stats: Stats, transactions: int, customers: lis
             customer_id, state, zip_code = rng.choice(customers)
             params = {"customer_id": customer_id, "state": state, "zip_code": zip_code,
                       "product_type": rng.choice(("auto", "home", "renters")), "user_id": rng.choice(users)}
+            statement = QUOTE_INSERT
+            if numbers is not None:  # the baseline: the client brings the number
+                params["quote_number"] = next(numbers)
+                statement = QUOTE_INSERT_NUMBERED
             started = time.perf_counter()
             try:
-                cur = await conn.execute(QUOTE_INSERT, params)
+                cur = await conn.execute(statement, params)
                 row = await cur.fetchone()
             except psycopg.Error as exc:
                 stats.errors.append(f"insert: {str(exc).strip().splitlines()[0]}")
@@ -105,7 +117,8 @@ async def _client(conninfo: str, stats: Stats, transactions: int, customers: lis
 
 
 async def run_async(conninfo: str, clients: int, transactions: int, timeout_s: float, seed: int = 7,
-                    on_connected: Callable[[], object] | None = None, think_s: float = 0.0) -> Stats:
+                    on_connected: Callable[[], object] | None = None, think_s: float = 0.0,
+                    numbers: Iterator[str] | None = None) -> Stats:
     customers, users = await asyncio.to_thread(parents, conninfo)
     stats = Stats(clients)
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -113,7 +126,7 @@ async def run_async(conninfo: str, clients: int, transactions: int, timeout_s: f
     deadline = [float("inf")]
     rng = random.Random(seed)
     tasks = [asyncio.create_task(_client(conninfo, stats, transactions, customers, users, gate, barrier, deadline, rng,
-                                         think_s))
+                                         think_s, numbers))
              for _ in range(clients)]
     started = time.perf_counter()
     await barrier.wait()
@@ -128,6 +141,12 @@ async def run_async(conninfo: str, clients: int, transactions: int, timeout_s: f
 
 
 def run(conninfo: str, clients: int, transactions: int, timeout_s: float = 300.0,
-        on_connected: Callable[[], object] | None = None, think_s: float = 0.0) -> Stats:
-    """Connect ``clients`` at once, then each runs ``transactions`` quote inserts; stops at the deadline."""
-    return asyncio.run(run_async(conninfo, clients, transactions, timeout_s, on_connected=on_connected, think_s=think_s))
+        on_connected: Callable[[], object] | None = None, think_s: float = 0.0,
+        numbers: Iterator[str] | None = None) -> Stats:
+    """Connect ``clients`` at once, then each runs ``transactions`` quote inserts; stops at the deadline.
+
+    ``numbers``: the client supplies each quote's number from this iterator (the physical baseline,
+    run with the numbering trigger disabled); without it the database issues them (QUO-003).
+    """
+    return asyncio.run(run_async(conninfo, clients, transactions, timeout_s, on_connected=on_connected, think_s=think_s,
+                                 numbers=numbers))

@@ -35,7 +35,9 @@ AUDIT_INSERT = (
     "gen_random_uuid(), 'POST', '/api/v1/quotes', 201, 40 FROM actor"
 )
 QUOTE_INSERT = quote_workload.QUOTE_INSERT.replace("%(", ":").replace(")s", "")
-WRITTEN_BY_QUOTE_INSERT = ("quotes", "quote_number_counters")  # QUO-003: the counter row is updated per quote
+# QUO-003: up to 011 the counter row is updated per quote; from 012 numbers come from sequences and the
+# counter is read-only (still listed: a rehearsal may start below 012).
+WRITTEN_BY_QUOTE_INSERT = ("quotes", "quote_number_counters")
 WRITTEN_BY_AUDIT_INSERT = ("audit_logs",)
 INSERT_MIX = ("quote_insert", "quote_insert", "audit_insert")  # two quotes per audit entry
 FAILURE_CLASSES = {"55P03": "lock_timeout", "57014": "statement_timeout", "40P01": "deadlock"}

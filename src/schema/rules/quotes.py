@@ -18,14 +18,19 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "QUO-003",
         "Quote numbers are QUOT-YYYY-NNNNNN, issued by the database: YYYY is the UTC year of the quote's "
-        "created_at, NNNNNN the next value of that year's counter, unique under any concurrency; a year has "
-        "at most 999,999 quotes and the next insert is refused with an error naming this rule. A number "
-        "supplied by an import must be of its quote's year and moves the counter past it.",
-        "seed: 'Format: QUOT-YYYY-NNNNNN'; issue 5 (quote numbers generated in the database)",
+        "created_at, NNNNNN the next value of that year's sequence quote_number_seq_YYYY (revision 012), unique "
+        "under any concurrency, with no lock that outlives the insert statement. Numbers are not gap-free: an insert "
+        "that rolls back or is refused after the number was taken spends it. A year has at most 999,999 quotes and "
+        "the next insert is refused (SQLSTATE 23514) with an error naming this rule and trigger "
+        "trg_quotes_assign_quote_number. A number supplied by an import must be of its quote's year; it moves the "
+        "year's sequence past it and is never issued again. The sequences of this year and the next are created "
+        "ahead by run_partition_maintenance(); any other year's on demand.",
+        "seed: 'Format: QUOT-YYYY-NNNNNN'; issue 5 (quote numbers generated in the database); issue 21 (no "
+        "lock held to commit: gaps allowed, deviation DEV-QUO-15)",
         (
             "quotes.quote_number", "uq_quotes_quote_number", "ck_quotes_quote_number_format",
-            "ck_quotes_quote_number_year_is_created_year", "quote_number_counters",
-            "ck_quote_number_counters_last_value_six_digits", "assign_quote_number()", "trg_quotes_assign_quote_number",
+            "ck_quotes_quote_number_year_is_created_year", "assign_quote_number()", "trg_quotes_assign_quote_number",
+            "quote_number_sequence()", "run_partition_maintenance()", "quote_number_counters",
         ),
     ),
     Rule(
@@ -191,14 +196,16 @@ DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
         "DEV-QUO-03", "quotes", "quote_number VARCHAR(20) UNIQUE NOT NULL -- Format: QUOT-YYYY-NNNNNN (format in a comment only)",
         "CHECK on the format and on the year, default template replaced by trigger trg_quotes_assign_quote_number "
-        "from table quote_number_counters (QUO-003)",
+        "from the year's sequence quote_number_seq_YYYY (QUO-003; table quote_number_counters until revision 012)",
         "a format in a comment is not enforced; numbers made by the application collide under concurrency",
     ),
     Deviation(
         "DEV-QUO-04", "quote_number_counters", "(no such table)",
-        "one row per year holding the last number issued",
-        "a per-year counter row, upserted and row-locked per insert, serializes number issue per year; a SEQUENCE "
-        "cannot restart per year atomically nor refuse the 1,000,000th number of a year by rule",
+        "one row per year holding the last number issued; since revision 012 read-only, the record of what the "
+        "counter had issued (numbers come from one sequence per year, DEV-QUO-15)",
+        "revision 002 chose a per-year counter row, upserted and row-locked per insert, for gap-free numbers; that "
+        "lock, held to commit, serialized every quote insert of a year (issue 21). Kept, not dropped, so that the "
+        "downgrade to 011 writes it back; a later revision drops it once 012 is released",
     ),
     Deviation(
         "DEV-QUO-05", "quotes", "version INTEGER DEFAULT 1; parent_quote_id UUID REFERENCES quotes(id)",
@@ -265,7 +272,15 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "a caller writing created_at years in the past falsifies the quote record (and its number's year)",
     ),
     Deviation(
-        "DEV-QUO-15", "quotes", "coverage_selections JSONB (any document, priced or not)",
+        "DEV-QUO-15", "quotes", "quote_number -- Format: QUOT-YYYY-NNNNNN (no word on gaps)",
+        "NNNNNN from one sequence per year (quote_number_seq_YYYY, revision 012): unique, increasing, not gap-free "
+        "(a rolled-back or refused insert spends its number); the 1,000,000th quote of a year still refused (QUO-003)",
+        "the seed asks for the format, not for gap-free numbers, and no US rule we found asks for gap-free quote "
+        "numbers (a quote is an offer, neither a policy nor an invoice); a gap-free counter must be locked until "
+        "commit, which capped quote inserts at one per commit latency for the whole country (issue 21)",
+    ),
+    Deviation(
+        "DEV-QUO-16", "quotes", "coverage_selections JSONB (any document, priced or not)",
         "once quoted or bound, judged by the policy's own validator through validate_coverage_selections(), "
         "refused by trigger trg_quotes_coverage_selections_valid naming the first coverage at fault (QUO-022)",
         "a trigger, not a CHECK: it names the coverage at fault and the rule in its message, and adding it to a "

@@ -1,4 +1,4 @@
-"""Quote system tables: quotes, quote_number_counters.
+"""Quote system tables: quotes, quote_number_counters (read-only since revision 012; its CHECKs stay).
 
 The quote sample is a bound, fully priced auto quote: every FK column is then filled, so the
 derived foreign-key test can point each one at nothing without first tripping a status CHECK
@@ -151,11 +151,16 @@ FK_VIOLATIONS = [
 LIVE = {"app.historical_import": "off"}
 
 
-def _exhaust_this_year(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
-    ctx.conn.execute(sa.text(
-        "INSERT INTO quote_number_counters (year, last_value) VALUES (EXTRACT(year FROM now() AT TIME ZONE 'UTC'), 999999) "
-        "ON CONFLICT (year) DO UPDATE SET last_value = 999999"))
-    return values
+# A year far from today: its sequence is created inside the test's transaction and vanishes with
+# its rollback (sequence values are not transactional; a sequence created in the transaction is).
+EXHAUSTED_YEAR = dt.datetime(2090, 3, 1, tzinfo=dt.UTC)
+
+
+def _exhaust_a_year(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
+    """A draft of 2090 after the import of QUOT-2090-999999, the last number of that year."""
+    times = {"created_at": EXHAUSTED_YEAR, "expires_at": EXHAUSTED_YEAR + dt.timedelta(days=30)}
+    ctx.insert("quotes", customer_id=values["customer_id"], quote_number="QUOT-2090-999999", **NOT_BOUND, **times)
+    return {**values, **NOT_BOUND, **times}
 
 
 def _parent(ctx: Ctx, values: dict[str, Any], **parent: Any) -> dict[str, Any]:
@@ -165,9 +170,8 @@ def _parent(ctx: Ctx, values: dict[str, Any], **parent: Any) -> dict[str, Any]:
 
 
 TRIGGER_VIOLATIONS = [
-    TriggerViolation("trg_quotes_assign_quote_number", "quotes", "QUO-003", sqlstate="54000", prepare=_exhaust_this_year,
-                     names_trigger=False,
-                     why="the 1,000,000th quote of a year: a program limit (54000), not bad data"),
+    TriggerViolation("trg_quotes_assign_quote_number", "quotes", "QUO-003", prepare=_exhaust_a_year,
+                     why="the 1,000,000th quote of a year (revision 012: 23514 naming the trigger; 002 said 54000)"),
     TriggerViolation("trg_quotes_check_version", "quotes", "QUO-006",
                      prepare=lambda ctx, values: {**_parent(ctx, values), "version": 3},
                      names_trigger=False, why="revision 002 (frozen) names the rule only",
