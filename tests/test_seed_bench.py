@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from rich.console import Console
 from sqlalchemy.engine import URL
 
 from schema import database
@@ -28,4 +29,21 @@ def test_bench_measures_both_sides_of_every_table_and_drops_its_database(server_
     assert 0 < result.ratio
     page = bench.markdown(result)
     assert "| audit_logs | 3,000 |" in page and "of COPY's rate" in page
+    assert _bench_databases(server_url) == before
+
+
+def test_bench_against_restore_times_generator_dump_and_restore_of_the_same_database(server_url: URL) -> None:
+    """`scripts/bench_seed.py`: the generator's run and a proven-equal pg_dump + pg_restore of the
+    database it made, both measured in the one run, and the ratio between them."""
+    before = _bench_databases(server_url)
+    result = bench.against_restore(["small"], jobs=2, server=server_url, console=Console(quiet=True))
+    (m,) = result.measures
+    assert m.scale == "small" and m.proven and m.jobs == 2
+    # The rows the generator reports are the rows the drill counted in the database it restored
+    # (plus the rows the database writes itself: ddl_audit_log, the quote-number counters).
+    assert m.rows > 50_000
+    assert m.generator_seconds > 0 and m.dump_seconds > 0 and m.restore_seconds > 0 and m.dump_bytes > 1_000_000
+    assert m.ratio == m.generator_seconds / m.restore_seconds
+    page = bench.restore_markdown(result)
+    assert "| small | " in page and "pg_restore's time" in page and "| machine | |" in page
     assert _bench_databases(server_url) == before
