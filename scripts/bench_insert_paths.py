@@ -7,10 +7,12 @@ quotes (state machine, server-owned facts, version chains, QUO-003's number), au
 acting identity of SEC-020) and analytics_events. The question of issue 21 (section 3) is what
 that costs per insert. Two scratch databases on the server in use, one at 006 (the released
 foundation, before the invariants) and one at head, get the same parents (users, customers) from
-the same SQL, then each path inserts ``--rows`` rows one statement each, the way the application
-does, committed every BATCH rows (so the number is the statement's cost, not the WAL flush of a
-commit per row). Rounds alternate 006 / head so that the machine's load drifts over both; the
-table reports the best round of each (the least disturbed) and the ratio head / 006.
+the same SQL, then each path inserts ``--rows`` rows twice: one statement a row, the way the
+application does (round trips included), and BATCH rows per INSERT ... SELECT (what the database
+itself spends a row: constraints, triggers, index entries); committed every BATCH rows either way
+(so the number is not the WAL flush of a commit per row). Rounds alternate 006 / head so that the
+machine's load drifts over both; the table reports the best round of each (the least disturbed)
+and the ratio head / 006.
 """
 
 from __future__ import annotations
@@ -49,12 +51,26 @@ AUDIT = ("WITH actor AS (SELECT set_config('app.user_id', CAST(%(user_id)s AS te
 ANALYTICS = ("INSERT INTO analytics_events (event_type, event_category, event_data, user_id, duration_ms) "
              "VALUES ('quote_started', 'quote', '{\"channel\": \"web\"}', %(user_id)s, 120)")
 PATHS = {"quote": QUOTE, "audit": AUDIT, "analytics": ANALYTICS}
+# The same rows, BATCH per statement (parents drawn in turn from the arrays).
+QUOTE_SET = ("INSERT INTO quotes (customer_id, status, product_type, state, zip_code, effective_date, expires_at, "
+             "created_by, updated_by) SELECT (%(customers)s::uuid[])[1 + g %% %(n_customers)s], 'draft', 'auto', 'TX', '73301', "
+             "current_date + 7, now() + interval '30 days', (%(users)s::uuid[])[1 + g %% %(n_users)s], "
+             "(%(users)s::uuid[])[1 + g %% %(n_users)s] FROM generate_series(1, %(n)s) AS g")
+AUDIT_SET = ("WITH actor AS (SELECT set_config('app.user_id', CAST(%(user_id)s AS text), true) AS user_id) "
+             "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, request_method, request_path, "
+             "response_status, response_time_ms) SELECT CAST(actor.user_id AS uuid), 'quote.create', 'quotes', "
+             "gen_random_uuid(), 'POST', '/api/v1/quotes', 201, 40 FROM actor CROSS JOIN generate_series(1, %(n)s) AS g")
+ANALYTICS_SET = ("INSERT INTO analytics_events (event_type, event_category, event_data, user_id, duration_ms) "
+                 "SELECT 'quote_started', 'quote', '{\"channel\": \"web\"}', (%(users)s::uuid[])[1 + g %% %(n_users)s], 120 "
+                 "FROM generate_series(1, %(n)s) AS g")
+SET_PATHS = {"quote": QUOTE_SET, "audit": AUDIT_SET, "analytics": ANALYTICS_SET}
+MODES = ("one row per statement", f"{BATCH} rows per statement")
 
 
 @dataclass
 class Rates:
     revision: str
-    rows_per_second: dict[str, float]
+    rows_per_second: dict[tuple[str, str], float]  # (mode, path)
 
 
 def _prepare(conninfo: str) -> tuple[list[object], list[object]]:
@@ -66,9 +82,9 @@ def _prepare(conninfo: str) -> tuple[list[object], list[object]]:
     return list(users), list(customers)
 
 
-def _measure(conninfo: str, users: list[object], customers: list[object], rows: int) -> dict[str, float]:
-    """rows/s of each path: ``rows`` single-row INSERTs, committed every BATCH."""
-    out: dict[str, float] = {}
+def _measure(conninfo: str, users: list[object], customers: list[object], rows: int) -> dict[tuple[str, str], float]:
+    """rows/s of each path and mode: ``rows`` rows, committed every BATCH."""
+    out: dict[tuple[str, str], float] = {}
     with psycopg.connect(conninfo, prepare_threshold=None) as conn:
         for name, statement in PATHS.items():
             started = time.perf_counter()
@@ -77,7 +93,15 @@ def _measure(conninfo: str, users: list[object], customers: list[object], rows: 
                 if (i + 1) % BATCH == 0:
                     conn.commit()
             conn.commit()
-            out[name] = rows / (time.perf_counter() - started)
+            out[(MODES[0], name)] = rows / (time.perf_counter() - started)
+        for name, statement in SET_PATHS.items():
+            started = time.perf_counter()
+            for i in range(0, rows, BATCH):
+                conn.execute(statement, {"users": users, "customers": customers, "n_users": len(users),
+                                         "n_customers": len(customers), "user_id": users[(i // BATCH) % len(users)],
+                                         "n": min(BATCH, rows - i)})
+                conn.commit()
+            out[(MODES[1], name)] = rows / (time.perf_counter() - started)
     return out
 
 
@@ -95,17 +119,17 @@ def main() -> int:
         for _ in range(args.rounds):
             for rev, conninfo in targets.items():
                 rounds.append(Rates(rev, _measure(conninfo, *parents[rev], args.rows)))
-        best = {rev: {path: max(r.rows_per_second[path] for r in rounds if r.revision == rev) for path in PATHS}
-                for rev in targets}
+        keys = [(mode, path) for mode in MODES for path in PATHS]
+        best = {rev: {k: max(r.rows_per_second[k] for r in rounds if r.revision == rev) for k in keys} for rev in targets}
         result = bench.Result(
             "Insert rates before (006) and after (head) the invariant revisions",
-            ["path", f"{BEFORE} rows/s", f"{AFTER} rows/s", "head / 006", "every round (006, head, 006, ...)"])
-        for path in PATHS:
-            spread = ", ".join(f"{r.rows_per_second[path]:,.0f}" for r in rounds)
-            result.rows.append([path, f"{best[BEFORE][path]:,.0f}", f"{best[AFTER][path]:,.0f}",
-                                bench.ratio(best[AFTER][path], best[BEFORE][path]), spread])
+            ["path", "statements", f"{BEFORE} rows/s", f"{AFTER} rows/s", "head / 006", "every round (006, head, 006, ...)"])
+        for mode, path in keys:
+            spread = ", ".join(f"{r.rows_per_second[(mode, path)]:,.0f}" for r in rounds)
+            result.rows.append([path, mode, f"{best[BEFORE][(mode, path)]:,.0f}", f"{best[AFTER][(mode, path)]:,.0f}",
+                                bench.ratio(best[AFTER][(mode, path)], best[BEFORE][(mode, path)]), spread])
         result.notes += [
-            f"{args.rows:,} single-row INSERTs per path and round, committed every {BATCH}; {args.rounds} rounds alternating "
+            f"{args.rows:,} rows per path, mode and round, committed every {BATCH}; {args.rounds} rounds alternating "
             f"006 and head, best round shown (a loaded machine: read the ratio); same parents (20 users, 200 customers) in both databases",
             "quote: a draft through the quote-number trigger (QUO-003's per-year counter) and, at head, the state "
             "machine, server-owned facts and version checks; audit: an API call's entry, the actor declared with "

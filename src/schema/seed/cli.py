@@ -106,7 +106,7 @@ def bench_restore_cmd(
     except (ValueError, database.DatabaseError, volume.VolumeError, drill.DrillError) as exc:
         raise _fail(str(exc)) from None
     text = bench.restore_markdown(result)
-    Console().print(text)
+    print(text)  # Markdown as is: rich would wrap the table's lines at the terminal's width
     if markdown is not None:
         markdown.write_text(text + "\n")
         console.print(f"wrote {markdown}")
