@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import sqlalchemy as sa
 from rich.console import Console
 from sqlalchemy.engine import URL
@@ -47,3 +51,22 @@ def test_bench_against_restore_times_generator_dump_and_restore_of_the_same_data
     page = bench.restore_markdown(result)
     assert "| small | " in page and "pg_restore's time" in page and "| machine | |" in page
     assert _bench_databases(server_url) == before
+
+
+def test_insert_paths_bench_measures_every_path_at_006_and_head(server_url: URL) -> None:
+    """`scripts/bench_insert_paths.py` (issue 21, section 3): every path in both modes, at both
+    revisions, in one run; its scratch databases are dropped."""
+    eng = database.engine(server_url)
+    with eng.connect() as conn:
+        before = set(conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'bench_ins%'")).scalars())
+    env = {**os.environ, database.ENV_VAR: server_url.set(drivername="postgresql").render_as_string(hide_password=False)}
+    done = subprocess.run([sys.executable, str(database.project_root() / "scripts" / "bench_insert_paths.py"), "--rows", "200", "--rounds", "1"],
+                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in ("quote", "audit", "analytics"):
+        for mode in ("one row per statement", "100 rows per statement"):
+            assert f"| {path} | {mode} | " in done.stdout, done.stdout
+    with eng.connect() as conn:
+        after = set(conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'bench_ins%'")).scalars())
+    eng.dispose()
+    assert after == before

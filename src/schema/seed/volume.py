@@ -25,7 +25,9 @@ Contract with the operator:
   ACCESS EXCLUSIVE mode until commit, which would make the two lanes wait for each other; their
   secondary indexes are deferred (those locks are the stream's own);
 - the same seed and as-of date give the same rows (see sql/seed/_session.sql);
-- the database is the judge: every CHECK, FK and trigger stays on. The rows are history (created
+- the database is the judge: every CHECK and row trigger stays on for every row, and every foreign
+  key judges every row, deferred or not (no trigger is disabled: SEC-024's event trigger would
+  refuse disabling the audit trails' triggers anyway, by design). The rows are history (created
   months ago, already bound, paid or expired), so every chunk runs with the one documented path for
   historical rows, ``SET LOCAL app.historical_import = 'on'`` (COR-024): honoured because the
   generator's role owns the tables, it lets rows keep their own created_at and status; every other
