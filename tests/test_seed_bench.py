@@ -1,4 +1,4 @@
-"""`schema seed bench` (scripts/bench_seed.py): generator vs COPY in a scratch database it drops."""
+"""`schema seed bench` and `bench-restore` (scripts/bench_seed.py), scripts/bench_insert_paths.py: each in scratch databases it drops."""
 
 from __future__ import annotations
 
