@@ -27,8 +27,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from schema import migrations
+from schema import database, migrations
 from schema.perf import bench, workload
+from schema.seed import volume
 
 CONNECTIONS = (1, 8, 32, 64)
 BASELINE_FIRST_NUMBER = 500_000  # (b)'s numbers; (a) issues from the year's counter or sequence, far below
@@ -55,8 +56,8 @@ def baseline_numbers(year: int) -> Iterator[str]:
 
 def measure(revision: str, connections: tuple[int, ...], seconds: float) -> list[Measured]:
     out: list[Measured] = []
-    with bench.scratch_database("bench_quotes", at_head=True) as url:
-        bench.seed_small(url)
+    with migrations.temporary_database(database.resolve().url, "bench_quotes", "head") as url:
+        volume.seed_small(url, dt.datetime.now(dt.UTC).date())
         if revision != "head":
             migrations.downgrade(revision, url=url)
         conninfo = bench.libpq_url(url)
@@ -107,7 +108,7 @@ def main() -> int:
                                 f"(target >= {SCALING_TARGET:g}x: {verdict})")
         ratios = [_tps(results, revision, "a", n) / _tps(results, revision, "b", n) for n in connections]
         verdict = "meets" if min(ratios) >= BASELINE_TARGET else "misses"
-        result.notes.append(f"{revision}: (a)/(b) = " + ", ".join(f"{r:.2f} at {n}" for r, n in zip(ratios, connections))
+        result.notes.append(f"{revision}: (a)/(b) = " + ", ".join(f"{r:.2f} at {n}" for r, n in zip(ratios, connections, strict=True))
                             + f" (target >= {BASELINE_TARGET:g} at every count: {verdict})")
     first = args.revision[0]
     for revision in args.revision[1:]:
@@ -120,7 +121,7 @@ def main() -> int:
     for m in results:
         result.notes += [f"error ({m.revision}, {m.path}, {m.stats.clients} connections): {e}"
                          for e in sorted(set(m.stats.errors))[:5]]
-    with bench.scratch_database("bench_quotes_machine") as url:
+    with migrations.temporary_database(database.resolve().url, "bench_quotes_machine") as url:
         bench.finish(result, args.markdown, url)
     failed = any(m.stats.errors or len(m.stats.numbers) != m.stats.committed for m in results)
     return 1 if failed else 0

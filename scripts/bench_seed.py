@@ -1,7 +1,11 @@
 #!/usr/bin/env python
-"""Benchmark the volume generator against COPY: ``python scripts/bench_seed.py [--rows N] [--markdown FILE]``.
+"""Benchmark the volume generator against a restore of what it generates:
+``python scripts/bench_seed.py [--scale medium] [--scale full] [--markdown FILE]``.
 
-The same as ``schema seed bench``; the measurement lives in schema.seed.bench.
+Per scale, in one run: the generator fills a scratch database, then ``pg_dump -Fc`` and
+``pg_restore -j 2`` copy it into a new one (proven equal by the restore drill); prints the times and
+the ratio generator / restore. The same as ``schema seed bench-restore``; the measurement lives in
+schema.seed.bench (``schema seed bench`` is the generator next to a plain COPY).
 """
 
 import sys
@@ -9,4 +13,4 @@ import sys
 from schema.seed.cli import app
 
 if __name__ == "__main__":
-    sys.exit(app(["bench", *sys.argv[1:]]))
+    sys.exit(app(["bench-restore", *sys.argv[1:]]))

@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 
 from schema import database, migrations
-from tests.constraint_cases import Ctx
-from tests.constraint_cases.core import POLICY_COVERAGE_DATA
+from schema.samples import Ctx
+from schema.samples.core import POLICY_COVERAGE_DATA
 from tests.test_quote_invariants import (
     BIND,
     GOOD_COVERAGE,

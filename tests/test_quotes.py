@@ -25,13 +25,12 @@ from rich.console import Console
 from sqlalchemy.engine import URL
 
 from schema import database, migrations
-from schema.seed import scales, volume
 from schema.catalog import Catalog
 from schema.lint.rules import serves_foreign_key
 from schema.models import metadata
 from schema.models.quotes import QUOTE_NUMBER_PATTERN
-from schema.samples import refused
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx, refused
+from schema.seed import scales, volume
 
 QUOTE_TABLES = ("quotes", "quote_number_counters")  # the catalog checks of both domains: tests/test_rating.py
 

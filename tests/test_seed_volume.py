@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
+from typing import NamedTuple
 
 import pytest
 import sqlalchemy as sa
 from rich.console import Console
 from sqlalchemy.engine import URL
 
-from schema import database, migrations
-from schema.seed import scales, volume
+from schema import catalog, database, dump, migrations
+from schema.seed import deferral, scales, volume
 
 SCALE = scales.get("small")
 SEED = 7
@@ -26,17 +28,52 @@ SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (
 """
 
 
-def _generated_database(server_url: URL, seed: int) -> Iterator[tuple[URL, volume.VolumeReport]]:
+# What the load defers and builds again, as the catalog reads it: per generated table, its indexes
+# and constraints with definition, validity and comment.
+def _deferrable_objects(conn: sa.Connection) -> dict[str, tuple[object, ...]]:
+    cat = catalog.read(conn)
+    conn.commit()
+    return {t: (tuple(sorted(cat.table(t).indexes, key=lambda i: i.name)),
+                tuple(sorted(cat.table(t).constraints, key=lambda c: c.name)))
+            for t in volume.generated_tables()}
+
+
+# Every partition carries one index per index of its parent, attached to it (a parent index built
+# again after the load must build and attach every partition's).
+UNATTACHED_PARTITION_INDEXES = """
+SELECT pi.indexrelid::regclass::text AS parent_index, part.inhrelid::regclass::text AS partition
+FROM pg_index pi JOIN pg_class pt ON pt.oid = pi.indrelid AND pt.relkind = 'p'
+JOIN pg_inherits part ON part.inhparent = pt.oid
+WHERE NOT EXISTS (SELECT 1 FROM pg_inherits ii JOIN pg_index ci ON ci.indexrelid = ii.inhrelid
+                  WHERE ii.inhparent = pi.indexrelid AND ci.indrelid = part.inhrelid)
+"""
+
+
+class Generated(NamedTuple):
+    """A seeded database, what its seed printed, and its schema as it was before the seed."""
+
+    url: URL
+    report: volume.VolumeReport
+    log: str
+    before: dict[str, tuple[object, ...]]
+    dump_before: str
+
+
+def _generated_database(server_url: URL, seed: int) -> Iterator[Generated]:
     with migrations.temporary_database(server_url, "wb_volume", revision="head") as url:
         eng = database.engine(url)
+        out = io.StringIO()
         with eng.connect() as conn:
-            report = volume.generate(conn, SCALE, seed, AS_OF, console=Console(quiet=True))
+            before, dump_before = _deferrable_objects(conn), dump.render(conn).text
+            conn.commit()
+            # Not a terminal (a log, CI): a line per table instead of the bar.
+            report = volume.generate(conn, SCALE, seed, AS_OF, console=Console(file=out, force_terminal=False, width=200))
         eng.dispose()
-        yield url, report
+        yield Generated(url, report, out.getvalue(), before, dump_before)
 
 
 @pytest.fixture(scope="module")
-def small(server_url: URL) -> Iterator[tuple[URL, volume.VolumeReport]]:
+def small(server_url: URL) -> Iterator[Generated]:
     yield from _generated_database(server_url, SEED)
 
 
@@ -137,8 +174,8 @@ def test_a_second_run_refuses_a_database_with_rows(small) -> None:
 
 def test_same_seed_gives_the_same_data(server_url: URL, small_conn: sa.Connection) -> None:
     first = scalar(small_conn, CHECKSUM)
-    for url, _ in _generated_database(server_url, SEED):
-        eng = database.engine(url)
+    for generated in _generated_database(server_url, SEED):
+        eng = database.engine(generated.url)
         with eng.connect() as conn:
             assert scalar(conn, CHECKSUM) == first
         eng.dispose()
@@ -180,3 +217,55 @@ def test_quotes_obey_the_state_rules(small_conn: sa.Connection) -> None:
         SELECT count(*) FROM quotes WHERE state = 'NY' AND product_type = 'auto' AND status IN ('quoted', 'bound')
           AND coverage_selections -> 'coverages' @> '[{"type": "personal_injury_protection"}, {"type": "uninsured_motorist"}]'""")
     assert ny_auto > 0
+
+
+def test_the_load_builds_back_every_deferred_object_as_it_was(small: Generated, small_conn: sa.Connection) -> None:
+    """Indexes and foreign keys dropped for the load come back byte for byte: definition, validity
+    (every foreign key validated over every row) and comment, per the catalog and the schema dump."""
+    after = _deferrable_objects(small_conn)
+    assert after == small.before
+    assert all(c.validated for _, constraints in after.values() for c in constraints)
+    assert dump.render(small_conn).text == small.dump_before
+    assert small_conn.execute(sa.text(UNATTACHED_PARTITION_INDEXES)).all() == []
+    small_conn.commit()
+    # The load did defer: indexes and keys of the one-transaction tables, indexes of the streams.
+    cat = catalog.read(small_conn)
+    small_conn.commit()
+    assert deferral.plan(cat, "websocket_connections", foreign_keys=True).names == [
+        "ix_websocket_connections_last_ping_at", "ix_websocket_connections_user_id", "fk_websocket_connections_user_id_users"]
+    assert deferral.plan(cat, "audit_logs", foreign_keys=False).indexes
+
+
+def test_without_a_terminal_every_table_prints_a_line(small: Generated) -> None:
+    for table in small.report.tables:
+        if table.name in volume.REFERENCE_TABLES:
+            continue
+        assert f"{table.name}: {table.rows:,} rows in " in small.log, (table.name, small.log)
+    assert "rows/s)" in small.log
+
+
+def test_a_row_without_its_parent_fails_the_load_by_name_and_leaves_the_schema_whole(server_url: URL) -> None:
+    """The foreign keys are deferred, not gone: a generated row pointing at no user fails the
+    table's load at the key's validation, naming it; the table's transaction rolls back whole, so
+    its rows are gone and its indexes and keys are back."""
+    broken = volume.sql("websocket_connections").replace(
+        "pg_temp.user_id('ws.user', g)", "CASE WHEN g = 3 THEN '00000000-0000-4000-8000-000000000000'::uuid ELSE pg_temp.user_id('ws.user', g) END", 1)
+    assert broken != volume.sql("websocket_connections")
+    steps = {s.table: s for s in volume.STEPS}
+    with migrations.temporary_database(server_url, "wb_volume_fk", revision="head") as url:
+        eng = database.engine(url)
+        try:
+            with eng.connect() as conn:
+                before = _deferrable_objects(conn)
+                gen = volume.Generator(conn, SCALE, SEED, AS_OF, Console(quiet=True), scripts={"websocket_connections": broken})
+                gen.prepare()
+                gen.run([steps["users"]])
+                with pytest.raises(volume.VolumeError, match=r"websocket_connections: rows 1\.\.600 refused by the database: "
+                                                             r"websocket_connections: foreign key fk_websocket_connections_user_id_users refused"):
+                    gen.run([steps["websocket_connections"]])
+                assert scalar(conn, "SELECT count(*) FROM websocket_connections") == 0
+                assert scalar(conn, "SELECT count(*) FROM users") == SCALE.users
+                conn.commit()
+                assert _deferrable_objects(conn) == before
+        finally:
+            eng.dispose()

@@ -158,7 +158,7 @@ EXHAUSTED_YEAR = dt.datetime(2090, 3, 1, tzinfo=dt.UTC)
 
 def _exhaust_a_year(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
     """A draft of 2090 after the import of QUOT-2090-999999, the last number of that year."""
-    times = {"created_at": EXHAUSTED_YEAR, "expires_at": EXHAUSTED_YEAR + dt.timedelta(days=30)}
+    times: dict[str, Any] = {"created_at": EXHAUSTED_YEAR, "expires_at": EXHAUSTED_YEAR + dt.timedelta(days=30)}
     ctx.insert("quotes", customer_id=values["customer_id"], quote_number="QUOT-2090-999999", **NOT_BOUND, **times)
     return {**values, **NOT_BOUND, **times}
 

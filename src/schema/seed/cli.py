@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from schema import database
+from schema import database, drill
 from schema.seed import bench, rates, scales, volume
 
 app = typer.Typer(help="Seed data: rate tables for CA/TX/NY, volume data, generator benchmark.", no_args_is_help=True)
@@ -81,6 +81,25 @@ def bench_cmd(
         raise _fail(str(exc)) from None
     text = bench.markdown(result)
     Console().print(text)
+    if markdown is not None:
+        markdown.write_text(text + "\n")
+        console.print(f"wrote {markdown}")
+
+
+@app.command("bench-restore")
+def bench_restore_cmd(
+    scale: list[str] = typer.Option(["medium"], "--scale", help=f"One or more of: {', '.join(scales.SCALES)} (repeat the option)."),
+    seed: int = typer.Option(7, help="Seed of the generated rows."),
+    jobs: int = typer.Option(2, help="pg_restore --jobs."),
+    markdown: Path | None = typer.Option(None, "--markdown", help="Also write the result as a Markdown fragment to FILE."),
+) -> None:
+    """The generator's time next to pg_dump -Fc + pg_restore -j of the database it made, per scale, in one run."""
+    try:
+        result = bench.against_restore(scale, seed=seed, jobs=jobs, console=console)
+    except (ValueError, database.DatabaseError, volume.VolumeError, drill.DrillError) as exc:
+        raise _fail(str(exc)) from None
+    text = bench.restore_markdown(result)
+    print(text)  # Markdown as is: rich would wrap the table's lines at the terminal's width
     if markdown is not None:
         markdown.write_text(text + "\n")
         console.print(f"wrote {markdown}")

@@ -9,12 +9,25 @@ Contract with the operator:
   ``reset=True`` first rebuilds the schema from the revisions (downgrade to base with data loss
   allowed, upgrade to head, one transaction): audit_logs is append-only even for its owner
   (SEC-003, trigger trg_audit_logs_no_truncate), so truncating is not an option, by design;
-- every chunk is its own transaction. The quote number trigger updates one counter row per quote,
-  and within one transaction every update lengthens the row's version chain, so a million quotes
-  in one transaction would slow down quadratically. A failed run therefore leaves the tables it
-  finished; the next run refuses, and ``--reset`` starts over;
+- every table is loaded like pg_restore loads it (schema.seed.deferral): in one transaction, its
+  secondary indexes and foreign keys are dropped, its rows inserted (CHECKs and row triggers on),
+  then the indexes built and the foreign keys added again, which validates them over every row; a
+  row the data gets wrong fails the seed naming the constraint. A crash rolls the whole table back,
+  drop included, so a failed run leaves the tables it finished and a schema that is whole; the next
+  run refuses, and ``--reset`` starts over;
+- exception, quotes: the quote number trigger (QUO-003) updates one counter row per quote, and
+  within one transaction every update lengthens that row's version chain, so quotes commit per
+  chunk (QUOTES_CHUNK rows) with their indexes and keys in place, as before; they join the one-transaction
+  load once quote numbers come from a sequence (issue 21, section 1);
+- two lanes: the streams (audit_logs, analytics_events: nine rows in ten at every scale) load at
+  the same time on two connections, after every other table. They keep their foreign keys on (the
+  keys' RI triggers check each row): dropping a foreign key locks the referred table (users) in
+  ACCESS EXCLUSIVE mode until commit, which would make the two lanes wait for each other; their
+  secondary indexes are deferred (those locks are the stream's own);
 - the same seed and as-of date give the same rows (see sql/seed/_session.sql);
-- the database is the judge: every CHECK, FK and trigger stays on. The rows are history (created
+- the database is the judge: every CHECK and row trigger stays on for every row, and every foreign
+  key judges every row, deferred or not (no trigger is disabled: SEC-024's event trigger would
+  refuse disabling the audit trails' triggers anyway, by design). The rows are history (created
   months ago, already bound, paid or expired), so every chunk runs with the one documented path for
   historical rows, ``SET LOCAL app.historical_import = 'on'`` (COR-024): honoured because the
   generator's role owns the tables, it lets rows keep their own created_at and status; every other
@@ -24,8 +37,10 @@ Contract with the operator:
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -35,15 +50,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import URL
 
 from schema import catalog, database, migrations, partitions, sql_files
-from schema.seed import rates, scales
+from schema.seed import deferral, rates, scales
 from schema.seed.scales import Scale
 
 DEFAULT_CHUNK = 50_000
-# Quotes insert through two row triggers (number counter, version check): smaller chunks keep
-# each transaction's counter chain short.
-QUOTES_CHUNK = 10_000
+# Quotes commit per chunk (QUO-003's counter row: see the module docstring). Within a transaction
+# every quote's counter update must walk past all the row versions the transaction made before
+# it, so a chunk of C quotes costs C²/2 visits: measured on the 2-core machine, 10,000 counter
+# updates take 7.1 s in one transaction and 1.0 s in chunks of 1,000 (0.7 ms against 0.1 ms a
+# quote); below 1,000 the per-chunk costs (a commit, the statement's plan) take over.
+QUOTES_CHUNK = 1_000
 PARTITIONED = ("audit_logs", "analytics_events")
 MONTHS = 24  # rows 1..24 of a partitioned table are one per month (pg_temp.spread_time)
+# Connections loading streams at once: one per core of the 2-core machines the targets are set on.
+LANES = 2
 # COR-024 / QUO-021: generated rows are historical rows (their created_at and recorded status are
 # kept); the documented path, for the chunk's transaction only.
 HISTORICAL_IMPORT = "SET LOCAL app.historical_import = 'on'"
@@ -76,6 +96,9 @@ class Step:
     # Historical rows keep their created_at and recorded status (QUO-021): the chunk's transaction
     # declares the one documented path, app.historical_import (the generator runs as the owner).
     historical_import: bool = False
+    # Commit every chunk, indexes and keys in place (quotes: see the module docstring); otherwise
+    # the table loads in one transaction with its secondary indexes and foreign keys deferred.
+    commit_each_chunk: bool = False
 
     @property
     def name(self) -> str:
@@ -99,6 +122,7 @@ def _quote_step(version: int) -> Step:
         chunk=QUOTES_CHUNK,
         label=f"quotes v{version}",
         historical_import=True,
+        commit_each_chunk=True,
     )
 
 
@@ -235,6 +259,16 @@ class Generator:
         self.console = console
         self.counts: dict[str, int] = {}
         self.report = VolumeReport(scale.name, seed, as_of)
+        # Read once, before any table is loaded: what each table's load defers and builds again.
+        self._catalog: catalog.Catalog | None = None
+        self._lock = threading.Lock()  # the report and counts, written by both lanes
+
+    @property
+    def catalog(self) -> catalog.Catalog:
+        if self._catalog is None:
+            self._catalog = catalog.read(self.conn)
+            self.conn.commit()
+        return self._catalog
 
     def prepare(self) -> None:
         # exec_driver_sql sends pyformat: a literal % (comments, LIKE) is written %%.
@@ -251,35 +285,93 @@ class Generator:
             self.report.tables.append(done)
         self.report.notes.append(f"rate seed: {loaded.summary()}")
 
-    def run_chunk(self, step: Step, lo: int, hi: int) -> int:
+    def _insert(self, step: Step, lo: int, hi: int) -> int:
+        """Rows lo..hi of the step in the open transaction; a refusal names the step and the rows."""
         params = {"lo": lo, "hi": hi, **step.params(self.scale, self.counts)}
         try:
             self.conn.exec_driver_sql(HISTORICAL_IMPORT)
             result = self.conn.execute(sa.text(self.scripts.get(step.file) or sql(step.file)), params)
-            self.conn.commit()
         except sa.exc.DBAPIError as exc:
             self.conn.rollback()
             raise VolumeError(f"{step.name}: rows {lo}..{hi} refused by the database: {_describe(exc)}") from exc
         return result.rowcount
 
-    def run_step(self, step: Step, progress: Progress) -> None:
+    def run_chunk(self, step: Step, lo: int, hi: int) -> int:
+        """Rows lo..hi of the step in a transaction of their own (committed)."""
+        rows = self._insert(step, lo, hi)
+        self._commit(step, lo, hi)
+        return rows
+
+    def _commit(self, step: Step, lo: int, hi: int) -> None:
+        try:
+            self.conn.commit()  # deferred constraint triggers (trg_quotes_version_chain) judge here
+        except sa.exc.DBAPIError as exc:
+            self.conn.rollback()
+            raise VolumeError(f"{step.name}: rows {lo}..{hi} refused by the database at commit: {_describe(exc)}") from exc
+
+    def _load(self, step: Step, ranges: list[tuple[int, int]], on_chunk: Callable[[int, int], None]) -> int:
+        """The ranges of one step: per chunk committed, or in one transaction with the table's
+        secondary indexes (and, outside the streams, its foreign keys) deferred."""
+        rows = 0
+        if step.commit_each_chunk:
+            for lo, hi in ranges:
+                rows += self.run_chunk(step, lo, hi)
+                on_chunk(hi, rows)
+            return rows
+        if not ranges:
+            return 0
+        plan_ = deferral.plan(self.catalog, step.table, foreign_keys=step.table not in PARTITIONED)
+        try:
+            deferral.drop(self.conn, plan_)
+        except sa.exc.DBAPIError as exc:
+            self.conn.rollback()
+            raise VolumeError(f"{step.name}: could not defer {', '.join(plan_.names)}: {_describe(exc)}") from exc
+        for lo, hi in ranges:
+            rows += self._insert(step, lo, hi)
+            on_chunk(hi, rows)
+        try:
+            deferral.rebuild(self.conn, plan_)
+        except deferral.DeferralError as exc:
+            self.conn.rollback()
+            raise VolumeError(f"{step.name}: rows {ranges[0][0]}..{ranges[-1][1]} refused by the database: {exc}") from exc
+        self._commit(step, ranges[0][0], ranges[-1][1])
+        return rows
+
+    def prime(self, step: Step) -> TableReport:
+        """A stream's first rows, one per month, committed; then maintenance creates those months'
+        partitions, so the bulk goes straight into them (not through DEFAULT and a second move)."""
+        started = time.perf_counter()
+        rows = self.run_chunk(step, 1, MONTHS)
+        self.maintain_partitions()
+        return TableReport(step.name, rows, time.perf_counter() - started)
+
+    def run_step(self, step: Step, progress: Progress, primed: TableReport | None = None) -> None:
+        """Load one step; ``primed``: a stream whose first rows ``prime`` has loaded already."""
         total = step.rows(self.scale, self.counts)
         task = progress.add_task(step.name, total=total, rows=0)
-        table = TableReport(step.name)
+        table = primed or TableReport(step.name)
+        earlier = table.seconds
         started = time.perf_counter()
         ranges = list(chunks(total, step.chunk))
         if step.table in PARTITIONED and total > MONTHS:
-            # One row per month first, then maintenance creates those months' partitions, so the
-            # bulk goes straight into them (not through DEFAULT and a second move).
-            ranges = [(1, MONTHS), *chunks(total, step.chunk, start=MONTHS + 1)]
-        for i, (lo, hi) in enumerate(ranges):
-            table.rows += self.run_chunk(step, lo, hi)
-            if step.table in PARTITIONED and i == 0:
-                self.maintain_partitions()
-            progress.update(task, completed=hi, rows=table.rows)
-        table.seconds = time.perf_counter() - started
-        self.counts[step.table] = self.counts.get(step.table, 0) + table.rows
-        self.report.tables.append(table)
+            if primed is None:
+                first = self.prime(step)
+                table.rows, earlier = first.rows, first.seconds
+            ranges = list(chunks(total, step.chunk, start=MONTHS + 1))
+
+        def on_chunk(hi: int, rows: int) -> None:
+            progress.update(task, completed=hi, rows=table.rows + rows)
+
+        table.rows += self._load(step, ranges, on_chunk)
+        progress.update(task, completed=total, rows=table.rows)
+        table.seconds = earlier + time.perf_counter() - started
+        with self._lock:
+            self.counts[step.table] = self.counts.get(step.table, 0) + table.rows
+            self.report.tables.append(table)
+        if not self.console.is_terminal:
+            # Logs and CI get a line per table (a terminal has the bar).
+            self.console.print(f"{table.name}: {table.rows:,} rows in {table.seconds:.1f} s ({table.rows_per_second:,.0f} rows/s)",
+                               highlight=False)
         self.after(step)
 
     def after(self, step: Step) -> None:
@@ -299,15 +391,51 @@ class Generator:
         if moved:
             self.report.notes.append(f"partition maintenance moved rows of {len(moved)} month(s) out of DEFAULT")
 
+    def lane(self) -> Generator:
+        """A second generator on a connection of its own, sharing this run's report and counts
+        (session helpers and the seed_policies helper table are per session: made again)."""
+        other = Generator(self.conn.engine.connect(), self.scale, self.seed, self.as_of, self.console, self.scripts)
+        other.counts, other.report, other._catalog, other._lock = self.counts, self.report, self.catalog, self._lock
+        other.prepare()
+        if "seed_policies" in self.counts:
+            other.conn.exec_driver_sql(sql("seed_policies"))
+            other.conn.commit()
+        return other
+
     def run(self, steps: list[Step]) -> VolumeReport:
         started = time.perf_counter()
         columns = (TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rows]:>10,} rows"), TimeElapsedColumn())
-        with Progress(*columns, console=self.console, transient=False) as progress:
-            for step in steps:
+        serial = [s for s in steps if s.table not in PARTITIONED]
+        streams = [s for s in steps if s.table in PARTITIONED]
+        with Progress(*columns, console=self.console, transient=False, disable=not self.console.is_terminal) as progress:
+            for step in serial:
                 self.run_step(step, progress)
+            self.run_lanes(streams, progress)
         self.report.seconds = time.perf_counter() - started
         return self.report
+
+    def run_lanes(self, steps: list[Step], progress: Progress) -> None:
+        """The steps at the same time, one connection each up to LANES (their parents are loaded).
+
+        Each stream's first rows and its partitions come first, one after the other: partition
+        maintenance works on every partitioned table, so two lanes must not run it at once.
+        """
+        primed = {s.name: self.prime(s) for s in steps if s.rows(self.scale, self.counts) > MONTHS}
+        lanes = [self, *(self.lane() for _ in range(min(LANES, len(steps)) - 1))]
+
+        def work(lane: Generator, mine: list[Step]) -> None:
+            for step in mine:
+                lane.run_step(step, progress, primed.get(step.name))
+
+        try:
+            with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+                futures = [pool.submit(work, lane, steps[i::len(lanes)]) for i, lane in enumerate(lanes)]
+                for future in futures:
+                    future.result()
+        finally:
+            for other in lanes[1:]:
+                other.conn.close()
 
 
 def plan(conn: sa.Connection) -> tuple[list[Step], list[str]]:
