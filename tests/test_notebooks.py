@@ -7,16 +7,21 @@ querying a column that does not exist fails the run instead of printing an error
 
 from __future__ import annotations
 
+import html
+import importlib
 import os
+import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 import sqlalchemy as sa
 import toml
+from nbclient import NotebookClient
 from sqlalchemy.engine import URL
 
 from schema import database, migrations
@@ -58,8 +63,8 @@ def test_domain_notebook_covers_the_issue(name: str) -> None:
     """Each domain notebook prepares its domain, queries with %sql, plots, shows refusals, the ERD and the export."""
     source = "\n".join(cell.source for cell in _read(name).cells if cell.cell_type == "code")
     domain = DOMAINS[name]
-    for needed in (f'nb.prepare("{domain}")', "%load_ext sql", "%%sql", "plot", f'nb.domain_rules("{domain}")',
-                   f'nb.constraint_demos("{domain}")', f'nb.erd(engine, "{domain}")', f'nb.export_domain(engine, "{domain}")'):
+    for needed in (f'nb.prepare("{domain}")', "nb.load_sql(engine)", "%%sql", "plot", f'nb.show(nb.domain_rules("{domain}"))',
+                   f'nb.show(nb.constraint_demos("{domain}"))', f'nb.erd(engine, "{domain}")', f'nb.export_domain(engine, "{domain}")'):
         assert needed in source, f"{name}.ipynb lacks {needed!r}"
 
 
@@ -68,7 +73,7 @@ def test_notebook_querying_a_missing_column_fails_nbmake(tmp_path: Path, scratch
     exist. A %sql error that only printed would let CI pass (jupysql's short_errors does that under
     nbmake 1.5); nbmake must fail on it."""
     notebook = _read("01_core")
-    setup = next(i for i, cell in enumerate(notebook.cells) if "%load_ext sql" in cell.source)
+    setup = next(i for i, cell in enumerate(notebook.cells) if "nb.load_sql(" in cell.source)
     notebook.cells = [*notebook.cells[: setup + 1], nbformat.v4.new_code_cell("%%sql\nSELECT no_such_column FROM policies")]
     (tmp_path / "broken.ipynb").write_text(nbformat.writes(notebook), encoding="utf-8")
     (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # not the project's addopts/testpaths
@@ -119,3 +124,77 @@ def test_half_seeded_database_is_refused(scratch_database: URL) -> None:
 def test_unknown_domain_names_the_known_ones() -> None:
     with pytest.raises(nb.NotebookError, match=r"domains: .*core"):
         nb.tables_of("billing")
+
+
+# --- executed: what a reader sees -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def notebook_env(server_url: URL, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A fresh database and export folder for the kernels, as notebooks/conftest.py gives nbmake."""
+    with migrations.temporary_database(server_url, "wb_nbexec") as url, pytest.MonkeyPatch.context() as mp:
+        mp.setenv(database.ENV_VAR, url.render_as_string(hide_password=False))
+        mp.setenv(nb.EXPORT_DIR_ENV, str(tmp_path_factory.mktemp("nb_export")))
+        yield
+
+
+def _execute(name: str) -> list[list[dict[str, str]]]:
+    """Run the notebook in a kernel; per code cell, its outputs as mime type -> text."""
+    notebook = _read(name)
+    NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    cells = []
+    for cell in (c for c in notebook.cells if c.cell_type == "code"):
+        outputs = []
+        for out in cell.outputs:
+            if out.output_type == "stream":
+                outputs.append({f"stream/{out.name}": out.text})
+            elif out.output_type == "error":
+                outputs.append({"error": f"{out.ename}: {out.evalue}"})
+            else:
+                outputs.append({k: v if isinstance(v, str) else "" for k, v in out.data.items()})
+        cells.append(outputs)
+    return cells
+
+
+def _output_of(cells: list[list[dict[str, str]]], sources: list[str], needle: str) -> dict[str, str]:
+    index = next(i for i, source in enumerate(sources) if needle in source)
+    assert cells[index], f"the cell with {needle!r} showed nothing"
+    return cells[index][-1]
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_notebook_reads_cleanly(name: str, notebook_env: None, head_catalog) -> None:
+    """Executed in a kernel: no banner, no migration progress on stderr, tables whole (constraint
+    names and SQLSTATEs visible), JSON not reprs, the ERD drawable offline, 07's plan as text."""
+    cells = _execute(name)
+    sources = [c.source for c in _read(name).cells if c.cell_type == "code"]
+    everything = [out for cell in cells for out in cell]
+    noise = [o for o in everything for k, v in o.items() if k == "stream/stderr" and "INFO" in v]
+    assert not noise, f"{name}: migration progress printed as errors: {noise[:2]}"
+    assert not [o for o in everything if "Settings changed" in o.get("text/plain", "")], f"{name}: jupysql's banner is shown"
+    assert not [o for o in everything if "error" in o], f"{name}: a cell failed"
+    if name in DOMAINS:
+        domain = DOMAINS[name]
+        constraints = _output_of(cells, sources, "nb.constraint_demos(")["text/html"]
+        for table in nb.tables_of(domain):
+            for con in head_catalog.table(table).constraints:
+                assert f">{con.name}</th>" in constraints, f"{name}: {con.name} missing from the constraint demo"
+        assert re.search(r"23\d{3}: ", constraints), f"{name}: no SQLSTATE in the refusals"
+        assert "text-align: left" in constraints and "width:100%" in constraints
+        assert not re.search(r"(Decimal|datetime\.\w+|UUID)\(", constraints), f"{name}: Python reprs in the demo table"
+        rules = _output_of(cells, sources, "nb.domain_rules(")["text/html"]
+        for rule in importlib.import_module(f"schema.rules.{domain}").RULES:
+            assert " ".join(rule.statement.split()) in " ".join(html.unescape(rules).split()), (
+                f"{name}: {rule.id}'s statement is cut or missing"
+            )
+        erd = _output_of(cells, sources, "nb.erd(")
+        assert "erDiagram" in erd["text/vnd.mermaid"]
+        assert "mermaid.render" in erd["text/html"] and "<script src" not in erd["text/html"], (
+            f"{name}: the ERD's HTML must carry mermaid inline, never load it from elsewhere"
+        )
+    if name == "07_performance":
+        plan = _output_of(cells, sources, "nb.explain(")["text/plain"]
+        assert plan.count("\n") > 3 and "analytics_events" in plan and "..." not in plan, plan
+        assert "image/png" in _output_of(cells, sources, "nb.plot_timings(")
+        timings = _output_of(cells, sources, "nb.show(timings)")["text/html"]
+        assert not re.search(r"\d\.\d{4,}", re.sub(r"<[^>]+>", " ", timings.split("</style>", 1)[-1])), "unrounded ratios"

@@ -13,10 +13,14 @@ A domain is the module of its models and rules (``core``, ``quotes``, ``rating``
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import html
 import importlib
+import json
+import logging
 import os
 import re
-import reprlib
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,11 +31,15 @@ from typing import Any
 import pandas as pd
 import psycopg.errors
 import sqlalchemy as sa
+from IPython import get_ipython
+from IPython.display import display
+from IPython.utils.capture import capture_output
+from matplotlib.figure import Figure
 from sqlalchemy.engine import Engine
 
 from schema import catalog as catalog_module
 from schema import database, migrations, partitions, samples
-from schema.docs import generate
+from schema.docs import charts, generate
 from schema.docs.site import Domain, model_domains
 from schema.perf.patterns import PATTERNS
 from schema.perf.run import run
@@ -45,6 +53,8 @@ EXPORT_DIR_ENV = "NOTEBOOK_EXPORT_DIR"
 # The notebooks explore the small seeded database (schema.seed.volume.seed_small); profiling at
 # volume is `schema seed volume --scale medium`.
 MERMAID_BLOCK = re.compile(r"^```mermaid\n(.*?)\n```$", re.DOTALL | re.MULTILINE)
+# The mermaid.js the handbook serves (package-lock.json), inlined into a diagram's HTML output.
+MERMAID_JS = database.project_root() / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 
 # jupysql's telemetry was removed in 0.11, but ploomber-core (its dependency) still knows how to
 # phone home and check versions; the lab and CI have no network, so both stay off.
@@ -54,6 +64,124 @@ os.environ.setdefault("PLOOMBER_VERSION_CHECK_DISABLED", "true")
 
 class NotebookError(RuntimeError):
     """The notebook cannot go on; the message says what to run or fix."""
+
+
+# --- how results show ---------------------------------------------------------------------------
+
+# Every cell whole, left-aligned, wrapping at the window: rule statements and refusal messages are
+# sentences, and the constraint name a demo checks sits at their end.
+TABLE_CSS = (
+    "text-align:left; vertical-align:top; white-space:pre-wrap; word-break:normal; overflow-wrap:anywhere"
+)
+
+
+def json_cell(value: Any) -> str:
+    """A value as JSON (dates, decimals and UUIDs as their text), never a Python repr."""
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (dict, list, tuple)):
+        return json_cell(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Table:
+    """A frame shown in full: as wide as the notebook, left-aligned, no cell cut at 50
+    characters (pandas' default), containers as JSON, floats as written (round before)."""
+
+    frame: pd.DataFrame
+
+    def _repr_html_(self) -> str:
+        styler = (
+            self.frame.map(_cell).style
+            .format(lambda v: f"{v:g}" if isinstance(v, float) else ("—" if v is None else v), escape="html")
+            .set_table_attributes('style="width:100%; table-layout:auto"')
+            .set_table_styles([{"selector": "th, td", "props": TABLE_CSS}])
+        )
+        return str(styler.to_html())
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.max_colwidth", None, "display.width", 10_000, "display.max_rows", None):
+            return str(self.frame.map(_cell).to_string())
+
+
+def show(frame: pd.DataFrame) -> Table:
+    """Display ``frame`` whole (see Table); the frame itself stays a DataFrame for further work."""
+    return Table(frame)
+
+
+@dataclass(frozen=True)
+class PlainText:
+    """Text shown as it is, in a monospaced block: a query plan reads as EXPLAIN prints it."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f'<pre style="white-space:pre; overflow-x:auto">{html.escape(self.text)}</pre>'
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def explain(eng: Engine, sql: str) -> PlainText:
+    """``EXPLAIN`` of ``sql`` as plain text, one plan line per line, nothing cut."""
+    with eng.connect() as conn:
+        lines = conn.execute(sa.text(f"EXPLAIN {sql}")).scalars().all()
+    return PlainText("\n".join(lines))
+
+
+class _NoProgress(logging.Filter):
+    """Drops alembic's per-revision progress (INFO); warnings and errors pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+# Where alembic logs "Running upgrade 010 -> 011". A filter on this logger survives the
+# fileConfig(alembic.ini) that alembic/env.py runs (it resets levels and handlers, not filters).
+MIGRATION_LOGGER = "alembic.runtime.migration"
+
+
+def quiet_migration_progress() -> None:
+    """Alembic's INFO lines go to stderr, which a notebook prints on a red background as if
+    something failed; they are progress, not news (the handbook export walks the whole chain in a
+    scratch database). Warnings and errors still show, and a failing migration still raises."""
+    logger = logging.getLogger(MIGRATION_LOGGER)
+    if not any(isinstance(f, _NoProgress) for f in logger.filters):
+        logger.addFilter(_NoProgress())
+
+
+# What `%load_ext sql` displays when it reads [tool.jupysql.SqlMagic] from pyproject.toml: the
+# file it read and a table of the settings, the same in every notebook and no news to a reader.
+JUPYSQL_BANNER = (re.compile(r"^Loading configurations from .*pyproject\.toml\.$"), re.compile(r"^Settings changed:$"),
+                  re.compile(r"\|\s*Config\s*\|\s*value\s*\|", re.MULTILINE))
+SQL_ENGINE_NAME = "workbench_engine"
+
+
+def _is_banner(output: Any) -> bool:
+    text = str(output.data.get("text/plain", ""))
+    return any(p.search(text.strip()) for p in JUPYSQL_BANNER)
+
+
+def load_sql(eng: Engine) -> None:
+    """``%load_ext sql`` then ``%sql <engine>``, without jupysql's settings banner.
+
+    The banner is recognised line by line and dropped; anything else jupysql prints (a warning,
+    an unknown setting) is displayed as it came, and an error raises as in the magic itself."""
+    shell = get_ipython()
+    if shell is None:
+        raise NotebookError("load_sql runs inside IPython: a notebook (make lab) or an IPython shell")
+    with capture_output() as captured:
+        shell.run_line_magic("load_ext", "sql")
+    for output in captured.outputs:
+        if not _is_banner(output):
+            display(output)  # type: ignore[no-untyped-call]  # IPython's display is not annotated
+    sys.stdout.write(captured.stdout)
+    sys.stderr.write(captured.stderr)
+    shell.push({SQL_ENGINE_NAME: eng})
+    shell.run_line_magic("sql", SQL_ENGINE_NAME)
 
 
 # --- the database ------------------------------------------------------------------------------
@@ -86,6 +214,7 @@ def prepare(domain: str | None = None) -> Workbench:
     Runs on any database, an empty one included; a second run changes nothing.
     """
     target, eng = connect()
+    quiet_migration_progress()
     migrations.upgrade("head", url=target.url)
     seeded = seed(eng)
     if domain is not None:
@@ -285,7 +414,7 @@ def demos_for(cat: catalog_module.Catalog, tables: list[str]) -> list[Demo]:
 
 
 def _check_demo(violation: samples.CheckViolation, kind: str) -> Demo:
-    shown = ", ".join(f"{k}={reprlib.repr(v)}" for k, v in violation.overrides.items()) or violation.why
+    shown = json_cell(violation.overrides) if violation.overrides else violation.why
     return Demo(violation.constraint, kind, violation.table, shown, partial(samples.violating_row, violation=violation))
 
 
@@ -328,7 +457,7 @@ def _refusal(conn: sa.Connection, demo: Demo, ctx: samples.Ctx) -> str:
         raise NotebookError(f"{demo.table}: the bad row for {demo.constraint} was refused by "
                             f"{diag.constraint_name or 'another check'}: {diag.message_primary}") from error
     via = f" (partition {diag.table_name})" if diag.table_name in demo.partitions else ""
-    return (diag.message_primary or "") + via
+    return f"{error.sqlstate}: {diag.message_primary}{via}"
 
 
 def trigger_demos(domain: str) -> pd.DataFrame:
@@ -414,13 +543,33 @@ def handbook_pages(eng: Engine, domain: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Diagram:
-    """Mermaid source that JupyterLab (>= 4.1, built-in mermaid) draws, and plain text elsewhere."""
+    """A Mermaid diagram that draws offline in JupyterLab and in an HTML export.
+
+    JupyterLab (>= 4.1) draws ``text/vnd.mermaid`` with the mermaid it bundles; an HTML export
+    (nbconvert) takes ``text/html``, which carries the mermaid.js of node_modules inline (the
+    same pinned file the handbook serves) and draws the SVG in the reader's browser: no CDN, so
+    the diagram is there on a machine without network. Other front ends show the source.
+    """
 
     source: str
 
+    def _html(self) -> str:
+        if not MERMAID_JS.is_file():
+            raise NotebookError(f"{MERMAID_JS} is missing: run `make install` (npm ci installs the mermaid pinned in package-lock.json)")
+        target = "wb-diagram-" + hashlib.sha256(self.source.encode()).hexdigest()[:12]
+        script = MERMAID_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
+        draw = (  # noqa: UP031 - JavaScript's braces would all need doubling in an f-string
+            "(async () => { const box = document.getElementById(%s);"
+            " try { mermaid.initialize({startOnLoad: false, securityLevel: 'strict'});"
+            " const drawn = await mermaid.render(%s + '-svg-' + Date.now(), %s); box.innerHTML = drawn.svg; }"
+            " catch (error) { box.textContent = 'The diagram could not be drawn: ' + error; } })();"
+        ) % (json.dumps(target), json.dumps(target), json.dumps(self.source))
+        return (f'<div id="{target}" style="max-width:100%;overflow:auto">'
+                f"<pre>{html.escape(self.source)}</pre></div>\n<script>{script}</script>\n<script>{draw}</script>")
+
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        return {"text/vnd.mermaid": self.source, "text/markdown": f"```mermaid\n{self.source}\n```",
-                "text/plain": self.source}
+        return {"text/vnd.mermaid": self.source, "text/html": self._html(),
+                "text/markdown": f"```mermaid\n{self.source}\n```", "text/plain": self.source}
 
 
 def erd(eng: Engine, domain: str) -> Diagram:
@@ -466,6 +615,42 @@ def profile(eng: Engine, kinds: tuple[str, ...] = ("read",), repeats: int = 3) -
     with eng.connect() as conn:
         results = run(conn, [p for p in PATTERNS if p.kind in kinds], allow_usable=True, repeats=repeats)
     return pd.DataFrame(
-        [{"pattern": r.pattern, "table": r.table, "index": r.index, "choice": r.choice, "ms with index": r.ms_with,
-          "ms without": r.ms_without, "speedup": r.speedup, "problems": "; ".join(r.problems)} for r in results]
+        [{"pattern": r.pattern, "table": r.table, "index": r.index, "choice": r.choice, "ms with index": _rounded(r.ms_with, 3),
+          "ms without": _rounded(r.ms_without, 3), "speedup": _rounded(r.speedup, 1), "problems": "; ".join(r.problems)}
+         for r in results]
     ).set_index("pattern")
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    """Times to the microsecond and ratios to one decimal, as the handbook's report writes them."""
+    return None if value is None else round(value, digits)
+
+
+def committed_timings() -> pd.DataFrame:
+    """The full-scale timings committed with the handbook (docs/reports/performance.json, written
+    by `schema perf --json` on a full seed), read by the same loader as the handbook's chart."""
+    rows = charts.load_timings(generate.default_docs_dir() / charts.PERFORMANCE_JSON)
+    return pd.DataFrame(
+        [{"pattern": t.pattern, "table": t.table, "ms with index": t.ms_with, "ms without": t.ms_without,
+          "speedup": t.speedup} for t in rows]
+    ).set_index("pattern")
+
+
+def plot_timings(live: pd.DataFrame, committed: pd.DataFrame) -> Figure:
+    """The live small-scale timings beside the committed full-scale ones, same patterns, same
+    log axis: at small scale a scan of a few pages is as fast as the index; at full scale it is not."""
+    patterns = [p for p in live.index if p in committed.index]
+    if not patterns:
+        raise NotebookError("no pattern is both in the live run and in docs/reports/performance.json")
+    fig = Figure(figsize=(12, 0.28 * len(patterns) + 1.5))
+    axes = fig.subplots(1, 2, sharex=True, sharey=True)
+    for ax, frame, title in ((axes[0], live, "this notebook (small scale, live)"),
+                             (axes[1], committed, "committed (full scale, docs/reports)")):
+        frame.loc[patterns, ["ms with index", "ms without"]].plot.barh(ax=ax, logx=True, legend=False)
+        ax.set_title(title, loc="left")
+        ax.set_xlabel("ms (log scale)")
+    axes[0].invert_yaxis()
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig

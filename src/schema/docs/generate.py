@@ -1,8 +1,8 @@
 """``schema docs``: regenerate the handbook's generated pages from a database at head.
 
-``render`` is pure over the catalog, the registry and the revision files, and sorts everything,
-so the same schema always gives the same bytes: no dates, no row counts, no partition named by
-the day it was made. ``write`` replaces the generated files of a docs folder (recognised by
+``render`` is pure over the catalog, the registry, the revision files and the committed report
+JSON (the charts), and sorts everything, so the same schema always gives the same bytes: no
+dates, no row counts, no partition named by the day it was made. ``write`` replaces the generated files of a docs folder (recognised by
 their first line, the marker) and leaves the hand-written pages alone; ``drift`` is the check
 the tests run, Apache Airflow style, against the committed docs/.
 """
@@ -17,6 +17,7 @@ import yaml
 from schema import catalog as catalog_module
 from schema import database, migrations, privileges
 from schema import dump as schema_dump
+from schema.docs import charts
 from schema.docs import markdown as md
 from schema.docs import state_rules
 from schema.docs.lint_pages import EXCEPTIONS_PAGE, lint_pages
@@ -144,6 +145,8 @@ def render(hb: Handbook) -> dict[str, str]:
     pages[PRIVILEGES_PAGE] = privileges_page(hb)
     pages[ACTING_IDENTITY_PAGE] = acting_identity_page(hb)
     pages[PII_PAGE] = pii_page(hb)
+    # The report charts, from the measured JSON committed beside the report pages.
+    pages.update(charts.render(default_docs_dir()))
     linted = lint_pages(hb)
     pages.update(linted)
     nav_yaml = yaml.safe_dump(nav(hb, list(linted)), sort_keys=False, allow_unicode=True, width=1000)
@@ -151,8 +154,12 @@ def render(hb: Handbook) -> dict[str, str]:
     return dict(sorted(pages.items()))
 
 
+GENERATED_SUFFIXES = (".md", ".yml", ".svg")
+
+
 def is_generated(path: Path) -> bool:
-    """A generated file carries the marker on its first line (.nav.yml) or third (pages, after the title)."""
+    """A generated file carries the marker on its first line (.nav.yml), second (charts, after the
+    XML declaration) or third (pages, after the title)."""
     with path.open(encoding="utf-8") as handle:
         head = [handle.readline().rstrip("\n") for _ in range(3)]
     return any(line in md.MARKER_LINES for line in head)
@@ -163,7 +170,7 @@ def generated_files(docs_dir: Path) -> dict[str, Path]:
     return {
         path.relative_to(docs_dir).as_posix(): path
         for path in sorted(docs_dir.rglob("*"))
-        if path.is_file() and path.suffix in (".md", ".yml") and is_generated(path)
+        if path.is_file() and path.suffix in GENERATED_SUFFIXES and is_generated(path)
     }
 
 

@@ -246,10 +246,28 @@ def rules_section(hb: Handbook, page: str, table: Table) -> str:
     return "## Business rules\n\n" + md.table(("Rule", "Statement"), rows)
 
 
+def page_url(page: str) -> str:
+    """The URL path of a docs page from the site root, as mkdocs writes it (use_directory_urls):
+    quotes/quotes.md -> quotes/quotes/, quotes/index.md -> quotes/."""
+    stem = page.removesuffix(".md")
+    return "" if stem == "index" else stem.removesuffix("/index").removesuffix("index") + "/"
+
+
+def diagram_styling(hb: Handbook, focus: str | None = None) -> erd.Styling:
+    """Every table coloured by its domain and linked to its page; ``focus`` drawn heavier."""
+    return erd.Styling(
+        domains=dict(hb.domain_of),
+        domain_order=tuple(d.name for d in hb.domains),
+        focus=focus,
+        links={t: page_url(hb.table_page(t)) for t in hb.domain_of},
+    )
+
+
 def relations_section(hb: Handbook, table: Table) -> str:
     entities = dict.fromkeys(erd.neighbours(hb.catalog, table.name), erd.Detail.KEYS)
     entities[table.name] = erd.Detail.COLUMNS
-    return "## Relations\n\n" + md.mermaid(erd.diagram(hb.catalog, f"{table.name} and its neighbours", entities))
+    diagram = erd.diagram(hb.catalog, f"{table.name} and its neighbours", entities, diagram_styling(hb, table.name))
+    return "## Relations\n\n" + md.mermaid(diagram)
 
 
 def _facts(hb: Handbook, page: str, table: Table) -> str:
@@ -328,7 +346,7 @@ def domain_page(hb: Handbook, domain: Domain) -> str:
         f"({md.link('deviations', md.href(page, DEVIATIONS_PAGE, domain.name))})."
     )
     diagram = (
-        md.mermaid(erd.diagram(hb.catalog, f"{domain.title} domain", {**foreign, **own}))
+        md.mermaid(erd.diagram(hb.catalog, f"{domain.title} domain", {**foreign, **own}, diagram_styling(hb)))
         + ("\n\nBoxes without columns belong to other domains." if foreign else "")
     ) if domain.tables else "No table of this domain is in the database yet."
     return md.page(
@@ -360,6 +378,22 @@ def relationships_table(hb: Handbook, page: str, catalog: Catalog) -> str:
     return md.table(("Child", "Foreign key", "Parent", "Cardinality", "ON DELETE"), rows)
 
 
+def domain_overview(hb: Handbook) -> str:
+    """The domains as boxes and the foreign keys between them (erd.domain_overview)."""
+    boxes = [erd.DomainBox(d.name, d.title, page_url(d.page)) for d in hb.domains if d.tables]
+    return erd.domain_overview(hb.catalog, hb.domain_of, boxes)
+
+
+def domain_legend(hb: Handbook, page: str) -> str:
+    """The colour of each domain in the whole-schema diagram, each linked to its domain page."""
+    items = [
+        f'<span class="domain-swatch" style="background:{erd.DOMAIN_FILLS[i]}"></span> '
+        f"{md.link(d.title, md.href(page, d.page))}"
+        for i, d in enumerate(hb.domains) if d.tables
+    ]
+    return "Domains: " + " · ".join(items)
+
+
 def database_schema_page(hb: Handbook) -> str:
     page = DATABASE_SCHEMA_PAGE
     catalog = hb.catalog
@@ -369,7 +403,8 @@ def database_schema_page(hb: Handbook) -> str:
         f"{len(catalog.tables)} tables in {sum(1 for d in hb.domains if d.tables)} domains, "
         f"{sum(1 for c in catalog.constraints if c.kind == 'f')} foreign keys. "
         "Columns show their PostgreSQL type and key markers: PK primary key, FK foreign key, UK unique. "
-        "The diagram is drawn at full size (scroll sideways); each domain page has a smaller one."
+        "The diagram shows key columns only, coloured by domain; drag to pan, scroll or use the buttons to zoom, "
+        "and click a box to open its table's page. Each domain page draws its tables with every column."
     )
     index = md.table(
         ("Table", "Domain", "Columns", "Comment"),
@@ -383,11 +418,13 @@ def database_schema_page(hb: Handbook) -> str:
             for name in sorted(catalog.tables)
         ],
     )
-    full = erd.diagram(catalog, "Database schema", dict.fromkeys(catalog.tables, erd.Detail.COLUMNS))
+    full = erd.diagram(catalog, "Database schema", dict.fromkeys(catalog.tables, erd.Detail.KEYS), diagram_styling(hb))
     return md.page(
         "Database schema",
         lead,
-        "## Entity-relationship diagram\n\n" + md.mermaid(full),
+        "## Entity-relationship diagram\n\n" + domain_legend(hb, page) + "\n\n" + md.mermaid(full),
+        "## Domains\n\nWhich domain references which, and how many foreign keys cross (click a domain to open its "
+        "page, where its tables are drawn with every column).\n\n" + md.mermaid(domain_overview(hb)),
         "## Tables\n\n" + index,
         "## Relationships\n\n" + relationships_table(hb, page, catalog),
     )

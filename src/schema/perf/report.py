@@ -7,6 +7,19 @@ from typing import Any
 from schema.perf import machine
 from schema.perf.run import SPEEDUP_TARGET, PatternResult
 
+# The chart of the timings, drawn by `schema docs` from the JSON of this run (schema.docs.charts),
+# next to this page; the page embeds it with its alt text.
+QUERY_PATTERNS_CHART = "charts/query_patterns.svg"
+QUERY_PATTERNS_CHART_ALT = (
+    "Bar chart, log scale: for each query pattern, grouped by table, the time in milliseconds "
+    "with its index (blue) and without it (orange), with the speed-up written beside"
+)
+
+
+def chart_snippet(alt: str, src: str) -> str:
+    """The Markdown that embeds a chart: an image with its alt text, scaled to the column."""
+    return f"![{alt}]({src}){{ .handbook-chart }}"
+
 
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
@@ -79,6 +92,8 @@ def markdown(results: list[PatternResult], *, title: str, context: dict[str, str
         *(f"- {k}: {v}" for k, v in context.items()),
         "",
     ]
+    if timed:
+        lines += [chart_snippet(QUERY_PATTERNS_CHART_ALT, QUERY_PATTERNS_CHART), ""]
     header = ["pattern", "table", "index", "index use", "pruning", "plan"]
     if timed:
         header += ["ms with", "ms without", "speed-up", f">= {SPEEDUP_TARGET:.0f}x"]

@@ -165,6 +165,39 @@ def size_table(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kep
     return lines
 
 
+def placement_diagram(cat: catalog.Catalog) -> str:
+    """The plan as a Mermaid flowchart: one group per distribution (tables sharing a distribution
+    column of the tenant are co-located), the reference tables as one replicated group, and the
+    foreign keys among distributed tables as arrows, so a reader sees which joins stay on a shard."""
+    groups: dict[str, list[str]] = {}
+    for table, (column, _why) in DISTRIBUTED.items():
+        if table not in cat.tables:
+            continue
+        key = "tenant" if table in TENANT_GROUP else f"{table}_{column}"
+        groups.setdefault(key, []).append(table)
+    lines = ["---", "title: Shard placement (128 shards)", "---", "flowchart LR"]
+    for key, tables in groups.items():
+        if key == "tenant":
+            label = "co-located by customer: one customer's rows on one shard"
+        else:
+            label = f"by {DISTRIBUTED[tables[0]][0]}: spread evenly over the shards"
+        lines.append(f'\tsubgraph {key}["{label}"]')
+        lines.extend(f'\t\t{t}["{t}<br/>by {DISTRIBUTED[t][0]}"]' for t in tables)
+        lines.append("\tend")
+    reference = [t for t in REFERENCE if t in cat.tables]
+    if reference:
+        lines.append('\tsubgraph reference["reference tables: a copy on every node"]')
+        lines.append(f'\t\treference_tables["{"<br/>".join(reference)}"]')
+        lines.append("\tend")
+    distributed = {t for tables in groups.values() for t in tables}
+    arrows = sorted({
+        (fk.table, fk.referred_table) for fk in cat.constraints
+        if fk.kind == "f" and fk.table in distributed and fk.referred_table in distributed and fk.table != fk.referred_table
+    })
+    lines.extend(f"\t{child} --> {parent}" for child, parent in arrows)
+    return "```mermaid\n" + "\n".join(lines) + "\n```"
+
+
 def markdown(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept: dict[str, tuple[int, str]]) -> str:
     found = blockers(cat)
     lines = [
@@ -189,6 +222,14 @@ def markdown(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept:
         "sequence per year, quote_number_seq_YYYY, QUO-003), so it costs a distributed cluster nothing. The "
         "sequences live on the coordinator: distributed quotes would take their numbers there (one round trip per "
         "insert) or from per-shard ranges of a year's numbers.",
+        "",
+        "## Shard placement",
+        "",
+        "Each box is a distributed table and the column it is sharded by; an arrow is a foreign key between "
+        "distributed tables (inside the customer group it stays on one shard; across groups Citus cannot enforce it, "
+        "see below).",
+        "",
+        placement_diagram(cat),
         "",
     ]
     if (missing := unplanned(cat)):
