@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install handbook test lab db docs lint perf bench clean
+.PHONY: install handbook test lab db docs lint perf bench clean screenshots
 
 # Reinstall only when the dependency declaration changed: a no-op run is a file-date comparison.
 $(STAMP): pyproject.toml
@@ -80,6 +80,11 @@ test: install /usr/bin/chromium
 		args="$(SERVER_ARGS)"; echo " $(LEAN_VERSIONS) " | grep -q " $$v " && args="$(LEAN_ARGS)"; \
 		scripts/with_postgres.sh $$v $(BIN)/python -m pytest $$args $$drill || exit 1; \
 	done
+
+# PNGs of the handbook at 1400 px and 390 px (home, whole schema, quotes domain and table,
+# privileges, query patterns) into docs/assets/screenshots/; the README shows two of them.
+screenshots: db /usr/bin/chromium
+	$(BIN)/python -m schema.docs.screenshots
 
 lint: db
 	$(BIN)/schema lint

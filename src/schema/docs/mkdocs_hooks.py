@@ -118,6 +118,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     return files
 
 
+# The measured reports (schema perf, bench, rehearse write them) are wide tables like the generated
+# pages: they get the same width, without the right-hand table of contents.
+WIDE_FOLDERS = ("reports/",)
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri.startswith(WIDE_FOLDERS):
+        hide = page.meta.setdefault("hide", [])
+        if "toc" not in hide:
+            hide.append("toc")
+    return markdown
+
+
 def _exclude_diagrams(content: str) -> str:
     return DIAGRAM_TAG.sub(lambda m: m.group(0) + " data-search-exclude", content)
 
