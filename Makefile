@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install handbook test lab db docs static lint format perf bench clean rehearsals
+.PHONY: install handbook test lab db docs static lint format perf bench clean rehearsals screenshots
 
 # Reinstall only when the dependency declaration changed: a no-op run is a file-date comparison.
 $(STAMP): pyproject.toml
@@ -117,6 +117,11 @@ rehearsals: db
 		|| status=1; \
 	$(BIN)/schema docs || status=1; \
 	exit $$status
+
+# PNGs of the handbook at 1400 px and 390 px (home, whole schema, quotes domain and table,
+# privileges, query patterns) into docs/assets/screenshots/; the README shows two of them.
+screenshots: db /usr/bin/chromium
+	$(BIN)/python -m schema.docs.screenshots
 
 lint: static db
 	$(BIN)/schema lint

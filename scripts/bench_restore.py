@@ -19,8 +19,7 @@ import sys
 
 from rich.console import Console
 
-from schema import database, drill, migrations
-from schema.perf import machine
+from schema import database, drill, machine, migrations
 from schema.seed import scales, volume
 
 # Production sizes to extrapolate to (bytes): the seed's "8-hour restore for TB+ databases" and

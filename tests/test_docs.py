@@ -7,12 +7,14 @@ partition made by the calendar, rows in the tables) and getting the same bytes.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from schema import catalog as catalog_module
 from schema import database, migrations
@@ -183,3 +185,83 @@ def test_site_loads_nothing_from_another_host(built_site: Path) -> None:
     for css in sorted(built_site.rglob("*.css")):
         offenders += [f"{css.relative_to(built_site)}: {url}" for url in re.findall(r"url\(\s*['\"]?(https?://[^)'\"]+)", css.read_text(encoding="utf-8"))]
     assert not offenders, "the handbook must work offline:\n" + "\n".join(offenders)
+
+
+# --- what a table page tells a reader (issue 22) -------------------------------------------------
+
+
+def test_no_page_links_to_itself_with_an_empty_href(built_site: Path) -> None:
+    offenders = [str(p.relative_to(built_site)) for p in sorted(built_site.rglob("*.html")) if 'href=""' in p.read_text(encoding="utf-8")]
+    assert not offenders, f'pages with href="": {offenders}'
+
+
+def test_a_self_referencing_composite_key_does_not_make_a_column_its_own_parent(generated: dict[str, str], head_catalog) -> None:
+    """quotes (parent_quote_id, customer_id) -> quotes (id, customer_id): customer_id is not its own parent."""
+    assert any(fk.table == fk.referred_table == "quotes" and "customer_id" in fk.columns for fk in head_catalog.table("quotes").foreign_keys)
+    for path, text in generated.items():
+        for line in text.splitlines():
+            match = re.match(r"\| `(\w+)`\{#column-(\w+)\}", line)
+            if match:
+                own = f"[`{Path(path).stem}.{match.group(2)}`](#column-{match.group(2)})"
+                assert own not in line, f"{path}: {match.group(2)} lists itself as parent or child"
+
+
+def test_every_table_page_has_its_access_and_every_index_its_measurement(generated: dict[str, str], head_catalog) -> None:
+    measured = generate.measured()
+    for table in head_catalog.tables.values():
+        page = next(text for p, text in generated.items() if p.endswith(f"/{table.name}.md"))
+        access = page.split("## Access", 1)[1].split("\n## ", 1)[0]
+        assert "| Profile | app_rw | app_ro | auditor | admin_rw | PUBLIC |" in access, table.name
+        assert "### Row-level security" in access, table.name
+        for m in measured:
+            if m.table == table.name and m.index in {i.name for i in table.indexes}:
+                row = next(line for line in page.splitlines() if f"{{#index-{m.index}}}" in line)
+                assert f"(../reports/performance.md#{m.pattern})" in row, f"{m.index} does not link its pattern {m.pattern}"
+                assert f"**{m.speedup:,.1f}x**" in row
+    report = (DOCS / "reports" / "performance.md").read_text(encoding="utf-8")
+    for m in measured:
+        assert f"`{m.pattern}`{{#{m.pattern}}}" in report, f"the report has no row anchor for {m.pattern}"
+    assert "| pattern | speed-up | ms with | ms without |" in report
+    assert "[`uq_quotes_quote_number`](../quotes/quotes.md#index-uq_quotes_quote_number)" in report
+
+
+def test_constraint_rows_show_the_rule_they_enforce(generated: dict[str, str]) -> None:
+    page = generated["quotes/quotes.md"]
+    row = next(line for line in page.splitlines() if line.startswith("| `ck_quotes_expires_after_created`"))
+    assert f"enforces [QUO-010](../reference/rules.md#quo-010): {RULES['QUO-010'].statement[:30]}" in row
+    assert "| Name | Type | Comment | Nullable | Default | Parents / children |" in page
+    pii_page = generated["core/customers.md"]
+    assert "### PII classification" in pii_page
+
+
+def test_generated_pages_hide_the_right_hand_toc_and_table_pages_are_boosted(generated: dict[str, str], head_catalog) -> None:
+    for path, text in generated.items():
+        if path.endswith(".md"):
+            assert text.startswith("---\nhide: [toc]\n"), path
+    assert "search: {boost: " in generated["quotes/quotes.md"]
+    assert "search:" not in generated["reference/rules.md"]
+
+
+def test_home_page_points_to_every_section_of_the_navigation(generated: dict[str, str]) -> None:
+    home = (DOCS / "index.md").read_text(encoding="utf-8")
+    nav = yaml.safe_load(generated[".nav.yml"])
+    wanted = []
+    for section in nav:
+        (title, target), = section.items()
+        if title in ("Reference", "Reports"):
+            wanted += [next(iter(e.values())) for e in target if isinstance(next(iter(e.values())), str)]
+            assert f"**{title}**" in home, f"the home page does not list {title}"
+        elif isinstance(target, str) and target != "index.md":
+            wanted.append(target)
+    missing = [t for t in wanted if f"]({t})" not in home]
+    assert not missing, f"the home page's Where to start misses {missing}"
+
+
+def test_search_index_leaves_out_diagrams_and_has_a_row_entry_per_anchor(built_site: Path) -> None:
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    diagrams = [d["location"] for d in index["docs"] if "erDiagram" in d["text"] or "stateDiagram" in d["text"]]
+    assert not diagrams, f"Mermaid source indexed at {diagrams[:5]}"
+    locations = {d["location"]: d for d in index["docs"]}
+    assert locations["quotes/quotes/#column-quote_number"]["title"] == "quote_number"
+    assert locations["quotes/quotes/#ck_quotes_expires_after_created"]["boost"] > 1
+    assert "\\-" not in index["config"]["separator"], "the separator must not split QUO-003 at the hyphen"

@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "schema.dump": 3,
     "schema.privileges": 3,
     "schema.keyrotation": 3,
+    "schema.machine": 3,  # what the server and the host are, printed beside every measurement
     # 4 what works on a database through the catalog
     "schema.lint": 4,
     "schema.docs": 4,

@@ -17,7 +17,7 @@ schemas, role attributes) so that the table ACLs really are the whole story.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from schema import pii
@@ -237,11 +237,12 @@ def cell_text(catalog: Catalog, matrix: Matrix, table: str, role: str) -> str:
     return ", ".join(parts) or "-"
 
 
-def matrix_markdown(catalog: Catalog) -> str:
+def matrix_markdown(catalog: Catalog, label: Callable[[str], str] | None = None) -> str:
     """The live role x table x privilege matrix as a Markdown table, for the handbook.
 
     "SELECT" means SELECT granted column by column on every column except the owner-only
-    secrets listed in the last column (SEC-001); any other SELECT is spelled out.
+    secrets listed in the last column (SEC-001); any other SELECT is spelled out. ``label``
+    renders the table cell (the handbook makes it a link to the table's page and the row's anchor).
     """
     matrix = actual(catalog)
     header = ["Table", "Profile", *ROLES, "Owner-only columns"]
@@ -250,7 +251,7 @@ def matrix_markdown(catalog: Catalog) -> str:
         profile = TABLE_PROFILES.get(name, "undeclared")
         cells = [cell_text(catalog, matrix, name, role) for role in ROLES]
         secrets = ", ".join(secret_columns(catalog.table(name))) or "-"
-        lines.append("| " + " | ".join([f"`{name}`", profile, *cells, secrets]) + " |")
+        lines.append("| " + " | ".join([label(name) if label else f"`{name}`", profile, *cells, secrets]) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -25,10 +25,23 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator
 
 from schema.docs import markdown as md
-from schema.perf import report
 
 PERFORMANCE_JSON = "reports/performance.json"
-QUERY_PATTERNS_CHART = f"reports/{report.QUERY_PATTERNS_CHART}"
+# The chart of the query-pattern timings, next to the report page (docs/reports/performance.md),
+# which embeds it with its alt text (schema.perf.report).
+REPORT_CHART = "charts/query_patterns.svg"
+QUERY_PATTERNS_CHART_ALT = (
+    "Bar chart, log scale: for each query pattern, grouped by table, the time in milliseconds "
+    "with its index (blue) and without it (orange), with the speed-up written beside"
+)
+
+
+def chart_snippet(alt: str, src: str) -> str:
+    """The Markdown that embeds a chart: an image with its alt text, scaled to the column."""
+    return f"![{alt}]({src}){{ .handbook-chart }}"
+
+
+QUERY_PATTERNS_CHART = f"reports/{REPORT_CHART}"
 
 # Byte-stable SVG (see the module docstring). Applied with rc_context around each drawing, so
 # the notebooks' own matplotlib settings are left alone.
@@ -126,7 +139,7 @@ def query_patterns_svg(timings: list[Timing]) -> str:
         ax.legend(loc="lower right", frameon=False)
         ax.set_title("Query patterns: time with and without their index (full scale)", loc="left")
         fig.tight_layout()
-        return _svg(fig, "Query patterns: time with and without their index", report.QUERY_PATTERNS_CHART_ALT)
+        return _svg(fig, "Query patterns: time with and without their index", QUERY_PATTERNS_CHART_ALT)
 
 
 def render(docs_dir: Path) -> dict[str, str]:

@@ -9,6 +9,7 @@ the tests run, Apache Airflow style, against the committed docs/.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,14 +27,19 @@ from schema.docs.pages import database_schema_page, domain_page, table_page
 from schema.docs.reference import deviations_page, functions_page, migrations_page, rules_page
 from schema.docs.revision_reference import revisions
 from schema.docs.schema_sql_page import SCHEMA_SQL_PAGE, schema_sql_page
-from schema.docs.security_pages import ACTING_IDENTITY_PAGE, PII_PAGE, acting_identity_page, pii_page
+from schema.docs.security_pages import ACTING_IDENTITY_PAGE, acting_identity_page, pii_page
 from schema.docs.site import (
+    HandbookError,
     DATABASE_SCHEMA_PAGE,
     DEVIATIONS_PAGE,
     FUNCTIONS_PAGE,
     MIGRATIONS_PAGE,
+    PERFORMANCE_JSON,
+    PII_PAGE,
+    PRIVILEGES_PAGE,
     RULES_PAGE,
     Handbook,
+    Measured,
 )
 
 NAV_FILE = ".nav.yml"  # read by the mkdocs hook; a dot file, so mkdocs does not publish it
@@ -57,6 +63,20 @@ def lifecycles(conn: sa.Connection, cat: catalog_module.Catalog) -> dict[str, li
     }
 
 
+def measured(docs_dir: Path | None = None) -> tuple[Measured, ...]:
+    """The committed full-scale query-pattern results (``schema perf --json``), for the index rows.
+
+    The file is measured, not derived, so it is an input of the pages like the catalog; a handbook
+    without it is an error, not a page that silently drops its speed-ups."""
+    path = (docs_dir if docs_dir is not None else default_docs_dir()) / PERFORMANCE_JSON
+    if not path.is_file():
+        raise HandbookError(f"{path} is missing: run `schema perf --json {PERFORMANCE_JSON}` on seeded data (see docs/reports/performance.md)")
+    return tuple(
+        Measured(r["pattern"], r["table"], r["index"], r["title"], r["speedup"], r["ms_with"], r["ms_without"])
+        for r in json.loads(path.read_text(encoding="utf-8"))
+    )
+
+
 def handbook(conn: sa.Connection) -> Handbook:
     """The handbook model of the database behind ``conn``, which must be at head."""
     migrations.require_head(conn)
@@ -65,7 +85,8 @@ def handbook(conn: sa.Connection) -> Handbook:
     # database on the same server (the head database is only read).
     return Handbook(cat, revisions(set(cat.tables)), schema_sql=schema_dump.render(conn),
                     schema_sql_introductions=tuple(schema_dump.introductions(conn.engine.url)),
-                    lifecycles=lifecycles(conn, cat), state_rules=state_rules.read(conn, set(cat.tables)))
+                    lifecycles=lifecycles(conn, cat), state_rules=state_rules.read(conn, set(cat.tables)),
+                    measured=measured())
 
 
 def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
@@ -95,7 +116,6 @@ def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
     ]
 
 
-PRIVILEGES_PAGE = "reference/privileges.md"
 REHEARSALS_DIR = "reports/rehearsals"
 
 
@@ -125,7 +145,7 @@ def privileges_page(hb: Handbook) -> str:
         "The role x table matrix as granted at head, read from the catalog's ACLs. Group roles are "
         "NOLOGIN; people and services log in as members of them. `tests/test_privileges.py` fails "
         "when this matrix departs from the design kept in `schema.privileges.TABLE_PROFILES`.",
-        privileges.matrix_markdown(hb.catalog),
+        privileges.matrix_markdown(hb.catalog, label=lambda t: md.link(md.code(t), md.href(PRIVILEGES_PAGE, hb.table_page(t), "access")) + f"{{#{t}}}"),
     ]) + "\n"
 
 
@@ -149,9 +169,28 @@ def render(hb: Handbook) -> dict[str, str]:
     pages.update(charts.render(default_docs_dir()))
     linted = lint_pages(hb)
     pages.update(linted)
+    pages = {rel: md.front_matter(content, page_meta(hb, rel)) if rel.endswith(".md") else content for rel, content in pages.items()}
     nav_yaml = yaml.safe_dump(nav(hb, list(linted)), sort_keys=False, allow_unicode=True, width=1000)
     pages[NAV_FILE] = f"{md.YAML_MARKER_LINE}\n{nav_yaml}"
     return dict(sorted(pages.items()))
+
+
+# Table pages are what a search for a column, constraint or index name is after: they rank above
+# the reference pages that mention the name (mkdocs-material's per-page search boost).
+TABLE_PAGE_BOOST = 4
+
+
+def page_meta(hb: Handbook, rel: str) -> dict[str, object]:
+    """Front matter of a generated page: no right-hand table of contents (the tables need the width;
+    the navigation and the headings' permalinks remain), and the search boost of table pages."""
+    meta: dict[str, object] = {"hide": ["toc"]}
+    if rel in {hb.table_page(t) for t in hb.catalog.tables}:
+        meta["search"] = {"boost": TABLE_PAGE_BOOST}
+    return meta
+
+
+# The front matter of a generated page is a few lines; the marker follows it and the title.
+MARKER_WITHIN_LINES = 12
 
 
 GENERATED_SUFFIXES = (".md", ".yml", ".svg")
@@ -159,9 +198,9 @@ GENERATED_SUFFIXES = (".md", ".yml", ".svg")
 
 def is_generated(path: Path) -> bool:
     """A generated file carries the marker on its first line (.nav.yml), second (charts, after the
-    XML declaration) or third (pages, after the title)."""
+    XML declaration) or after its front matter and title (pages)."""
     with path.open(encoding="utf-8") as handle:
-        head = [handle.readline().rstrip("\n") for _ in range(3)]
+        head = [handle.readline().rstrip("\n") for _ in range(MARKER_WITHIN_LINES)]
     return any(line in md.MARKER_LINES for line in head)
 
 

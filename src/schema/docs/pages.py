@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from schema import pii, privileges
 from schema import rules as rule_registry
 from schema.catalog import Catalog, Column, Constraint, Index, Table
 from schema.docs import erd, state_rules
@@ -19,11 +20,15 @@ from schema.docs.site import (
     DEVIATIONS_PAGE,
     FUNCTIONS_PAGE,
     MIGRATIONS_PAGE,
+    PERFORMANCE_PAGE,
+    PII_PAGE,
+    PRIVILEGES_PAGE,
     RULES_PAGE,
     Domain,
     Handbook,
     column_anchor,
     domain_description,
+    index_anchor,
 )
 
 CONSTRAINT_ORDER = {"p": 0, "u": 1, "f": 2, "c": 3, "x": 4}
@@ -43,20 +48,25 @@ def _default(col: Column) -> str:
 
 
 def _relations(hb: Handbook, page: str, table: Table, col: Column) -> str:
-    """Parents this column points to (→) and children that point at it (←)."""
+    """Parents this column points to (→) and children that point at it (←), each once.
+
+    A self-referencing composite key maps a column onto itself (quotes (parent_quote_id,
+    customer_id) → quotes (id, customer_id): a requote has its parent's customer). That pair is a
+    "same value as the parent row" condition, not a relation of the column to itself, so it is left
+    out here; the foreign key's row under Constraints shows the whole mapping."""
     parts = [
         f"→&nbsp;{hb.table_link(page, fk.referred, column_anchor(ref), f'{fk.referred}.{ref}')}"
         for fk in table.foreign_keys
         for own, ref in zip(fk.columns, fk.referred_columns, strict=True)
-        if own == col.name
+        if own == col.name and not (fk.referred_table == table.name and ref == own)
     ]
     parts += [
         f"←&nbsp;{hb.table_link(page, fk.table, column_anchor(own), f'{fk.table}.{own}')}"
         for fk in sorted(hb.catalog.referenced_by(table.name), key=lambda c: (c.table, c.name))
         for own, ref in zip(fk.columns, fk.referred_columns, strict=True)
-        if ref == col.name
+        if ref == col.name and not (fk.table == table.name and ref == own)
     ]
-    return "<br>".join(parts)
+    return "<br>".join(dict.fromkeys(parts))
 
 
 def columns_section(hb: Handbook, page: str, table: Table) -> str:
@@ -64,14 +74,15 @@ def columns_section(hb: Handbook, page: str, table: Table) -> str:
         (
             md.code(col.name, column_anchor(col.name)),
             md.code(erd.short_type(col.data_type)),
-            _default(col),
-            "no" if col.not_null else "yes",
-            _relations(hb, page, table, col),
             hb.prose(page, col.comment),
+            "no" if col.not_null else "yes",
+            _default(col),
+            _relations(hb, page, table, col),
         )
         for col in sorted(table.columns, key=lambda c: c.position)
     ]
-    return "## Columns\n\n" + md.table(("Name", "Type", "Default", "Nullable", "Parents / children", "Comment"), rows)
+    # What a column is for (its comment) reads right after its name and type.
+    return "## Columns\n\n" + md.table(("Name", "Type", "Comment", "Nullable", "Default", "Parents / children"), rows)
 
 
 # --- constraints, indexes, triggers, policies ---------------------------------------------------
@@ -84,31 +95,60 @@ def _constraint_definition(hb: Handbook, page: str, con: Constraint) -> str:
     return f"{md.code(', '.join(con.columns))} → {target} ({md.code(', '.join(con.referred_columns))}), ON DELETE {con.on_delete}"
 
 
+def enforced_rules(name: str) -> list[str]:
+    """Ids of the registered rules whose ``implemented_by`` names this constraint (or trigger, index)."""
+    return sorted(r.id for r in rule_registry.RULES.values() if name in r.implemented_by)
+
+
+def _rule_and_comment(hb: Handbook, page: str, name: str, comment: str | None) -> str:
+    """The object's comment, then each rule the registry says it enforces and the comment does not cite."""
+    cited = rule_registry.cited_rule_ids(comment)
+    parts = [hb.prose(page, comment)] if comment else []
+    parts += [
+        f"enforces {hb.rule_link(page, rid)}: {md.text(rule_registry.RULES[rid].statement)}"
+        for rid in enforced_rules(name) if rid not in cited
+    ]
+    return "<br>".join(parts) or md.NONE
+
+
 def constraints_section(hb: Handbook, page: str, table: Table) -> str:
     ordered = sorted(table.constraints, key=lambda c: (CONSTRAINT_ORDER[c.kind], c.name))
     rows = [
         (
             md.code(con.name, con.name),
             con.kind_name + ("" if con.validated else " (NOT VALID)"),
+            _rule_and_comment(hb, page, con.name, con.comment),
             _constraint_definition(hb, page, con),
-            hb.prose(page, con.comment),
         )
         for con in ordered
     ]
-    return "## Constraints\n\n" + (md.table(("Name", "Type", "Definition", "Comment"), rows) if rows else "None.")
+    return "## Constraints\n\n" + (md.table(("Name", "Type", "Rule and comment", "Definition"), rows) if rows else "None.")
+
+
+def _measured(hb: Handbook, page: str, index_name: str) -> str:
+    """The query patterns measured on this index at full scale, each linked to its report row."""
+    return "<br>".join(
+        f"measured: {md.link(md.code(m.pattern), md.href(page, PERFORMANCE_PAGE, m.pattern))} "
+        + (f"**{m.speedup:,.1f}x** at full scale ({m.ms_with:.3f} ms with the index, {m.ms_without:.3f} ms without)"
+           if m.speedup is not None and m.ms_with is not None and m.ms_without is not None else "(plan checked, not timed)")
+        for m in hb.measured_for(index_name)
+    )
 
 
 def _index_serves(hb: Handbook, page: str, index: Index) -> str:
     if index.constraint_name is not None:
         backing = f"backs {md.link(md.code(index.constraint_name), md.href(page, page, index.constraint_name))}"
-        return backing + (f"; {hb.prose(page, index.comment)}" if index.comment else "")
-    return hb.prose(page, index.comment) if index.comment else "*no query pattern recorded (COMMENT ON INDEX)*"
+        serves = backing + (f"; {hb.prose(page, index.comment)}" if index.comment else "")
+    else:
+        serves = hb.prose(page, index.comment) if index.comment else "*no query pattern recorded (COMMENT ON INDEX)*"
+    measured = _measured(hb, page, index.name)
+    return serves + (f"<br>{measured}" if measured else "")
 
 
 def indexes_section(hb: Handbook, page: str, table: Table) -> str:
     rows = [
         (
-            md.code(index.name, None if index.constraint_name else index.name),
+            md.code(index.name, index_anchor(index.name)),
             md.code(index.definition.split(" USING ", 1)[-1]),
             "yes" if index.is_unique else "no",
             _index_serves(hb, page, index),
@@ -126,16 +166,16 @@ def triggers_section(hb: Handbook, page: str, table: Table) -> str:
             md.code(tr.name, tr.name),
             md.code(tr.definition.split(f" {tr.name} ", 1)[-1].split(" EXECUTE ", 1)[0]),
             md.link(md.code(f"{tr.function_name}()"), md.href(page, FUNCTIONS_PAGE, tr.function_name)),
-            hb.prose(page, tr.comment),
+            _rule_and_comment(hb, page, tr.name, tr.comment),
         )
         for tr in sorted(table.triggers, key=lambda t: t.name)
     ]
-    return "## Triggers\n\n" + md.table(("Name", "When", "Function", "Comment"), rows)
+    return "## Triggers\n\n" + md.table(("Name", "When", "Function", "Rule and comment"), rows)
 
 
 def rls_section(table: Table) -> str:
     if not table.rls_enabled and not table.policies:
-        return ""
+        return "### Row-level security\n\nRow-level security is **disabled**: the grants above decide alone."
     state = "enabled" + (" and forced (applies to the table owner too)" if table.rls_forced else "")
     lead = f"Row-level security is **{state if table.rls_enabled else 'disabled'}**."
     rows = [
@@ -150,7 +190,49 @@ def rls_section(table: Table) -> str:
         for p in sorted(table.policies, key=lambda p: p.name)
     ]
     policies = md.table(("Policy", "Command", "Roles", "Kind", "USING", "WITH CHECK"), rows) if rows else "No policy: nobody but the owner sees a row."
-    return f"## Row-level security\n\n{lead}\n\n{policies}"
+    return f"### Row-level security\n\n{lead}\n\n{policies}"
+
+
+def privileges_rows(hb: Handbook, table: Table) -> str:
+    """The table's row of the privilege matrix, as granted at head (live ACLs)."""
+    matrix = privileges.actual(hb.catalog)
+    cells = [md.text(privileges.cell_text(hb.catalog, matrix, table.name, role)) for role in privileges.ROLES]
+    owner_only = ", ".join(md.code(c) for c in privileges.secret_columns(table)) or md.NONE
+    profile = md.text(privileges.TABLE_PROFILES.get(table.name, "undeclared"))
+    lead = (
+        "Its row of the privilege matrix, read from the catalog's ACLs at head "
+        f"({md.link('the whole matrix', md.href(hb.table_page(table.name), PRIVILEGES_PAGE, table.name))}; "
+        "the profile is the design in `schema.privileges.TABLE_PROFILES`, which `tests/test_privileges.py` holds the grants to)."
+    )
+    return f"{lead}\n\n" + md.table(("Profile", *privileges.ROLES, "Owner-only columns"), [(profile, *cells, owner_only)])
+
+
+def pii_rows(hb: Handbook, page: str, table: Table) -> str:
+    if table.name not in pii.CLASSIFICATION:
+        return ""
+    by_class: dict[str, list[str]] = {}
+    for col in sorted(table.columns, key=lambda c: c.position):
+        cls = pii.classification(table.name, col.name)
+        by_class.setdefault(cls or "not classified", []).append(md.link(md.code(col.name), md.href(page, page, column_anchor(col.name))))
+    rows = [
+        (md.code(cls), ", ".join(cols), md.text(pii.WHY[cls]) if cls in pii.WHY else md.NONE,
+         ", ".join(md.code(r) for r in sorted(pii.READERS[cls])) if cls in pii.READERS else md.NONE)
+        for cls, cols in by_class.items()
+    ]
+    return (
+        f"### PII classification\n\nFrom `schema.pii` ({md.link('PII by need to know', md.href(page, PII_PAGE, table.name))}).\n\n"
+        + md.table(("Class", "Columns", "Meaning", "Readers"), rows)
+    )
+
+
+def access_section(hb: Handbook, page: str, table: Table) -> str:
+    """Who may read or write the table: its grants, the PII class of its columns, its RLS policies."""
+    return "\n\n".join(block for block in (
+        "## Access",
+        privileges_rows(hb, table),
+        pii_rows(hb, page, table),
+        rls_section(table),
+    ) if block)
 
 
 # --- partitions ---------------------------------------------------------------------------------
@@ -293,7 +375,7 @@ def table_page(hb: Handbook, table: Table) -> str:
         constraints_section(hb, page, table),
         indexes_section(hb, page, table),
         triggers_section(hb, page, table),
-        rls_section(table),
+        access_section(hb, page, table),
         partitions_section(page, table),
         referenced_by_section(hb, page, table),
         rules_section(hb, page, table),

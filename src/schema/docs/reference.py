@@ -13,7 +13,7 @@ from collections import defaultdict
 from schema.catalog import Catalog, Constraint, Index, Trigger
 from schema.docs import markdown as md
 from schema.docs.schema_sql_page import revision_schema_sql
-from schema.docs.site import DEVIATIONS_PAGE, FUNCTIONS_PAGE, MIGRATIONS_PAGE, RULES_PAGE, Handbook, column_anchor, rule_anchor
+from schema.docs.site import DEVIATIONS_PAGE, FUNCTIONS_PAGE, MIGRATIONS_PAGE, RULES_PAGE, Handbook, column_anchor, index_anchor, rule_anchor
 from schema.rules import cited_rule_ids
 
 
@@ -30,9 +30,11 @@ def citations(hb: Handbook) -> dict[str, list[tuple[str, str, str | None]]]:
         note(t.comment, t.name, page, None)
         for c in t.columns:
             note(c.comment, f"{t.name}.{c.name}", page, column_anchor(c.name))
-        objects: list[Constraint | Index | Trigger] = [*t.constraints, *t.indexes, *t.triggers]
+        objects: list[Constraint | Trigger] = [*t.constraints, *t.triggers]
         for obj in objects:
             note(obj.comment, obj.name, page, obj.name)
+        for index in t.indexes:
+            note(index.comment, index.name, page, index_anchor(index.name))
     for f in hb.catalog.functions:
         note(f.comment, f"{f.name}()", FUNCTIONS_PAGE, f.name)
     return cited

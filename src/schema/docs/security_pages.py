@@ -11,10 +11,9 @@ from __future__ import annotations
 from schema import pii, privileges
 from schema.catalog import Catalog
 from schema.docs import markdown as md
-from schema.docs.site import Handbook
+from schema.docs.site import PII_PAGE, Handbook
 
 ACTING_IDENTITY_PAGE = "reference/acting_identity.md"
-PII_PAGE = "reference/pii.md"
 
 # What each audit trail requires, in the order the page lists them: (table, actor column, setting).
 ACTING_IDENTITY: tuple[tuple[str, str, str], ...] = (

@@ -28,6 +28,11 @@ RULES_PAGE = "reference/rules.md"
 DEVIATIONS_PAGE = "reference/deviations.md"
 FUNCTIONS_PAGE = "reference/functions.md"
 MIGRATIONS_PAGE = "reference/migrations.md"
+PRIVILEGES_PAGE = "reference/privileges.md"
+PII_PAGE = "reference/pii.md"
+# Written by `schema perf` (measured, not derived); its JSON is read by the table pages.
+PERFORMANCE_PAGE = "reports/performance.md"
+PERFORMANCE_JSON = "reports/performance.json"
 RESERVED_FOLDERS = frozenset({"reference", "lint", "assets"})
 
 
@@ -37,6 +42,30 @@ class HandbookError(RuntimeError):
 
 def column_anchor(column: str) -> str:
     return f"column-{column}"
+
+
+def index_anchor(index: str) -> str:
+    """The id of an index's row on its table page. Prefixed, because a UNIQUE constraint's row
+    already carries the name its backing index shares."""
+    return f"index-{index}"
+
+
+def table_page_path(domain: str, table: str) -> str:
+    """Where a table's page lives in docs/ (also what the perf report links to)."""
+    return f"{domain}/{table}.md"
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One row of the committed full-scale query-pattern report (docs/reports/performance.json)."""
+
+    pattern: str
+    table: str
+    index: str | None
+    title: str
+    speedup: float | None
+    ms_with: float | None
+    ms_without: float | None
 
 
 def rule_anchor(rule_id: str) -> str:
@@ -101,6 +130,8 @@ class Handbook:
     lifecycles: dict[str, list[tuple[str | None, str, str]]] = field(default_factory=dict)
     # Reference rows the rating page renders (schema.docs.state_rules); empty when not read.
     state_rules: tuple[StateRuleRow, ...] = ()
+    # The committed full-scale query-pattern results (schema perf), shown on each index's row.
+    measured: tuple[Measured, ...] = ()
     domains: list[Domain] = field(init=False)
     domain_of: dict[str, str] = field(init=False)
 
@@ -136,16 +167,22 @@ class Handbook:
 
     # --- pages ---------------------------------------------------------------------------------
 
+    def measured_for(self, index: str) -> list[Measured]:
+        return [m for m in self.measured if m.index == index]
+
     def domain(self, name: str) -> Domain:
         return next(d for d in self.domains if d.name == name)
 
     def table_page(self, table: str) -> str:
-        return f"{self.domain_of[table]}/{table}.md"
+        return table_page_path(self.domain_of[table], table)
 
     def tables_in(self, domain: Domain) -> list[Table]:
         return [self.catalog.table(t) for t in domain.tables]
 
     def table_link(self, from_page: str, table: str, anchor: str | None = None, label: str | None = None) -> str:
+        """A link to a table's page (or a row of it); on that page itself, without an anchor, plain text."""
+        if from_page == self.table_page(table) and anchor is None:
+            return md.code(label or table)
         return md.link(md.code(label or table), md.href(from_page, self.table_page(table), anchor))
 
     def rule_link(self, from_page: str, rule_id: str) -> str:
@@ -173,7 +210,7 @@ class Handbook:
             targets[t.name] = (page, None)
             targets.update({f"{t.name}.{c.name}": (page, column_anchor(c.name)) for c in t.columns})
             targets.update({c.name: (page, c.name) for c in t.constraints})
-            targets.update({i.name: (page, i.name) for i in t.indexes if i.constraint_name is None})
+            targets.update({i.name: (page, index_anchor(i.name)) for i in t.indexes if i.constraint_name is None})
             targets.update({tr.name: (page, tr.name) for tr in t.triggers})
             targets.update({p.name: (page, p.name) for p in t.policies})
         targets.update({f"{f.name}()": (FUNCTIONS_PAGE, f.name) for f in self.catalog.functions})

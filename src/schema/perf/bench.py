@@ -20,8 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from schema import database
-from schema.perf import machine
+from schema import database, machine
 
 
 def libpq_url(url: URL) -> str:

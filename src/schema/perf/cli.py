@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import typer
 from rich.console import Console
 
-from schema import database, migrations
-from schema.perf import machine, report
+from schema import catalog, database, machine, migrations
+from schema.perf import report
 from schema.perf.patterns import PATTERNS
 from schema.perf.run import PatternResult, PerfError, round_trip_ms, run
 
@@ -21,6 +21,11 @@ def row_counts(conn: sa.Connection, tables: list[str]) -> dict[str, int]:
     counts = {t: int(conn.execute(sa.text(f'SELECT count(*) FROM "{t}"')).scalar_one()) for t in tables}
     conn.commit()
     return counts
+
+
+def index_names(conn: sa.Connection) -> set[str]:
+    """Every index of the schema at head: the report links only to indexes the handbook documents."""
+    return {i.name for t in catalog.read(conn).tables.values() for i in t.indexes}
 
 
 def print_results(results: list[PatternResult], out: Console) -> None:
@@ -45,11 +50,29 @@ def perf(
         False, "--require-speedup", help="Fail when a timed pattern is under 10x and documents no reason."),
     repeats: int = typer.Option(5, help="Timed runs per pattern with its index (half as many without)."),
     pattern: list[str] = typer.Option([], "--pattern", help="Only these patterns (repeatable)."),
+    from_json: Path | None = typer.Option(
+        None, "--from-json",
+        help="Measure nothing: re-render the results table of the --markdown page from this committed JSON (after a layout change)."),
 ) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) every query pattern on seeded data, then time it with and without its index.
 
     Drops each index inside a transaction and rolls back: run it on a seeded scratch database.
     """
+    if from_json is not None:
+        if markdown_file is None or not markdown_file.is_file():
+            console.print("[bold red]error:[/] --from-json re-renders an existing page: give it with --markdown")
+            raise typer.Exit(1)
+        rows = json.loads(from_json.read_text(encoding="utf-8"))
+        try:
+            with database.connect(database.resolve().url) as conn:
+                migrations.require_head(conn)
+                indexes = index_names(conn)
+        except database.DatabaseError as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(1) from None
+        markdown_file.write_text(report.retable(markdown_file.read_text(encoding="utf-8"), rows, indexes), encoding="utf-8")
+        console.print(f"{markdown_file}: results table re-rendered from {from_json} ({len(rows)} patterns)")
+        return
     chosen = [p for p in PATTERNS if not pattern or p.name in pattern]
     unknown = set(pattern) - {p.name for p in PATTERNS}
     if unknown:
@@ -68,6 +91,7 @@ def perf(
             counts = row_counts(conn, sorted({p.table for p in chosen}))
             round_trip = round_trip_ms(conn)
             info = machine.describe(conn)
+            indexes = index_names(conn)
         eng.dispose()
     except (database.DatabaseError, PerfError) as exc:
         console.print(f"[bold red]error:[/] {exc}")
@@ -80,7 +104,7 @@ def perf(
                    "rows": ", ".join(f"{t} {n:,}" for t, n in counts.items()),
                    "client round trip (SELECT 1, median, not in the timings)": f"{round_trip:.3f} ms"}
         markdown_file.write_text(report.markdown(results, title="Query patterns and their indexes",
-                                                 context=context, machine_info=info))
+                                                 context=context, machine_info=info, indexes=indexes))
     failed = [r for r in results if not r.ok]
     slow = [r for r in results if require_speedup and r.meets_target is False]
     for r in slow:

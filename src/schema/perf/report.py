@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from schema.perf import machine
+from schema import machine
+from schema.docs.charts import QUERY_PATTERNS_CHART_ALT, REPORT_CHART, chart_snippet
+from schema.docs.markdown import code, details, href
+from schema.docs.site import index_anchor, model_domains, table_page_path
 from schema.perf.run import SPEEDUP_TARGET, PatternResult
 
-# The chart of the timings, drawn by `schema docs` from the JSON of this run (schema.docs.charts),
-# next to this page; the page embeds it with its alt text.
-QUERY_PATTERNS_CHART = "charts/query_patterns.svg"
-QUERY_PATTERNS_CHART_ALT = (
-    "Bar chart, log scale: for each query pattern, grouped by table, the time in milliseconds "
-    "with its index (blue) and without it (orange), with the speed-up written beside"
-)
-
-
-def chart_snippet(alt: str, src: str) -> str:
-    """The Markdown that embeds a chart: an image with its alt text, scaled to the column."""
-    return f"![{alt}]({src}){{ .handbook-chart }}"
+# Where the handbook keeps this report (docs/reports/performance.md): its links to the table pages
+# are relative to it, and the table pages link back to its rows (schema.docs.pages).
+HANDBOOK_PAGE = "reports/performance.md"
+# A plan of more nodes than this is folded in <details> (its top node shows), so the row stays one line.
+PLAN_NODES_SHOWN = 2
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -57,22 +53,72 @@ def _cell(value: float | None, fmt: str) -> str:
     return "–" if value is None else format(value, fmt)
 
 
-def _pruning(r: PatternResult) -> str:
-    if r.pruned is None:
-        return ""
-    return f"{'yes' if r.pruned else 'NO'} ({r.partitions_read}/{r.partitions_total})"
+def _plan(plan: str) -> str:
+    nodes = plan.split(" > ")
+    if len(nodes) <= PLAN_NODES_SHOWN:
+        return plan
+    return details(" > ".join(nodes[:PLAN_NODES_SHOWN]) + " > …", plan)
 
 
-def _target(r: PatternResult) -> str:
-    if r.meets_target is None:
+def _index_link(row: dict[str, Any], domains: dict[str, str], indexes: set[str]) -> str:
+    """The index, linked to its row on its table's handbook page (which links back to this row).
+    An index the schema at head no longer has (renamed or replaced since the measurement) is named
+    as such: the row's numbers are of that index, and the pattern is due to be measured again."""
+    if not row["index"]:
+        return "none"
+    if row["index"] not in indexes:
+        return f"{code(row['index'])} (not in the schema at head: measured before it changed; run `schema perf` again)"
+    if row["table"] not in domains:
+        return code(row["index"])
+    target = href(HANDBOOK_PAGE, table_page_path(domains[row["table"]], row["table"]), index_anchor(row["index"]))
+    return f"[{code(row['index'])}]({target})"
+
+
+def _json_target(row: dict[str, Any]) -> str:
+    if row["meets_target"] is None:
         return ""
-    if r.speedup is not None and r.speedup >= SPEEDUP_TARGET:
+    if row["speedup"] is not None and row["speedup"] >= SPEEDUP_TARGET:
         return "yes"
-    return "documented" if r.speedup_note else "NO"
+    return "documented" if row["speedup_note"] else "NO"
+
+
+def results_table(rows: list[dict[str, Any]], *, timed: bool, indexes: set[str]) -> list[str]:
+    """The report's table from its JSON rows: what a reader compares first (pattern, speed-up, the two
+    times) leads, the plan details follow. Each pattern cell is the row's anchor (#<pattern>)."""
+    domains = model_domains()
+    header = ["pattern"]
+    if timed:
+        header += ["speed-up", "ms with", "ms without"]
+    header += ["table", "index", "index use", "pruning", "plan"]
+    if timed:
+        header.append(f">= {SPEEDUP_TARGET:.0f}x")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [code(row["pattern"], row["pattern"])]
+        if timed:
+            speedup = row["speedup"]
+            cells += [_cell(speedup, ".1f") + ("x" if speedup is not None else ""),
+                      _cell(row["ms_with"], ".3f"), _cell(row["ms_without"], ".3f")]
+        pruning = "" if row["pruned"] is None else f"{'yes' if row['pruned'] else 'NO'} ({row['partitions_read']}/{row['partitions_total']})"
+        cells += [row["table"], _index_link(row, domains, indexes), row["choice"], pruning, _plan(row["plan"])]
+        if timed:
+            cells.append(_json_target(row))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def retable(page: str, rows: list[dict[str, Any]], indexes: set[str]) -> str:
+    """``page`` (a committed report) with its results table re-rendered from ``rows`` (its JSON),
+    everything else kept: the layout changes without measuring again."""
+    lines = page.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("| pattern |"))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    timed = any(r["ms_with"] is not None for r in rows)
+    return "\n".join([*lines[:start], *results_table(rows, timed=timed, indexes=indexes), *lines[end:]])
 
 
 def markdown(results: list[PatternResult], *, title: str, context: dict[str, str],
-             machine_info: dict[str, str]) -> str:
+             machine_info: dict[str, str], indexes: set[str]) -> str:
     """A handbook page: how to read it, one row per pattern, notes, the machine."""
     timed = any(r.ms_with is not None for r in results)
     lines = [
@@ -93,17 +139,8 @@ def markdown(results: list[PatternResult], *, title: str, context: dict[str, str
         "",
     ]
     if timed:
-        lines += [chart_snippet(QUERY_PATTERNS_CHART_ALT, QUERY_PATTERNS_CHART), ""]
-    header = ["pattern", "table", "index", "index use", "pruning", "plan"]
-    if timed:
-        header += ["ms with", "ms without", "speed-up", f">= {SPEEDUP_TARGET:.0f}x"]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for r in results:
-        row = [f"`{r.pattern}`", r.table, f"`{r.index}`" if r.index else "none", r.choice, _pruning(r), r.plan]
-        if timed:
-            row += [_cell(r.ms_with, ".3f"), _cell(r.ms_without, ".3f"),
-                    _cell(r.speedup, ".1f") + ("x" if r.speedup is not None else ""), _target(r)]
-        lines.append("| " + " | ".join(row) + " |")
+        lines += [chart_snippet(QUERY_PATTERNS_CHART_ALT, REPORT_CHART), ""]
+    lines += results_table(to_json(results), timed=timed, indexes=indexes)
     notes = [r for r in results if r.speedup_note or r.why_no_index or r.problems]
     if notes:
         lines += ["", "## Notes", ""]

@@ -34,8 +34,7 @@ from alembic.script import ScriptDirectory
 from rich.console import Console
 from sqlalchemy.engine import URL
 
-from schema import database, migrations
-from schema.perf import machine
+from schema import database, machine, migrations
 from schema.rehearse.runner import Options, RehearsalError, alembic_config, chain
 from schema.seed import scales, volume
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from schema.perf import machine
+from schema import machine
 from schema.rehearse.remediation import RemediationRun, parse_refusal
 from schema.rehearse.report import _build, _cell, _plain
 

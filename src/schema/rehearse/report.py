@@ -17,7 +17,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from schema.perf import machine
+from schema import machine
 from schema.rehearse import locks, notes, verdicts
 from schema.rehearse.probe import Hold
 from schema.rehearse.runner import Overhead, Rehearsal, Step

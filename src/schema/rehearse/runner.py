@@ -28,8 +28,7 @@ from alembic.script.revision import RevisionError
 from rich.console import Console
 from sqlalchemy.engine import URL
 
-from schema import catalog, database, migrations
-from schema.perf import machine
+from schema import catalog, database, machine, migrations
 from schema.perf import run as perf_run
 from schema.perf.patterns import PATTERNS
 from schema.rehearse import notes as notes_module

@@ -32,8 +32,7 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.engine import URL
 
-from schema import database, drill, migrations
-from schema.perf import machine
+from schema import database, drill, machine, migrations
 from schema.seed import scales, volume
 
 TABLES = ("customers", "audit_logs")
@@ -64,7 +63,7 @@ class Measure:
 @dataclass(frozen=True)
 class BenchResult:
     measures: list[Measure]
-    machine: dict[str, str]  # schema.perf.machine.describe
+    machine: dict[str, str]  # schema.machine.describe
 
     @property
     def ratio(self) -> float:
@@ -172,7 +171,7 @@ class RestoreMeasure:
 @dataclass(frozen=True)
 class RestoreResult:
     measures: list[RestoreMeasure]
-    machine: dict[str, str]  # schema.perf.machine.describe
+    machine: dict[str, str]  # schema.machine.describe
 
 
 def against_restore(scale_names: list[str], *, seed: int = 7, jobs: int = drill.DEFAULT_JOBS,

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from schema import catalog
-from schema.perf import machine
+from schema import catalog, machine
 
 # Memory one index build may sort in: a sixteenth of the machine's memory (the seed runs two lanes
 # and the server has shared_buffers and the other lane's build to hold too), between these bounds.
