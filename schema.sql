@@ -3,7 +3,7 @@
 -- an empty database (on every PostgreSQL version it tests) and fails when the replay differs from
 -- this file; commit it together with the revision that changes it.
 
--- alembic_version: 012
+-- alembic_version: 013
 
 -- role: admin_rw
 CREATE ROLE admin_rw NOSUPERUSER NOLOGIN NOBYPASSRLS;
@@ -1097,6 +1097,8 @@ CREATE TRIGGER trg_quotes_assign_quote_number BEFORE INSERT ON quotes FOR EACH R
 COMMENT ON TRIGGER trg_quotes_assign_quote_number ON quotes IS 'QUO-003: issues the quote number from the year''s sequence quote_number_seq_YYYY when the caller left the template default; moves it past an imported number.';
 CREATE TRIGGER trg_quotes_check_version BEFORE INSERT OR UPDATE OF version, parent_quote_id ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_version();
 COMMENT ON TRIGGER trg_quotes_check_version ON quotes IS 'QUO-006: a requote is its parent''s version + 1; version and parent are fixed at creation.';
+CREATE TRIGGER trg_quotes_coverage_selections_valid AFTER INSERT OR UPDATE OF status, coverage_selections ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_coverage_selections();
+COMMENT ON TRIGGER trg_quotes_coverage_selections_valid ON quotes IS 'QUO-022: a quoted or bound quote''s coverage_selections is a coverage a policy accepts (validate_policy_data, COR-013).';
 CREATE TRIGGER trg_quotes_server_owned BEFORE INSERT OR UPDATE OF created_at, product_type ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_server_owned();
 COMMENT ON TRIGGER trg_quotes_server_owned ON quotes IS 'QUO-021: created_at is set by the database (historical import aside) and fixed; QUO-017: product_type is fixed.';
 CREATE TRIGGER trg_quotes_set_updated_at BEFORE UPDATE ON quotes FOR EACH ROW EXECUTE FUNCTION set_updated_at();
@@ -1895,6 +1897,41 @@ END
 $function$;
 COMMENT ON FUNCTION check_policy_term_covers_claims() IS 'COR-014: constraint trigger function refusing a change of a policy''s effective, expiration or cancellation date that would leave one of its claims outside the term.';
 GRANT EXECUTE ON FUNCTION check_policy_term_covers_claims() TO PUBLIC;
+
+-- function: check_quote_coverage_selections()
+CREATE OR REPLACE FUNCTION check_quote_coverage_selections()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+    coverage jsonb;
+    n integer := 0;
+    problem text;
+BEGIN
+    -- QUO-022: only a priced quote can be accepted, and its selections become the policy's coverage.
+    -- NULL selections are ck_quotes_risk_data_when_priced's to refuse (the CHECKs run first).
+    IF NEW.status NOT IN ('quoted', 'bound') OR validate_coverage_selections(NEW.coverage_selections) IS NOT FALSE THEN
+        RETURN NULL;
+    END IF;
+    IF jsonb_typeof(NEW.coverage_selections -> 'coverages') = 'array' AND jsonb_array_length(NEW.coverage_selections -> 'coverages') > 0 THEN
+        -- Name the first coverage the validator rejects on its own.
+        FOR coverage IN SELECT jsonb_array_elements(NEW.coverage_selections -> 'coverages') LOOP
+            n := n + 1;
+            IF NOT validate_coverage_selections(jsonb_build_object('coverages', jsonb_build_array(coverage))) THEN
+                problem := format('coverage %s (%s) needs a non-blank string type and numeric limit and deductible of at least 0', n, coverage);
+                EXIT;
+            END IF;
+        END LOOP;
+    END IF;
+    RAISE EXCEPTION 'QUO-022: quote % is % but its coverage_selections is not a coverage a policy accepts (validate_policy_data, COR-013): % (trigger %)',
+        NEW.quote_number, NEW.status,
+        coalesce(problem, 'coverage_selections must be an object whose coverages is a non-empty array of coverages'), TG_NAME
+        USING ERRCODE = 'check_violation', CONSTRAINT = TG_NAME, TABLE = TG_TABLE_NAME, COLUMN = 'coverage_selections',
+              HINT = 'Each coverage is {"type": "<coverage>", "limit": <number >= 0>, "deductible": <number >= 0>}, as in a policy''s coverage_data.';
+END
+$function$;
+COMMENT ON FUNCTION check_quote_coverage_selections() IS 'QUO-022: trigger function on quotes: a quoted or bound quote''s coverage_selections must be accepted by validate_coverage_selections (a policy''s coverage, COR-013); names the first coverage at fault.';
+GRANT EXECUTE ON FUNCTION check_quote_coverage_selections() TO PUBLIC;
 
 -- function: check_quote_server_owned()
 CREATE OR REPLACE FUNCTION check_quote_server_owned()
@@ -3205,6 +3242,29 @@ END
 $function$;
 COMMENT ON FUNCTION us_federal_holidays(year integer) IS 'COR-010: US federal holidays of one year (1900..2200) with their names: each legal date, and, when it falls on a weekend, the weekday it is observed on, named "<holiday> (observed)" (Saturday -> Friday since 1966, Sunday -> Monday since 1953). An observed day belongs to the year it falls in: New Year''s Day 2022 (a Saturday) is observed 2021-12-31, listed by us_federal_holidays(2021). Matches the holidays package (US, observed) for every year it covers (1900..2100); before 1971 it follows the older dates (Feb 22, May 30, Oct 12 from 1937, Armistice Day Nov 11 from 1938), Veterans Day is the 4th Monday of October 1971-1977, MLK Day starts 1986, Juneteenth 2021. Years outside 1900..2200 raise invalid_parameter_value; NULL gives no rows (STRICT). Rows come ordered by date.';
 GRANT EXECUTE ON FUNCTION us_federal_holidays(year integer) TO PUBLIC;
+
+-- function: validate_coverage_selections(selections jsonb)
+CREATE OR REPLACE FUNCTION validate_coverage_selections(selections jsonb)
+ RETURNS boolean
+ LANGUAGE plpgsql
+ IMMUTABLE PARALLEL SAFE STRICT
+AS $function$
+DECLARE
+    -- A state and a term validate_policy_data accepts, so that its verdict is the coverages' alone:
+    -- a quote's state and effective date are its columns (their own CHECKs), its expiration is set
+    -- at bind by the product's term (COR-020).
+    envelope CONSTANT jsonb := '{"state": "DC", "effective_date": "2000-01-01", "expiration_date": "2000-01-02"}';
+BEGIN
+    -- QUO-022: returns false, never raises, like validate_policy_data (COR-013).
+    IF jsonb_typeof(selections) <> 'object' THEN
+        RETURN false;
+    END IF;
+    -- A missing coverages key gives a JSON null, which validate_policy_data refuses.
+    RETURN validate_policy_data(envelope || jsonb_build_object('coverages', selections -> 'coverages'));
+END
+$function$;
+COMMENT ON FUNCTION validate_coverage_selections(selections jsonb) IS 'QUO-022: true when a quote''s coverage_selections is a JSON object whose coverages validate_policy_data accepts as a policy''s (COR-013: a non-empty array of objects, each with a non-blank string type and numeric limit and deductible >= 0); other keys are allowed. Returns false, never raises. NULL gives NULL (STRICT). Revision 013 runs a self-test of known documents right after creating it.';
+GRANT EXECUTE ON FUNCTION validate_coverage_selections(selections jsonb) TO PUBLIC;
 
 -- function: validate_policy_data(data jsonb)
 CREATE OR REPLACE FUNCTION validate_policy_data(data jsonb)

@@ -32,11 +32,15 @@ SELECT gen_random_uuid(), gen_random_uuid(), '203.0.113.1'::inet + (g %% 250), '
 FROM generate_series(%(lo)s, %(hi)s) g
 """
 WINDOWS = {"5 minutes": "5 minutes", "1 hour": "1 hour", "1 day": "1 day", "1 week": "7 days"}
-QUERY = ("SELECT count(*), avg(response_time_ms) FROM bench.audit_logs "
-         "WHERE created_at >= timestamptz '2025-01-01' + %(offset)s::interval "
-         "AND created_at < timestamptz '2025-01-01' + %(offset)s::interval + %(window)s::interval")
-INDEXES = {"btree": "CREATE INDEX ix_bench_btree ON bench.audit_logs USING btree (created_at)",
-           "brin": "CREATE INDEX ix_bench_brin ON bench.audit_logs USING brin (created_at)"}
+QUERY = (
+    "SELECT count(*), avg(response_time_ms) FROM bench.audit_logs "
+    "WHERE created_at >= timestamptz '2025-01-01' + %(offset)s::interval "
+    "AND created_at < timestamptz '2025-01-01' + %(offset)s::interval + %(window)s::interval"
+)
+INDEXES = {
+    "btree": "CREATE INDEX ix_bench_btree ON bench.audit_logs USING btree (created_at)",
+    "brin": "CREATE INDEX ix_bench_brin ON bench.audit_logs USING brin (created_at)",
+}
 
 
 def timed(cur, window: str, offset: str, repeats: int = 5) -> float:
@@ -81,19 +85,28 @@ def main() -> int:
                 ms[kind] = {label: timed(cur, window, offset) for label, window in WINDOWS.items()}
                 cur.execute(f"DROP INDEX bench.ix_bench_{kind}")
             ms["no index (seq scan)"] = {label: timed(cur, window, offset, repeats=3) for label, window in WINDOWS.items()}
-        result = bench.Result(f"BRIN vs B-tree on audit_logs.created_at ({args.rows:,} rows over {args.days} days)",
-                              ["index", "size MiB", "size vs B-tree", "build s",
-                               *(f"{w} ms" for w in WINDOWS), *(f"{w} vs B-tree" for w in WINDOWS)])
+        result = bench.Result(
+            f"BRIN vs B-tree on audit_logs.created_at ({args.rows:,} rows over {args.days} days)",
+            ["index", "size MiB", "size vs B-tree", "build s", *(f"{w} ms" for w in WINDOWS), *(f"{w} vs B-tree" for w in WINDOWS)],
+        )
         base_size = built["btree"][1]
         for kind, times in ms.items():
             seconds, size = built.get(kind, (None, None))
-            result.rows.append([
-                kind, "–" if size is None else f"{size / 2**20:.2f}", "–" if size is None else bench.ratio(size, base_size),
-                "–" if seconds is None else f"{seconds:.1f}",
-                *(f"{times[w]:.2f}" for w in WINDOWS), *(bench.ratio(times[w], ms["btree"][w]) for w in WINDOWS)])
-        result.notes += [f"table heap {heap / 2**20:.0f} MiB; query: count(*) and avg(response_time_ms) over a window "
-                         "in the middle of the range, median of 5 warm runs (3 without an index)",
-                         "a ratio above 1x is slower than the B-tree (time) or larger (size)"]
+            result.rows.append(
+                [
+                    kind,
+                    "–" if size is None else f"{size / 2**20:.2f}",
+                    "–" if size is None else bench.ratio(size, base_size),
+                    "–" if seconds is None else f"{seconds:.1f}",
+                    *(f"{times[w]:.2f}" for w in WINDOWS),
+                    *(bench.ratio(times[w], ms["btree"][w]) for w in WINDOWS),
+                ]
+            )
+        result.notes += [
+            f"table heap {heap / 2**20:.0f} MiB; query: count(*) and avg(response_time_ms) over a window "
+            "in the middle of the range, median of 5 warm runs (3 without an index)",
+            "a ratio above 1x is slower than the B-tree (time) or larger (size)",
+        ]
         bench.finish(result, args.markdown, url)
     return 0
 

@@ -41,28 +41,40 @@ PARENTS = (
 PARENT_IDS = "SELECT (SELECT array_agg(id ORDER BY email) FROM users), (SELECT array_agg(id ORDER BY customer_number) FROM customers)"
 # The application's statements (schema.perf.workload's draft quote, schema.rehearse's audit entry
 # with its declared actor, a funnel event), with psycopg's placeholders.
-QUOTE = ("INSERT INTO quotes (customer_id, status, product_type, state, zip_code, effective_date, expires_at, "
-         "created_by, updated_by) VALUES (%(customer_id)s, 'draft', 'auto', 'TX', '73301', current_date + 7, "
-         "now() + interval '30 days', %(user_id)s, %(user_id)s)")
-AUDIT = ("WITH actor AS (SELECT set_config('app.user_id', CAST(%(user_id)s AS text), true) AS user_id) "
-         "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, request_method, request_path, "
-         "response_status, response_time_ms) SELECT CAST(actor.user_id AS uuid), 'quote.create', 'quotes', "
-         "gen_random_uuid(), 'POST', '/api/v1/quotes', 201, 40 FROM actor")
-ANALYTICS = ("INSERT INTO analytics_events (event_type, event_category, event_data, user_id, duration_ms) "
-             "VALUES ('quote_started', 'quote', '{\"channel\": \"web\"}', %(user_id)s, 120)")
+QUOTE = (
+    "INSERT INTO quotes (customer_id, status, product_type, state, zip_code, effective_date, expires_at, "
+    "created_by, updated_by) VALUES (%(customer_id)s, 'draft', 'auto', 'TX', '73301', current_date + 7, "
+    "now() + interval '30 days', %(user_id)s, %(user_id)s)"
+)
+AUDIT = (
+    "WITH actor AS (SELECT set_config('app.user_id', CAST(%(user_id)s AS text), true) AS user_id) "
+    "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, request_method, request_path, "
+    "response_status, response_time_ms) SELECT CAST(actor.user_id AS uuid), 'quote.create', 'quotes', "
+    "gen_random_uuid(), 'POST', '/api/v1/quotes', 201, 40 FROM actor"
+)
+ANALYTICS = (
+    "INSERT INTO analytics_events (event_type, event_category, event_data, user_id, duration_ms) "
+    "VALUES ('quote_started', 'quote', '{\"channel\": \"web\"}', %(user_id)s, 120)"
+)
 PATHS = {"quote": QUOTE, "audit": AUDIT, "analytics": ANALYTICS}
 # The same rows, BATCH per statement (parents drawn in turn from the arrays).
-QUOTE_SET = ("INSERT INTO quotes (customer_id, status, product_type, state, zip_code, effective_date, expires_at, "
-             "created_by, updated_by) SELECT (%(customers)s::uuid[])[1 + g %% %(n_customers)s], 'draft', 'auto', 'TX', '73301', "
-             "current_date + 7, now() + interval '30 days', (%(users)s::uuid[])[1 + g %% %(n_users)s], "
-             "(%(users)s::uuid[])[1 + g %% %(n_users)s] FROM generate_series(1, %(n)s) AS g")
-AUDIT_SET = ("WITH actor AS (SELECT set_config('app.user_id', CAST(%(user_id)s AS text), true) AS user_id) "
-             "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, request_method, request_path, "
-             "response_status, response_time_ms) SELECT CAST(actor.user_id AS uuid), 'quote.create', 'quotes', "
-             "gen_random_uuid(), 'POST', '/api/v1/quotes', 201, 40 FROM actor CROSS JOIN generate_series(1, %(n)s) AS g")
-ANALYTICS_SET = ("INSERT INTO analytics_events (event_type, event_category, event_data, user_id, duration_ms) "
-                 "SELECT 'quote_started', 'quote', '{\"channel\": \"web\"}', (%(users)s::uuid[])[1 + g %% %(n_users)s], 120 "
-                 "FROM generate_series(1, %(n)s) AS g")
+QUOTE_SET = (
+    "INSERT INTO quotes (customer_id, status, product_type, state, zip_code, effective_date, expires_at, "
+    "created_by, updated_by) SELECT (%(customers)s::uuid[])[1 + g %% %(n_customers)s], 'draft', 'auto', 'TX', '73301', "
+    "current_date + 7, now() + interval '30 days', (%(users)s::uuid[])[1 + g %% %(n_users)s], "
+    "(%(users)s::uuid[])[1 + g %% %(n_users)s] FROM generate_series(1, %(n)s) AS g"
+)
+AUDIT_SET = (
+    "WITH actor AS (SELECT set_config('app.user_id', CAST(%(user_id)s AS text), true) AS user_id) "
+    "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, request_method, request_path, "
+    "response_status, response_time_ms) SELECT CAST(actor.user_id AS uuid), 'quote.create', 'quotes', "
+    "gen_random_uuid(), 'POST', '/api/v1/quotes', 201, 40 FROM actor CROSS JOIN generate_series(1, %(n)s) AS g"
+)
+ANALYTICS_SET = (
+    "INSERT INTO analytics_events (event_type, event_category, event_data, user_id, duration_ms) "
+    "SELECT 'quote_started', 'quote', '{\"channel\": \"web\"}', (%(users)s::uuid[])[1 + g %% %(n_users)s], 120 "
+    "FROM generate_series(1, %(n)s) AS g"
+)
 SET_PATHS = {"quote": QUOTE_SET, "audit": AUDIT_SET, "analytics": ANALYTICS_SET}
 MODES = ("one row per statement", f"{BATCH} rows per statement")
 
@@ -97,9 +109,17 @@ def _measure(conninfo: str, users: list[object], customers: list[object], rows: 
         for name, statement in SET_PATHS.items():
             started = time.perf_counter()
             for i in range(0, rows, BATCH):
-                conn.execute(statement, {"users": users, "customers": customers, "n_users": len(users),
-                                         "n_customers": len(customers), "user_id": users[(i // BATCH) % len(users)],
-                                         "n": min(BATCH, rows - i)})
+                conn.execute(
+                    statement,
+                    {
+                        "users": users,
+                        "customers": customers,
+                        "n_users": len(users),
+                        "n_customers": len(customers),
+                        "user_id": users[(i // BATCH) % len(users)],
+                        "n": min(BATCH, rows - i),
+                    },
+                )
                 conn.commit()
             out[(MODES[1], name)] = rows / (time.perf_counter() - started)
     return out
@@ -127,11 +147,20 @@ def main() -> int:
         best = {rev: {k: max(r.rows_per_second[k] for r in rounds if r.revision == rev) for k in keys} for rev in targets}
         result = bench.Result(
             "Insert rates before (006) and after (head) the invariant revisions",
-            ["path", "statements", f"{BEFORE} rows/s", f"{AFTER} rows/s", "head / 006", "every round (006, head, 006, ...)"])
+            ["path", "statements", f"{BEFORE} rows/s", f"{AFTER} rows/s", "head / 006", "every round (006, head, 006, ...)"],
+        )
         for mode, path in keys:
             spread = ", ".join(f"{r.rows_per_second[(mode, path)]:,.0f}" for r in rounds)
-            result.rows.append([path, mode, f"{best[BEFORE][(mode, path)]:,.0f}", f"{best[AFTER][(mode, path)]:,.0f}",
-                                bench.ratio(best[AFTER][(mode, path)], best[BEFORE][(mode, path)]), spread])
+            result.rows.append(
+                [
+                    path,
+                    mode,
+                    f"{best[BEFORE][(mode, path)]:,.0f}",
+                    f"{best[AFTER][(mode, path)]:,.0f}",
+                    bench.ratio(best[AFTER][(mode, path)], best[BEFORE][(mode, path)]),
+                    spread,
+                ]
+            )
         result.notes += [
             f"{args.rows:,} rows per path, mode and round, committed every {BATCH}; {args.rounds} rounds alternating "
             f"006 and head, best round shown (a loaded machine: read the ratio); same parents (20 users, 200 customers) in both databases",

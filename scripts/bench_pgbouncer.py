@@ -74,8 +74,12 @@ def ensure_pgbouncer() -> None:
     if Path(PGBOUNCER).exists():
         return
     print("bench_pgbouncer: installing the Debian package pgbouncer", file=sys.stderr)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "pgbouncer"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "pgbouncer"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def free_port() -> int:
@@ -102,9 +106,11 @@ def start_pgbouncer(workdir: Path, url: URL, clients: int, pool_size: int) -> tu
     port = free_port()
     db_user = url.username or "postgres"
     (workdir / "userlist.txt").write_text(f'"{db_user}" ""\n')
-    (workdir / "pgbouncer.ini").write_text(CONFIG.format(
-        server=server, dbname=url.database, user=db_user, port=port, dir=workdir,
-        max_client_conn=clients + 100, pool_size=pool_size))
+    (workdir / "pgbouncer.ini").write_text(
+        CONFIG.format(
+            server=server, dbname=url.database, user=db_user, port=port, dir=workdir, max_client_conn=clients + 100, pool_size=pool_size
+        )
+    )
     os.chmod(workdir, 0o755)
     args = [PGBOUNCER, str(workdir / "pgbouncer.ini")]
     if os.geteuid() == 0:
@@ -133,8 +139,7 @@ def pools(port: int, user: str) -> dict[str, int]:
     The admin console speaks only the simple query protocol, so the query goes through libpq's
     PQexec rather than psycopg's extended-protocol cursor.
     """
-    with psycopg.connect(f"host=127.0.0.1 port={port} dbname=pgbouncer user={user}", autocommit=True,
-                         connect_timeout=10) as conn:
+    with psycopg.connect(f"host=127.0.0.1 port={port} dbname=pgbouncer user={user}", autocommit=True, connect_timeout=10) as conn:
         res = conn.pgconn.exec_(b"SHOW POOLS")
         names = [res.fname(i).decode() for i in range(res.nfields)]
         for r in range(res.ntuples):
@@ -151,8 +156,7 @@ def main() -> int:
     p.add_argument("--pool-size", type=int, default=20, help="PgBouncer server connections for the database")
     p.add_argument("--baseline-clients", type=int, default=20)
     p.add_argument("--timeout", type=float, default=400.0, help="seconds after which clients stop")
-    p.add_argument("--think", type=float, default=0.0,
-                   help="mean seconds a client pauses before each quote (0: all at once, saturation)")
+    p.add_argument("--think", type=float, default=0.0, help="mean seconds a client pauses before each quote (0: all at once, saturation)")
     args = p.parse_args()
     limit = raise_fd_limit(args.clients + 1000)
     ensure_pgbouncer()
@@ -162,9 +166,14 @@ def main() -> int:
         proc, port = start_pgbouncer(Path(tmp), url, args.clients, args.pool_size)
         user = url.username or "postgres"
         try:
-            through = workload.run(f"host=127.0.0.1 port={port} dbname=bench user={user}", args.clients,
-                                   args.transactions, args.timeout, on_connected=lambda: pools(port, user),
-                                   think_s=args.think)
+            through = workload.run(
+                f"host=127.0.0.1 port={port} dbname=bench user={user}",
+                args.clients,
+                args.transactions,
+                args.timeout,
+                on_connected=lambda: pools(port, user),
+                think_s=args.think,
+            )
         finally:
             proc.terminate()  # PgBouncer 1.18: SIGTERM is an immediate shutdown; our clients are gone by now
             try:
@@ -174,28 +183,61 @@ def main() -> int:
                 proc.wait()
         result = bench.Result(
             f"{args.clients:,} concurrent clients through PgBouncer (transaction pooling, {args.pool_size} server connections)",
-            ["path", "clients", "server connections", "quotes", "TPS", "TPS vs direct", "p50 ms", "p99 ms", "errors",
-             "not run", "connect s"])
+            [
+                "path",
+                "clients",
+                "server connections",
+                "quotes",
+                "TPS",
+                "TPS vs direct",
+                "p50 ms",
+                "p99 ms",
+                "errors",
+                "not run",
+                "connect s",
+            ],
+        )
         observed = through.observed or {}
-        for label, s, servers in (("direct to PostgreSQL", base, str(args.baseline_clients)),
-                                  ("through PgBouncer", through, str(args.pool_size))):
-            result.rows.append([label, f"{s.clients:,}", servers, f"{s.committed:,}", f"{s.tps:,.0f}",
-                                bench.ratio(s.tps, base.tps), f"{bench.percentile(s.latencies_ms, 50):.1f}",
-                                f"{bench.percentile(s.latencies_ms, 99):.1f}", str(len(s.errors)), str(s.not_run),
-                                f"{s.connect_seconds:.1f}"])
+        for label, s, servers in (
+            ("direct to PostgreSQL", base, str(args.baseline_clients)),
+            ("through PgBouncer", through, str(args.pool_size)),
+        ):
+            result.rows.append(
+                [
+                    label,
+                    f"{s.clients:,}",
+                    servers,
+                    f"{s.committed:,}",
+                    f"{s.tps:,.0f}",
+                    bench.ratio(s.tps, base.tps),
+                    f"{bench.percentile(s.latencies_ms, 50):.1f}",
+                    f"{bench.percentile(s.latencies_ms, 99):.1f}",
+                    str(len(s.errors)),
+                    str(s.not_run),
+                    f"{s.connect_seconds:.1f}",
+                ]
+            )
         result.notes += [
             f"PgBouncer SHOW POOLS with every client connected, before the first transaction: {observed}",
             f"{through.connected:,} of {args.clients:,} clients connected at once; each ran {args.transactions} quote "
             "inserts (INSERT a draft, RETURNING the QUOT number the database issues, QUO-003)"
-            + (f", pausing 0..{2 * args.think:g} s before each (offered load {args.clients / args.think:,.0f}/s)"
-               if args.think else ", all at once: latency is mostly the wait in PgBouncer's queue at saturation"),
+            + (
+                f", pausing 0..{2 * args.think:g} s before each (offered load {args.clients / args.think:,.0f}/s)"
+                if args.think
+                else ", all at once: latency is mostly the wait in PgBouncer's queue at saturation"
+            ),
             f"quote numbers issued through PgBouncer: {len(through.numbers):,} distinct for {through.committed:,} commits",
             f"open-files limit {limit:,}; clients are asyncio tasks with psycopg AsyncConnection (no prepared statements)",
             *(f"error: {e}" for e in sorted(set(base.errors + through.errors))[:5]),
         ]
         bench.finish(result, args.markdown, url)
-        failed = (through.errors or base.errors or through.not_run or through.connected != args.clients
-                  or len(through.numbers) != through.committed)
+        failed = (
+            through.errors
+            or base.errors
+            or through.not_run
+            or through.connected != args.clients
+            or len(through.numbers) != through.committed
+        )
     return 1 if failed else 0
 
 

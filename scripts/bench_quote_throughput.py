@@ -66,8 +66,7 @@ def measure(revision: str, connections: tuple[int, ...], seconds: float) -> list
             out.append(Measured(revision, "a", workload.run(conninfo, n, PER_CLIENT_CAP, timeout_s=seconds)))
             bench.execute(url, [f"ALTER TABLE quotes DISABLE TRIGGER {NUMBERING_TRIGGER}"])
             try:
-                out.append(Measured(revision, "b", workload.run(conninfo, n, PER_CLIENT_CAP, timeout_s=seconds,
-                                                                numbers=numbers)))
+                out.append(Measured(revision, "b", workload.run(conninfo, n, PER_CLIENT_CAP, timeout_s=seconds, numbers=numbers)))
             finally:
                 bench.execute(url, [f"ALTER TABLE quotes ENABLE TRIGGER {NUMBERING_TRIGGER}"])
     return out
@@ -79,8 +78,9 @@ def _tps(results: list[Measured], revision: str, path: str, clients: int) -> flo
 
 def main() -> int:
     p = bench.parser(__doc__.splitlines()[0])
-    p.add_argument("--revision", nargs="+", default=["head"],
-                   help="revisions to compare in this run, e.g. 011 head (each in its own scratch database)")
+    p.add_argument(
+        "--revision", nargs="+", default=["head"], help="revisions to compare in this run, e.g. 011 head (each in its own scratch database)"
+    )
     p.add_argument("--connections", type=int, nargs="+", default=list(CONNECTIONS))
     p.add_argument("--seconds", type=float, default=6.0, help="duration of each run")
     args = p.parse_args()
@@ -90,37 +90,67 @@ def main() -> int:
     result = bench.Result(
         f"Quote creation throughput: (a) the project's path vs (b) client-supplied numbers, no numbering trigger "
         f"({args.seconds:g} s per run)",
-        ["revision", "connections", "path", "quotes", "quotes/s", "vs 1 connection", "(a)/(b)", "p50 ms", "p99 ms",
-         "errors", "distinct numbers"])
+        [
+            "revision",
+            "connections",
+            "path",
+            "quotes",
+            "quotes/s",
+            "vs 1 connection",
+            "(a)/(b)",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+            "distinct numbers",
+        ],
+    )
     for m in results:
         s = m.stats
         one = _tps(results, m.revision, m.path, connections[0])
         a_vs_b = bench.ratio(s.tps, _tps(results, m.revision, "b", s.clients)) if m.path == "a" else ""
-        result.rows.append([m.revision, str(s.clients), m.path, f"{s.committed:,}", f"{s.tps:,.0f}", bench.ratio(s.tps, one),
-                            a_vs_b, f"{bench.percentile(s.latencies_ms, 50):.2f}" if s.latencies_ms else "–",
-                            f"{bench.percentile(s.latencies_ms, 99):.2f}" if s.latencies_ms else "–",
-                            str(len(s.errors)), f"{len(s.numbers):,}"])
+        result.rows.append(
+            [
+                m.revision,
+                str(s.clients),
+                m.path,
+                f"{s.committed:,}",
+                f"{s.tps:,.0f}",
+                bench.ratio(s.tps, one),
+                a_vs_b,
+                f"{bench.percentile(s.latencies_ms, 50):.2f}" if s.latencies_ms else "–",
+                f"{bench.percentile(s.latencies_ms, 99):.2f}" if s.latencies_ms else "–",
+                str(len(s.errors)),
+                f"{len(s.numbers):,}",
+            ]
+        )
     for revision in args.revision:
         if 1 in connections and 32 in connections:
             scale = _tps(results, revision, "a", 32) / _tps(results, revision, "a", 1)
             verdict = "meets" if scale >= SCALING_TARGET else "misses"
-            result.notes.append(f"{revision}: (a) at 32 connections / 1 connection = {scale:.2f}x "
-                                f"(target >= {SCALING_TARGET:g}x: {verdict})")
+            result.notes.append(
+                f"{revision}: (a) at 32 connections / 1 connection = {scale:.2f}x (target >= {SCALING_TARGET:g}x: {verdict})"
+            )
         ratios = [_tps(results, revision, "a", n) / _tps(results, revision, "b", n) for n in connections]
         verdict = "meets" if min(ratios) >= BASELINE_TARGET else "misses"
-        result.notes.append(f"{revision}: (a)/(b) = " + ", ".join(f"{r:.2f} at {n}" for r, n in zip(ratios, connections, strict=True))
-                            + f" (target >= {BASELINE_TARGET:g} at every count: {verdict})")
+        result.notes.append(
+            f"{revision}: (a)/(b) = "
+            + ", ".join(f"{r:.2f} at {n}" for r, n in zip(ratios, connections, strict=True))
+            + f" (target >= {BASELINE_TARGET:g} at every count: {verdict})"
+        )
     first = args.revision[0]
     for revision in args.revision[1:]:
-        result.notes.append(f"{revision} vs {first}, path (a): " + ", ".join(
-            f"{bench.ratio(_tps(results, revision, 'a', n), _tps(results, first, 'a', n))} at {n}" for n in connections))
-    result.notes.append("(a): INSERT a draft quote RETURNING the number the trigger issues (011: row-locked per-year "
-                        "counter; 012: sequence per year); (b): the same INSERT with quote_number supplied and "
-                        f"{NUMBERING_TRIGGER} disabled; autocommit, no prepared statements, one Python asyncio client "
-                        "process for all connections")
+        result.notes.append(
+            f"{revision} vs {first}, path (a): "
+            + ", ".join(f"{bench.ratio(_tps(results, revision, 'a', n), _tps(results, first, 'a', n))} at {n}" for n in connections)
+        )
+    result.notes.append(
+        "(a): INSERT a draft quote RETURNING the number the trigger issues (011: row-locked per-year "
+        "counter; 012: sequence per year); (b): the same INSERT with quote_number supplied and "
+        f"{NUMBERING_TRIGGER} disabled; autocommit, no prepared statements, one Python asyncio client "
+        "process for all connections"
+    )
     for m in results:
-        result.notes += [f"error ({m.revision}, {m.path}, {m.stats.clients} connections): {e}"
-                         for e in sorted(set(m.stats.errors))[:5]]
+        result.notes += [f"error ({m.revision}, {m.path}, {m.stats.clients} connections): {e}" for e in sorted(set(m.stats.errors))[:5]]
     with migrations.temporary_database(database.resolve().url, "bench_quotes_machine") as url:
         bench.finish(result, args.markdown, url)
     failed = any(m.stats.errors or len(m.stats.numbers) != m.stats.committed for m in results)

@@ -23,7 +23,9 @@ CREATE FUNCTION bench.uuidv7() RETURNS uuid LANGUAGE sql VOLATILE AS $$
                                           PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
                                           FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
 $$"""
-TABLE = "CREATE TABLE bench.keys_{kind} (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT clock_timestamp(), payload text NOT NULL)"
+TABLE = (
+    "CREATE TABLE bench.keys_{kind} (id uuid PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT clock_timestamp(), payload text NOT NULL)"
+)
 INSERT = "INSERT INTO bench.keys_{kind} (id, payload) SELECT {fn}, md5(g::text) FROM generate_series(1, {rows}) g"
 KINDS = {"v4": "gen_random_uuid()", "v7": "bench.uuidv7()"}
 
@@ -44,21 +46,40 @@ def main() -> int:
                 with bench.stopwatch() as t:
                     for _ in range(args.rows // args.batch):
                         conn.exec_driver_sql(INSERT.format(kind=kind, fn=fn, rows=args.batch))
-                index_bytes = int(bench.scalar(conn, f"SELECT pg_relation_size(i.indexrelid) FROM pg_index i "
-                                                     f"WHERE i.indrelid = 'bench.keys_{kind}'::regclass AND i.indisprimary"))
+                index_bytes = int(
+                    bench.scalar(
+                        conn,
+                        f"SELECT pg_relation_size(i.indexrelid) FROM pg_index i "
+                        f"WHERE i.indrelid = 'bench.keys_{kind}'::regclass AND i.indisprimary",
+                    )
+                )
                 rows = int(bench.scalar(conn, f"SELECT count(*) FROM bench.keys_{kind}"))
                 measured[kind] = (rows, t[0], index_bytes)
         eng.dispose()
         base_rate = measured["v4"][0] / measured["v4"][1]
         base_size = measured["v4"][2]
-        result = bench.Result("UUID primary keys: random v4 vs time-ordered v7",
-                              ["key", "rows", "seconds", "rows/s", "rate vs v4", "PK index MiB", "size vs v4", "bytes/row"])
+        result = bench.Result(
+            "UUID primary keys: random v4 vs time-ordered v7",
+            ["key", "rows", "seconds", "rows/s", "rate vs v4", "PK index MiB", "size vs v4", "bytes/row"],
+        )
         for kind, (rows, seconds, size) in measured.items():
             rate = rows / seconds
-            result.rows.append([kind, f"{rows:,}", f"{seconds:.1f}", f"{rate:,.0f}", bench.ratio(rate, base_rate),
-                                f"{size / 2**20:.1f}", bench.ratio(size, base_size), f"{size / rows:.1f}"])
-        result.notes.append(f"inserts in committed batches of {args.batch:,} rows; uuidv7() is SQL in the scratch "
-                            "schema bench (no extension); index size from pg_relation_size of the primary key")
+            result.rows.append(
+                [
+                    kind,
+                    f"{rows:,}",
+                    f"{seconds:.1f}",
+                    f"{rate:,.0f}",
+                    bench.ratio(rate, base_rate),
+                    f"{size / 2**20:.1f}",
+                    bench.ratio(size, base_size),
+                    f"{size / rows:.1f}",
+                ]
+            )
+        result.notes.append(
+            f"inserts in committed batches of {args.batch:,} rows; uuidv7() is SQL in the scratch "
+            "schema bench (no extension); index size from pg_relation_size of the primary key"
+        )
         bench.finish(result, args.markdown, url)
     return 0
 

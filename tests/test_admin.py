@@ -23,9 +23,7 @@ from schema.samples import refused
 from schema.samples.admin import rate_admin_id
 from tests.constraint_cases import Ctx
 
-ADMIN_TABLES = tuple(
-    m.class_.__tablename__ for m in admin.Base.registry.mappers if m.class_.__module__ == admin.__name__
-)
+ADMIN_TABLES = tuple(m.class_.__tablename__ for m in admin.Base.registry.mappers if m.class_.__module__ == admin.__name__)
 
 
 def _refused(conn: sa.Connection, sql: str, params: dict | None = None) -> psycopg.Error:
@@ -80,7 +78,9 @@ def test_concurrent_reparentings_cannot_close_a_cycle_together(head_engine: sa.E
     tag = secrets.token_hex(4)
     with head_engine.begin() as setup:
         a, b = (
-            setup.execute(sa.text("INSERT INTO admin_roles (name, description) VALUES (:n, 'x') RETURNING id"), {"n": f"cc_{tag}_{x}"}).scalar_one()
+            setup.execute(
+                sa.text("INSERT INTO admin_roles (name, description) VALUES (:n, 'x') RETURNING id"), {"n": f"cc_{tag}_{x}"}
+            ).scalar_one()
             for x in "ab"
         )
     reparent = sa.text("UPDATE admin_roles SET parent_role_id = :p WHERE id = :id")
@@ -159,8 +159,9 @@ def test_admin_with_activity_cannot_be_deleted(head_conn: sa.Connection) -> None
 def test_defaults_are_the_documented_ones(head_conn: sa.Connection) -> None:
     """ADM-005/006/007/011/017: what an insert that leaves the flags out gets."""
     ctx = Ctx(head_conn)
-    user = ctx.insert("admin_users", is_super_admin=sa.text("DEFAULT"), two_factor_enabled=sa.text("DEFAULT"),
-                      failed_login_attempts=sa.text("DEFAULT"))
+    user = ctx.insert(
+        "admin_users", is_super_admin=sa.text("DEFAULT"), two_factor_enabled=sa.text("DEFAULT"), failed_login_attempts=sa.text("DEFAULT")
+    )
     assert (user.is_super_admin, user.two_factor_enabled, user.failed_login_attempts) == (False, False, 0)
     setting = ctx.insert("system_settings", is_sensitive=sa.text("DEFAULT"), encrypted=sa.text("DEFAULT"))
     assert (setting.is_sensitive, setting.encrypted) == (True, False)
@@ -207,8 +208,9 @@ def _decide(conn: sa.Connection, approval: uuid.UUID, decision: str, admin: uuid
         "approved": "approved_by = :admin, approved_at = now()",
         "rejected": "rejected_by = :admin, rejected_at = now(), rejection_reason = 'Loss ratio unsupported.'",
     }[decision]
-    conn.execute(sa.text(f"UPDATE admin_rate_approvals SET status = :d, {columns} WHERE id = :id"),
-                 {"d": decision, "admin": admin, "id": approval})
+    conn.execute(
+        sa.text(f"UPDATE admin_rate_approvals SET status = :d, {columns} WHERE id = :id"), {"d": decision, "admin": admin, "id": approval}
+    )
 
 
 def test_submission_starts_pending_and_another_admin_approves(head_conn: sa.Connection) -> None:
@@ -265,9 +267,11 @@ def test_pending_queue_uses_the_partial_index(head_conn: sa.Connection) -> None:
     # Three rows: a bitmap scan of the other pending-only index (ADM-024's unique one) plus a sort
     # costs the same as the ordered scan; without bitmap scans the ordered index must win.
     head_conn.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    plan = "\n".join(head_conn.exec_driver_sql(
-        "EXPLAIN SELECT id FROM admin_rate_approvals WHERE status = 'pending' ORDER BY submitted_at LIMIT 20"
-    ).scalars())
+    plan = "\n".join(
+        head_conn.exec_driver_sql(
+            "EXPLAIN SELECT id FROM admin_rate_approvals WHERE status = 'pending' ORDER BY submitted_at LIMIT 20"
+        ).scalars()
+    )
     assert "ix_admin_rate_approvals_submitted_at" in plan, plan
 
 

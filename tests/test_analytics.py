@@ -27,9 +27,15 @@ def _where(conn: sa.Connection, row: sa.Row) -> str:
 def test_events_land_in_their_month_or_in_default(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     now = dt.datetime.now(dt.UTC)
-    assert _where(head_conn, ctx.insert("analytics_events", created_at=dt.datetime(1999, 5, 1, tzinfo=dt.UTC))) == "partitions.analytics_events_default"
+    assert (
+        _where(head_conn, ctx.insert("analytics_events", created_at=dt.datetime(1999, 5, 1, tzinfo=dt.UTC)))
+        == "partitions.analytics_events_default"
+    )
     assert _where(head_conn, ctx.insert("analytics_events", created_at=now)) == f"partitions.analytics_events_p{now:%Y%m}"
-    assert _where(head_conn, ctx.insert("analytics_events", created_at=dt.datetime(2099, 12, 31, tzinfo=dt.UTC))) == "partitions.analytics_events_default"
+    assert (
+        _where(head_conn, ctx.insert("analytics_events", created_at=dt.datetime(2099, 12, 31, tzinfo=dt.UTC)))
+        == "partitions.analytics_events_default"
+    )
 
 
 def test_analytics_events_are_registered_for_maintenance(head_conn: sa.Connection, head_catalog: Catalog) -> None:

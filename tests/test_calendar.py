@@ -159,8 +159,7 @@ def test_edge_years_are_answered(head_conn: sa.Connection) -> None:
 def test_calendar_functions_are_immutable_and_strict(head_conn: sa.Connection) -> None:
     rows = head_conn.execute(
         sa.text(
-            "SELECT proname, provolatile, proisstrict FROM pg_proc "
-            "WHERE pronamespace = 'public'::regnamespace AND proname = ANY(:names)"
+            "SELECT proname, provolatile, proisstrict FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND proname = ANY(:names)"
         ),
         {"names": ["us_federal_holidays", "is_us_business_day", "next_business_day"]},
     ).all()

@@ -129,11 +129,17 @@ def test_not_null_columns_refuse_null(head_conn: sa.Connection, head_catalog: Ca
             if not column.not_null or column.default is not None:
                 continue
             values = ctx.row(table.name, **{column.name: sa.null()})  # SQL NULL, not JSON null
-            problems.append(_refusal_problem(
-                head_conn, table.name, values, psycopg.errors.NotNullViolation,
-                lambda o, t=table.name, c=column.name: (head_catalog.root_table(o.diag.table_name), o.diag.column_name) == (t, c)
-                or f"expected NOT NULL on {t}.{c}",
-            ))
+            problems.append(
+                _refusal_problem(
+                    head_conn,
+                    table.name,
+                    values,
+                    psycopg.errors.NotNullViolation,
+                    lambda o, t=table.name, c=column.name: (
+                        (head_catalog.root_table(o.diag.table_name), o.diag.column_name) == (t, c) or f"expected NOT NULL on {t}.{c}"
+                    ),
+                )
+            )
             checked += 1
     assert checked > 0
     assert [p for p in problems if p] == []
@@ -148,10 +154,15 @@ def test_foreign_keys_refuse_orphans(head_conn: sa.Connection, head_catalog: Cat
     problems = []
     for fk in fks:
         values = violating_row(ctx, FK_VIOLATIONS[fk.name]) if fk.name in FK_VIOLATIONS else orphan_row(ctx, fk, fks)
-        problems.append(_refusal_problem(
-            head_conn, fk.table, values, psycopg.errors.ForeignKeyViolation,
-            lambda o, name=fk.name: o.diag.constraint_name == name or f"expected {name}",
-        ))
+        problems.append(
+            _refusal_problem(
+                head_conn,
+                fk.table,
+                values,
+                psycopg.errors.ForeignKeyViolation,
+                lambda o, name=fk.name: o.diag.constraint_name == name or f"expected {name}",
+            )
+        )
     assert [p for p in problems if p] == []
 
 
@@ -161,10 +172,15 @@ def test_unique_and_primary_keys_refuse_duplicates(head_conn: sa.Connection, hea
     problems = []
     for key in keys:
         values = duplicate_row(ctx, key)
-        problems.append(_refusal_problem(
-            head_conn, key.table, values, psycopg.errors.UniqueViolation,
-            lambda o, name=key.name: head_catalog.constraint_for_index(o.diag.constraint_name) == name or f"expected {name}",
-        ))
+        problems.append(
+            _refusal_problem(
+                head_conn,
+                key.table,
+                values,
+                psycopg.errors.UniqueViolation,
+                lambda o, name=key.name: head_catalog.constraint_for_index(o.diag.constraint_name) == name or f"expected {name}",
+            )
+        )
     assert [p for p in problems if p] == []
 
 

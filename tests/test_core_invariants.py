@@ -80,8 +80,9 @@ def policy_covering(ctx: Ctx, effective: dt.date, months: int = 6, product: str 
     """A valid policy row over [effective, effective + months) whose document agrees (COR-019)."""
     expiration = _add_months(effective, months)
     coverage = {**POLICY_COVERAGE_DATA, "effective_date": effective.isoformat(), "expiration_date": expiration.isoformat()}
-    return ctx.row("policies", product_type=product, effective_date=effective, expiration_date=expiration,
-                   coverage_data=coverage, **overrides)
+    return ctx.row(
+        "policies", product_type=product, effective_date=effective, expiration_date=expiration, coverage_data=coverage, **overrides
+    )
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -102,7 +103,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 def test_claim_loss_before_inception_is_refused_on_inception_day_accepted(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     policy = ctx.insert("policies")
-    orig = _refused(head_conn, insert("claims", ctx.row("claims", policy_id=policy.id, loss_date=policy.effective_date - dt.timedelta(days=1))))
+    orig = _refused(
+        head_conn, insert("claims", ctx.row("claims", policy_id=policy.id, loss_date=policy.effective_date - dt.timedelta(days=1)))
+    )
     assert_refused_by(orig, "trg_claims_loss_within_policy_term", "COR-014")
     head_conn.execute(insert("claims", ctx.row("claims", policy_id=policy.id, loss_date=policy.effective_date)))
 
@@ -137,12 +140,18 @@ def test_claim_after_the_cancellation_day_is_refused_on_it_accepted(head_conn: s
 def test_policy_date_change_that_leaves_a_claim_outside_is_refused(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     claim = ctx.insert("claims", loss_date=dt.date(2026, 1, 10))
-    moved_later = {"effective_date": dt.date(2026, 2, 1), "expiration_date": dt.date(2026, 8, 1),
-                   "coverage_data": {**POLICY_COVERAGE_DATA, "effective_date": "2026-02-01", "expiration_date": "2026-08-01"}}
+    moved_later = {
+        "effective_date": dt.date(2026, 2, 1),
+        "expiration_date": dt.date(2026, 8, 1),
+        "coverage_data": {**POLICY_COVERAGE_DATA, "effective_date": "2026-02-01", "expiration_date": "2026-08-01"},
+    }
     orig = _refused(head_conn, update("policies", claim.policy_id, **moved_later))
     assert_refused_by(orig, "trg_policies_term_covers_claims", "COR-014")
-    moved_earlier = {"effective_date": dt.date(2025, 12, 1), "expiration_date": dt.date(2026, 6, 1),
-                     "coverage_data": {**POLICY_COVERAGE_DATA, "effective_date": "2025-12-01", "expiration_date": "2026-06-01"}}
+    moved_earlier = {
+        "effective_date": dt.date(2025, 12, 1),
+        "expiration_date": dt.date(2026, 6, 1),
+        "coverage_data": {**POLICY_COVERAGE_DATA, "effective_date": "2025-12-01", "expiration_date": "2026-06-01"},
+    }
     head_conn.execute(update("policies", claim.policy_id, **moved_earlier))
 
 
@@ -194,8 +203,13 @@ def test_review_needs_the_amount(head_conn: sa.Connection) -> None:
 def test_claim_lifecycle_follows_the_transitions_table(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     claim = ctx.insert("claims")
-    for status, extra in (("under_review", {}), ("approved", {"approved_amount": Decimal("2000.00")}), ("paid", {}), ("closed", {}),
-                          ("under_review", {})):
+    for status, extra in (
+        ("under_review", {}),
+        ("approved", {"approved_amount": Decimal("2000.00")}),
+        ("paid", {}),
+        ("closed", {}),
+        ("under_review", {}),
+    ):
         head_conn.execute(update("claims", claim.id, status=status, **extra))
     paid = ctx.insert("claims")
     head_conn.execute(update("claims", paid.id, status="denied"))
@@ -220,7 +234,9 @@ def test_policy_lifecycle_follows_the_transitions_table(head_conn: sa.Connection
     assert_refused_by(orig, "trg_policies_status_transition", "COR-018")
 
 
-@pytest.mark.parametrize(("table", "start"), [("claim_status_transitions", {"submitted"}), ("policy_status_transitions", {"pending", "active"})])
+@pytest.mark.parametrize(
+    ("table", "start"), [("claim_status_transitions", {"submitted"}), ("policy_status_transitions", {"pending", "active"})]
+)
 def test_every_status_is_reachable_from_a_start(head_conn: sa.Connection, table: str, start: set[str]) -> None:
     """The transition tables a generic renderer reads: (from_status, to_status, rule_id, description),
     NULL from_status for the statuses a row starts in; no status is stranded."""
@@ -246,18 +262,31 @@ def test_coverage_document_naming_another_state_is_refused(head_conn: sa.Connect
 
 def test_coverage_document_naming_other_dates_is_refused(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
-    orig = _refused(head_conn, insert("policies", ctx.row("policies", coverage_data={**POLICY_COVERAGE_DATA, "effective_date": "2026-01-02"})))
+    orig = _refused(
+        head_conn, insert("policies", ctx.row("policies", coverage_data={**POLICY_COVERAGE_DATA, "effective_date": "2026-01-02"}))
+    )
     assert_refused_by(orig, "ck_policies_term_dates_match_coverage", "COR-019")
     # The mirror: the same dates in the columns and the document are accepted.
     moved = {**POLICY_COVERAGE_DATA, "effective_date": "2026-01-02", "expiration_date": "2026-07-02"}
-    head_conn.execute(insert("policies", ctx.row("policies", effective_date=dt.date(2026, 1, 2),
-                                                 expiration_date=dt.date(2026, 7, 2), coverage_data=moved)))
+    head_conn.execute(
+        insert(
+            "policies", ctx.row("policies", effective_date=dt.date(2026, 1, 2), expiration_date=dt.date(2026, 7, 2), coverage_data=moved)
+        )
+    )
 
 
 @pytest.mark.parametrize(
     ("product", "months", "accepted"),
-    [("auto", 60, False), ("auto", 6, True), ("auto", 12, True), ("auto", 3, False),
-     ("home", 6, False), ("home", 12, True), ("renters", 12, True), ("renters", 24, False)],
+    [
+        ("auto", 60, False),
+        ("auto", 6, True),
+        ("auto", 12, True),
+        ("auto", 3, False),
+        ("home", 6, False),
+        ("home", 12, True),
+        ("renters", 12, True),
+        ("renters", 24, False),
+    ],
 )
 def test_term_length_per_product(head_conn: sa.Connection, product: str, months: int, accepted: bool) -> None:
     ctx = Ctx(head_conn)
@@ -420,8 +449,7 @@ def seeded_at_006(server_url: URL) -> Iterator[URL]:
         with pytest.MonkeyPatch.context() as patch, eng.connect() as conn:
             patch.setattr(volume, "sql", _sql_006)
             steps, _missing = volume.plan(conn)
-            gen = volume.Generator(conn, scales.get("small"), 7, SEED_006_AS_OF, Console(quiet=True),
-                                   at_revision=_down_revision())
+            gen = volume.Generator(conn, scales.get("small"), 7, SEED_006_AS_OF, Console(quiet=True), at_revision=_down_revision())
             gen.prepare()
             gen.load_rates()
             gen.run(steps)
@@ -520,8 +548,10 @@ def test_downgrade_refuses_rows_006_cannot_hold_unless_data_loss_is_allowed(serv
         migrations.downgrade(_down_revision(), url=url, allow_data_loss=True)
         with eng.connect() as conn:
             assert migrations.current_revision(conn) == _down_revision()
-            assert conn.execute(sa.text("SELECT email FROM customers WHERE customer_number = 'CUST-000777'")).scalar_one() \
+            assert (
+                conn.execute(sa.text("SELECT email FROM customers WHERE customer_number = 'CUST-000777'")).scalar_one()
                 == "cust-000777@no-email.invalid"
+            )
             assert conn.execute(sa.text("SELECT count(*) FROM claims")).scalar_one() == 0
         eng.dispose()
 
@@ -529,17 +559,33 @@ def test_downgrade_refuses_rows_006_cannot_hold_unless_data_loss_is_allowed(serv
 @pytest.mark.parametrize(
     ("rule_id", "enforced_by", "table", "breaks_it"),
     [
-        ("COR-015", "trg_claims_loss_within_policy_term", "claims",
-         "UPDATE claims SET loss_date = current_date + 30 WHERE id = (SELECT min(id::text)::uuid FROM claims) RETURNING id"),
-        ("COR-019", "ck_policies_term_dates_match_coverage", "policies",
-         "UPDATE policies SET coverage_data = coverage_data || '{\"effective_date\": \"1999-01-01\"}' "
-         "WHERE id = (SELECT min(id::text)::uuid FROM policies) RETURNING id"),
-        ("COR-020", "ck_policies_term_length_per_product", "policies",
-         "UPDATE policies SET expiration_date = effective_date + interval '5 years', "
-         "coverage_data = coverage_data || jsonb_build_object('expiration_date', to_char(effective_date + interval '5 years', 'YYYY-MM-DD')) "
-         "WHERE id = (SELECT min(id::text)::uuid FROM policies WHERE status = 'expired') RETURNING id"),
-        ("COR-022", "trg_customers_date_of_birth_plausible", "customers",
-         "UPDATE customers SET date_of_birth = current_date + 1 WHERE id = (SELECT min(id::text)::uuid FROM customers) RETURNING id"),
+        (
+            "COR-015",
+            "trg_claims_loss_within_policy_term",
+            "claims",
+            "UPDATE claims SET loss_date = current_date + 30 WHERE id = (SELECT min(id::text)::uuid FROM claims) RETURNING id",
+        ),
+        (
+            "COR-019",
+            "ck_policies_term_dates_match_coverage",
+            "policies",
+            'UPDATE policies SET coverage_data = coverage_data || \'{"effective_date": "1999-01-01"}\' '
+            "WHERE id = (SELECT min(id::text)::uuid FROM policies) RETURNING id",
+        ),
+        (
+            "COR-020",
+            "ck_policies_term_length_per_product",
+            "policies",
+            "UPDATE policies SET expiration_date = effective_date + interval '5 years', "
+            "coverage_data = coverage_data || jsonb_build_object('expiration_date', to_char(effective_date + interval '5 years', 'YYYY-MM-DD')) "
+            "WHERE id = (SELECT min(id::text)::uuid FROM policies WHERE status = 'expired') RETURNING id",
+        ),
+        (
+            "COR-022",
+            "trg_customers_date_of_birth_plausible",
+            "customers",
+            "UPDATE customers SET date_of_birth = current_date + 1 WHERE id = (SELECT min(id::text)::uuid FROM customers) RETURNING id",
+        ),
     ],
 )
 def test_upgrade_names_each_rule_existing_rows_break(copy_of_006: URL, rule_id: str, enforced_by: str, table: str, breaks_it: str) -> None:
@@ -576,8 +622,11 @@ def seeded_at_head(server_url: URL) -> Iterator[sa.Connection]:
         ("SELECT count(*) > 0 FROM claims WHERE claimed_amount IS NULL", True),  # first notice of loss (COR-016)
         ("SELECT count(*) FROM claims WHERE claimed_amount IS NULL AND status <> 'submitted'", 0),
         (CLAIMS_AFTER_CANCELLATION.replace("SELECT c.id", "SELECT count(*)").replace(" ORDER BY c.id", ""), 0),
-        ("SELECT count(*) FROM claims c JOIN policies p ON p.id = c.policy_id "
-         "WHERE c.loss_date < p.effective_date OR c.loss_date >= p.expiration_date OR c.loss_date > current_date", 0),
+        (
+            "SELECT count(*) FROM claims c JOIN policies p ON p.id = c.policy_id "
+            "WHERE c.loss_date < p.effective_date OR c.loss_date >= p.expiration_date OR c.loss_date > current_date",
+            0,
+        ),
         ("SELECT count(*) FROM policies WHERE status = 'cancelled' AND id IN (SELECT policy_id FROM claims)", None),
     ],
 )

@@ -52,6 +52,8 @@ def test_downgrade_with_rows_is_refused_then_allowed(scratch_database: URL) -> N
 def test_allow_data_loss_value_is_validated(scratch_database: URL) -> None:
     migrations.upgrade("001", url=scratch_database)
     env = {**os.environ, "DATABASE_URL": scratch_database.set(drivername="postgresql").render_as_string(hide_password=False)}
-    out = subprocess.run([ALEMBIC, "-x", "allow-data-loss=yes", "downgrade", "base"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [ALEMBIC, "-x", "allow-data-loss=yes", "downgrade", "base"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode != 0
     assert "allow-data-loss must be 'true' or 'false'" in out.stderr

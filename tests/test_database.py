@@ -112,17 +112,32 @@ def test_downgrade_base_leaves_only_alembic_version(scratch_database: URL) -> No
     migrations.downgrade("base", url=scratch_database, allow_data_loss=True)
     eng = database.engine(scratch_database)
     with eng.connect() as conn:
-        left = conn.execute(sa.text(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = 'public' ORDER BY 1"
-        )).scalars().all()
-        functions = conn.execute(sa.text(
-            "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'"
-        )).scalars().all()
-        types = conn.execute(sa.text(
-            "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE n.nspname = 'public' AND t.typtype NOT IN ('c') AND t.typname NOT LIKE '\\_%'"
-        )).scalars().all()
+        left = (
+            conn.execute(
+                sa.text(
+                    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY 1"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        functions = (
+            conn.execute(
+                sa.text("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'")
+            )
+            .scalars()
+            .all()
+        )
+        types = (
+            conn.execute(
+                sa.text(
+                    "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                    "WHERE n.nspname = 'public' AND t.typtype NOT IN ('c') AND t.typname NOT LIKE '\\_%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
     eng.dispose()
     assert left == ["alembic_version", "alembic_version_pkc"]
     assert functions == []

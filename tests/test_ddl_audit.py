@@ -33,9 +33,12 @@ def _event_triggers(url: URL) -> list[tuple[str, str]]:
     eng = database.engine(url)
     try:
         with eng.connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(
-                "SELECT evtname, evtenabled FROM pg_event_trigger WHERE evtname LIKE 'trg_ddl_audit_%' ORDER BY evtname"
-            ))]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    sa.text("SELECT evtname, evtenabled FROM pg_event_trigger WHERE evtname LIKE 'trg_ddl_audit_%' ORDER BY evtname")
+                )
+            ]
     finally:
         eng.dispose()
 
@@ -55,11 +58,14 @@ def audited_conn(audited: URL) -> Iterator[sa.Connection]:
 
 
 def _entries(conn: sa.Connection, identity: str) -> list[sa.Row]:
-    return conn.execute(sa.text(
-        "SELECT event, command_tag, object_type, schema_name, object_identity, session_user_name, current_user_name, "
-        "migration_revision, transaction_id, occurred_at FROM ddl_audit_log WHERE object_identity = :identity "
-        "ORDER BY occurred_at, event"
-    ), {"identity": identity}).all()
+    return conn.execute(
+        sa.text(
+            "SELECT event, command_tag, object_type, schema_name, object_identity, session_user_name, current_user_name, "
+            "migration_revision, transaction_id, occurred_at FROM ddl_audit_log WHERE object_identity = :identity "
+            "ORDER BY occurred_at, event"
+        ),
+        {"identity": identity},
+    ).all()
 
 
 def test_revision_down_revision_is_read_not_hard_coded() -> None:
@@ -114,7 +120,8 @@ def test_set_role_is_recorded_as_current_user(audited_conn: sa.Connection) -> No
         conn.commit()
         rows = _entries(conn, "public.made_by_dba")
         assert [(r.command_tag, r.session_user_name, r.current_user_name) for r in rows] == [
-            ("CREATE TABLE", login, name), ("DROP TABLE", login, name),
+            ("CREATE TABLE", login, name),
+            ("DROP TABLE", login, name),
         ]
     finally:
         conn.rollback()
@@ -139,9 +146,9 @@ def test_commands_without_a_single_object_and_temporary_tables_do_not_break_ddl(
     assert temp == 0
     conn.execute(sa.text("GRANT SELECT ON quotes TO auditor"))
     conn.commit()
-    grant = conn.execute(sa.text(
-        "SELECT object_type, object_identity FROM ddl_audit_log WHERE command_tag = 'GRANT' ORDER BY occurred_at DESC LIMIT 1"
-    )).one()
+    grant = conn.execute(
+        sa.text("SELECT object_type, object_identity FROM ddl_audit_log WHERE command_tag = 'GRANT' ORDER BY occurred_at DESC LIMIT 1")
+    ).one()
     assert grant.object_type == "TABLE" and grant.object_identity is None
 
 
@@ -151,15 +158,19 @@ def test_partition_maintenance_is_recorded_as_a_job(audited_conn: sa.Connection)
     conn.execute(sa.text("UPDATE partition_policies SET months_ahead = months_ahead + 1 WHERE parent_table = 'audit_logs'"))
     conn.execute(sa.text("SELECT run_partition_maintenance()"))
     conn.commit()
-    rows = conn.execute(sa.text(
-        "SELECT command_tag, object_type, migration_revision FROM ddl_audit_log "
-        "WHERE schema_name = 'partitions' AND object_identity LIKE 'partitions.audit_logs_%' AND command_tag = 'CREATE TABLE' "
-        "AND object_type = 'table'"
-    )).all()
+    rows = conn.execute(
+        sa.text(
+            "SELECT command_tag, object_type, migration_revision FROM ddl_audit_log "
+            "WHERE schema_name = 'partitions' AND object_identity LIKE 'partitions.audit_logs_%' AND command_tag = 'CREATE TABLE' "
+            "AND object_type = 'table'"
+        )
+    ).all()
     assert len(rows) == 1 and rows[0].migration_revision is None
 
 
-@pytest.mark.parametrize("statement", ["UPDATE ddl_audit_log SET command_tag = 'DROP TABLE'", "DELETE FROM ddl_audit_log", "TRUNCATE ddl_audit_log"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE ddl_audit_log SET command_tag = 'DROP TABLE'", "DELETE FROM ddl_audit_log", "TRUNCATE ddl_audit_log"]
+)
 def test_the_trail_refuses_changes_even_for_its_owner(audited_conn: sa.Connection, statement: str) -> None:
     conn = audited_conn
     conn.execute(sa.text("CREATE TABLE evidence (id integer)"))
@@ -239,7 +250,11 @@ def _alembic(url: URL, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, database.ENV_VAR: url.render_as_string(hide_password=False)}
     return subprocess.run(
         [sys.executable, "-m", "alembic", "-c", str(database.project_root() / "alembic.ini"), *args],
-        cwd=database.project_root(), env=env, capture_output=True, text=True, timeout=600,
+        cwd=database.project_root(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 

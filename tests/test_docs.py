@@ -100,8 +100,7 @@ def test_partitions_made_by_the_calendar_do_not_change_the_docs(head_conn: sa.Co
             head_conn.exec_driver_sql("SELECT count(*) FROM maintain_partitions('audit_logs', 3, 84)")
             continue
         head_conn.exec_driver_sql(
-            f'CREATE TABLE "{nsp}"."{table.name}_p209901" PARTITION OF "{table.name}" '
-            "FOR VALUES FROM ('2099-01-01') TO ('2099-02-01')"
+            f'CREATE TABLE "{nsp}"."{table.name}_p209901" PARTITION OF "{table.name}" FOR VALUES FROM (\'2099-01-01\') TO (\'2099-02-01\')'
         )
     assert render_on(head_conn) == generated
 
@@ -183,7 +182,10 @@ def test_site_loads_nothing_from_another_host(built_site: Path) -> None:
         parser.feed(html.read_text(encoding="utf-8"))
         offenders += [f"{html.relative_to(built_site)}: {url}" for url in parser.loaded if external.match(url)]
     for css in sorted(built_site.rglob("*.css")):
-        offenders += [f"{css.relative_to(built_site)}: {url}" for url in re.findall(r"url\(\s*['\"]?(https?://[^)'\"]+)", css.read_text(encoding="utf-8"))]
+        offenders += [
+            f"{css.relative_to(built_site)}: {url}"
+            for url in re.findall(r"url\(\s*['\"]?(https?://[^)'\"]+)", css.read_text(encoding="utf-8"))
+        ]
     assert not offenders, "the handbook must work offline:\n" + "\n".join(offenders)
 
 
@@ -197,7 +199,9 @@ def test_no_page_links_to_itself_with_an_empty_href(built_site: Path) -> None:
 
 def test_a_self_referencing_composite_key_does_not_make_a_column_its_own_parent(generated: dict[str, str], head_catalog) -> None:
     """quotes (parent_quote_id, customer_id) -> quotes (id, customer_id): customer_id is not its own parent."""
-    assert any(fk.table == fk.referred_table == "quotes" and "customer_id" in fk.columns for fk in head_catalog.table("quotes").foreign_keys)
+    assert any(
+        fk.table == fk.referred_table == "quotes" and "customer_id" in fk.columns for fk in head_catalog.table("quotes").foreign_keys
+    )
     for path, text in generated.items():
         for line in text.splitlines():
             match = re.match(r"\| `(\w+)`\{#column-(\w+)\}", line)
@@ -247,7 +251,7 @@ def test_home_page_points_to_every_section_of_the_navigation(generated: dict[str
     nav = yaml.safe_load(generated[".nav.yml"])
     wanted = []
     for section in nav:
-        (title, target), = section.items()
+        ((title, target),) = section.items()
         if title in ("Reference", "Reports"):
             wanted += [next(iter(e.values())) for e in target if isinstance(next(iter(e.values())), str)]
             assert f"**{title}**" in home, f"the home page does not list {title}"

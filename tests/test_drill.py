@@ -75,7 +75,10 @@ def test_an_unvalidated_constraint_is_reported(seeded: URL) -> None:
         _execute(url, "ALTER TABLE quotes ADD CONSTRAINT ck_quotes_state_is_us_state CHECK (state IS NOT NULL) NOT VALID")
 
     report = drill.restore(seeded, after_restore=corrupt)
-    assert "constraint public.quotes ck_quotes_state_is_us_state: not validated in the restored copy (convalidated = false)" in report.differences
+    assert (
+        "constraint public.quotes ck_quotes_state_is_us_state: not validated in the restored copy (convalidated = false)"
+        in report.differences
+    )
 
 
 def test_the_cli_exits_non_zero_on_a_difference_and_zero_when_proven(seeded: URL, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -87,7 +90,12 @@ def test_the_cli_exits_non_zero_on_a_difference_and_zero_when_proven(seeded: URL
     original = drill.restore
 
     def moving_source(url: URL, **kwargs: object) -> drill.DrillReport:
-        return original(url, after_restore=lambda _: _execute(url, "UPDATE customers SET city = city || ' (moved)' WHERE id = (SELECT id FROM customers ORDER BY id DESC LIMIT 1)"))
+        return original(
+            url,
+            after_restore=lambda _: _execute(
+                url, "UPDATE customers SET city = city || ' (moved)' WHERE id = (SELECT id FROM customers ORDER BY id DESC LIMIT 1)"
+            ),
+        )
 
     monkeypatch.setattr(drill, "restore", moving_source)
     failed = CliRunner().invoke(app, ["drill", "restore"])
@@ -96,7 +104,9 @@ def test_the_cli_exits_non_zero_on_a_difference_and_zero_when_proven(seeded: URL
 
 
 def test_no_pg_dump_of_the_server_version_is_an_error_naming_where_it_looked() -> None:
-    with pytest.raises(drill.DrillError, match=r"no pg_dump of PostgreSQL 99 .*looked at .*node_modules/pg99/native/bin/pg_dump \(absent\)"):
+    with pytest.raises(
+        drill.DrillError, match=r"no pg_dump of PostgreSQL 99 .*looked at .*node_modules/pg99/native/bin/pg_dump \(absent\)"
+    ):
         drill.find_tool("pg_dump", 99)
 
 

@@ -35,10 +35,14 @@ def ident(name: str) -> str:
 
 
 def _nothing_injected(conn: sa.Connection) -> None:
-    present = conn.execute(
-        sa.text("SELECT t FROM unnest(CAST(:tables AS text[])) AS t WHERE to_regclass('public.' || t) IS NOT NULL"),
-        {"tables": list(CORE_TABLES)},
-    ).scalars().all()
+    present = (
+        conn.execute(
+            sa.text("SELECT t FROM unnest(CAST(:tables AS text[])) AS t WHERE to_regclass('public.' || t) IS NOT NULL"),
+            {"tables": list(CORE_TABLES)},
+        )
+        .scalars()
+        .all()
+    )
     assert sorted(present) == sorted(CORE_TABLES), "a core table was dropped"
     assert conn.execute(sa.text(f"SELECT to_regclass('public.{MARKER}')")).scalar() is None, "injected statement ran"
 
@@ -75,7 +79,9 @@ def hostile_series(head_conn: sa.Connection) -> Iterator[sa.Connection]:
     conn.execute(sa.text(f"CREATE TABLE {table} (id int NOT NULL, {key} timestamptz NOT NULL, note text) PARTITION BY RANGE ({key})"))
     conn.execute(sa.text(f"CREATE TABLE {schema}.{ident(HOSTILE_TABLE + '_default')} PARTITION OF {table} DEFAULT"))
     conn.execute(sa.text("CREATE FUNCTION wb_noop_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"))
-    conn.execute(sa.text(f"CREATE TRIGGER {ident(HOSTILE_TRIGGER)} BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION wb_noop_trigger()"))
+    conn.execute(
+        sa.text(f"CREATE TRIGGER {ident(HOSTILE_TRIGGER)} BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION wb_noop_trigger()")
+    )
     rows = [
         {"id": 1, "at": dt.datetime(2099, 12, 15, tzinfo=dt.UTC), "note": HOSTILE_VALUES[0]},
         {"id": 2, "at": dt.datetime(2001, 3, 10, tzinfo=dt.UTC), "note": HOSTILE_VALUES[1]},
@@ -121,10 +127,14 @@ def test_maintenance_with_hostile_names_creates_moves_and_detaches_under_exact_n
     assert stored == [HOSTILE_VALUES[0], HOSTILE_VALUES[2]]
     assert conn.execute(sa.text(f"SELECT note FROM {schema}.{ident(archive)}")).scalars().all() == [HOSTILE_VALUES[1]]
     assert conn.execute(sa.text(f"SELECT count(*) FROM {schema}.{ident(HOSTILE_TABLE + '_default')}")).scalar_one() == 0
-    archive_triggers = conn.execute(
-        sa.text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:a AS regclass) AND NOT tgisinternal"),
-        {"a": f"{schema}.{ident(archive)}"},
-    ).scalars().all()
+    archive_triggers = (
+        conn.execute(
+            sa.text("SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:a AS regclass) AND NOT tgisinternal"),
+            {"a": f"{schema}.{ident(archive)}"},
+        )
+        .scalars()
+        .all()
+    )
     assert archive_triggers == [HOSTILE_TRIGGER]
 
     assert _maintain(conn, dry_run=False) == [], "a second run must find nothing to do"

@@ -225,8 +225,19 @@ class ThrowAwayServer:
         return database.to_sqlalchemy_url(f"postgresql://postgres@/postgres?host={self.root}")
 
     def start(self) -> None:
-        self._as_owner("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "120",
-                       "-o", f"-c listen_addresses='' -c unix_socket_directories={self.root} -c fsync=on", "start")
+        self._as_owner(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "120",
+            "-o",
+            f"-c listen_addresses='' -c unix_socket_directories={self.root} -c fsync=on",
+            "start",
+        )
 
     def processes(self) -> list[int]:
         """The postmaster and its children (backends, checkpointer, walwriter...)."""
@@ -297,11 +308,15 @@ def _wait_for_write_in_flight(url: URL, seed: subprocess.Popen[str], after_table
             while True:
                 assert seed.poll() is None, f"the seed ended before it could be interrupted:\n{seed.communicate()[0]}"
                 assert time.monotonic() < deadline, "the seed never had a write in flight"
-                loaded = conn.execute(sa.text(f"SELECT to_regclass('{after_table}') IS NOT NULL AND EXISTS (SELECT 1 FROM {after_table})")).scalar()
-                in_flight = conn.execute(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() "
-                    "AND backend_xid IS NOT NULL AND state = 'active'"
-                )).scalar_one()
+                loaded = conn.execute(
+                    sa.text(f"SELECT to_regclass('{after_table}') IS NOT NULL AND EXISTS (SELECT 1 FROM {after_table})")
+                ).scalar()
+                in_flight = conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                        "AND backend_xid IS NOT NULL AND state = 'active'"
+                    )
+                ).scalar_one()
                 if loaded and in_flight:
                     return
                 time.sleep(0.02)
@@ -322,8 +337,10 @@ def _broken_constraints(conn: sa.Connection) -> list[str]:
         if c.kind == "f":
             cols = " AND ".join(f'r."{a}" = p."{b}"' for a, b in zip(c.columns, c.referred_columns, strict=True))
             present = " AND ".join(f'c."{a}" IS NOT NULL' for a in c.columns)
-            query = (f'SELECT count(*) FROM "{c.table}" c WHERE {present} AND NOT EXISTS '
-                     f'(SELECT 1 FROM "{c.referred_table}" p, (SELECT c.*) r WHERE {cols})')
+            query = (
+                f'SELECT count(*) FROM "{c.table}" c WHERE {present} AND NOT EXISTS '
+                f'(SELECT 1 FROM "{c.referred_table}" p, (SELECT c.*) r WHERE {cols})'
+            )
         elif c.kind == "c":
             query = f'SELECT count(*) FROM "{c.table}" WHERE NOT ({c.definition.removeprefix("CHECK ")})'
         else:

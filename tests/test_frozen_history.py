@@ -55,9 +55,7 @@ def test_history_is_intact() -> None:
     assert not problems, "\n".join(str(p) for p in problems)
 
 
-def test_changed_grant_profile_in_the_package_does_not_change_the_replay(
-    server_url: URL, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_changed_grant_profile_in_the_package_does_not_change_the_replay(server_url: URL, monkeypatch: pytest.MonkeyPatch) -> None:
     """Today's policy moving on (app_ro suddenly allowed to write) leaves history alone."""
     monkeypatch.setitem(privileges.GRANT_PROFILES, "operational", {"app_ro": ("SELECT", "INSERT", "DELETE")})
     monkeypatch.setattr(privileges, "SECRET_SUFFIXES", ())
@@ -84,8 +82,12 @@ def _edit(cfg: Config, name: str, old: str, new: str) -> None:
 
 def test_an_edit_that_changes_ddl_is_refused(alembic_copy: Config) -> None:
     assert history.check(alembic_copy) == []
-    _edit(alembic_copy, "003_add_rating_engine_tables.py", '"admin_rw", ("SELECT", "INSERT", "UPDATE")',
-          '"admin_rw", ("SELECT", "INSERT", "UPDATE", "DELETE")')
+    _edit(
+        alembic_copy,
+        "003_add_rating_engine_tables.py",
+        '"admin_rw", ("SELECT", "INSERT", "UPDATE")',
+        '"admin_rw", ("SELECT", "INSERT", "UPDATE", "DELETE")',
+    )
     problems = history.check(alembic_copy)
     assert [p.revision for p in problems] == ["003"]
     assert "offline SQL differs" in problems[0].message
@@ -101,8 +103,12 @@ def test_an_edit_of_frozen_sql_is_refused(alembic_copy: Config) -> None:
 
 
 def test_a_ddl_neutral_edit_is_recorded_for_review(alembic_copy: Config) -> None:
-    _edit(alembic_copy, "002_add_quote_system_tables.py", "from __future__ import annotations",
-          "from __future__ import annotations\n\n# a reviewed, DDL-neutral edit")
+    _edit(
+        alembic_copy,
+        "002_add_quote_system_tables.py",
+        "from __future__ import annotations",
+        "from __future__ import annotations\n\n# a reviewed, DDL-neutral edit",
+    )
     problems = history.check(alembic_copy)
     assert [p.revision for p in problems] == ["002"] and "DDL-neutral" in problems[0].message
     assert history.record(alembic_copy) == ["002: DDL-neutral edit recorded"]

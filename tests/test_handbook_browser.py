@@ -25,8 +25,13 @@ from schema.docs import generate, site_build
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 OPEN_SHADOW_ROOTS = (
     "const attach = Element.prototype.attachShadow;"
@@ -229,11 +234,14 @@ def search_results(page: Page, site_url: str, query: str) -> list[str]:
     return page.eval_on_selector_all(".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)")
 
 
-@pytest.mark.parametrize(("query", "page_path", "anchor"), [
-    ("quote_number", "quotes/quotes/", "column-quote_number"),
-    ("QUO-003", "reference/rules/", "quo-003"),
-    ("ck_quotes_expires_after_created", "quotes/quotes/", "ck_quotes_expires_after_created"),
-])
+@pytest.mark.parametrize(
+    ("query", "page_path", "anchor"),
+    [
+        ("quote_number", "quotes/quotes/", "column-quote_number"),
+        ("QUO-003", "reference/rules/", "quo-003"),
+        ("ck_quotes_expires_after_created", "quotes/quotes/", "ck_quotes_expires_after_created"),
+    ],
+)
 def test_first_search_result_is_the_defining_page_and_row(visit: Visit, site_url: str, query: str, page_path: str, anchor: str) -> None:
     results = search_results(visit.page, site_url, query)
     assert len(results) >= 2, results

@@ -82,8 +82,11 @@ def test_whole_schema_erd_fits_links_and_colours_by_domain(visit: Visit, site_ur
     source = generate.render(hb)["database_schema.md"].split("```mermaid", 1)[1].split("```", 1)[0]
     keys = {(t.name, col) for t in hb.catalog.tables.values() for c in t.constraints if c.kind in ("p", "u", "f") for col in c.columns}
     keys |= {(c.referred_table, col) for c in hb.catalog.constraints if c.kind == "f" for col in c.referred_columns}
-    shown = {(table, line.split()[1]) for table, body in re.findall(r"^\t(\w+)\{\n(.*?)\n\}", source, re.DOTALL | re.MULTILINE)
-             for line in body.splitlines()}
+    shown = {
+        (table, line.split()[1])
+        for table, body in re.findall(r"^\t(\w+)\{\n(.*?)\n\}", source, re.DOTALL | re.MULTILINE)
+        for line in body.splitlines()
+    }
     assert shown, "the whole-schema diagram shows no columns at all"
     assert shown <= keys, f"columns that are no key: {sorted(shown - keys)}"
     assert_clean(visit)

@@ -69,8 +69,10 @@ def _adopt(conn: sa.Connection, keyring: keyrotation.Keyring) -> dict[tuple[str,
             else:
                 text = base64.b16encode(os.urandom(12)).decode()
                 plain[(col.name, key)] = text
-                conn.execute(sa.text(f"UPDATE {col.table} SET {col.column} = :v WHERE {match}"),
-                             {**params, "v": keyrotation.seal(keyring, OLD, text.encode())})
+                conn.execute(
+                    sa.text(f"UPDATE {col.table} SET {col.column} = :v WHERE {match}"),
+                    {**params, "v": keyrotation.seal(keyring, OLD, text.encode())},
+                )
     conn.commit()
     return plain
 
@@ -90,8 +92,12 @@ def test_envelope_round_trip_and_tamper_detection(keyring: keyrotation.Keyring) 
 
 def test_rotation_refuses_values_no_key_decrypts_naming_the_row(conn: sa.Connection, keyring: keyrotation.Keyring) -> None:
     columns = {c.name for c in keyrotation.encrypted_columns(conn)}
-    assert {"sso_providers.client_secret_encrypted", "user_mfa_settings.totp_secret_encrypted",
-            "user_mfa_settings.recovery_codes_encrypted", "admin_users.two_factor_secret_encrypted"} <= columns
+    assert {
+        "sso_providers.client_secret_encrypted",
+        "user_mfa_settings.totp_secret_encrypted",
+        "user_mfa_settings.recovery_codes_encrypted",
+        "admin_users.two_factor_secret_encrypted",
+    } <= columns
     with pytest.raises(keyrotation.RotationError, match=r"\.\w+_encrypted of row \w+=.*cannot decrypt the stored value"):
         keyrotation.rotate(conn, keyring, NEW)
 
@@ -112,7 +118,8 @@ def test_rotation_is_batched_resumable_and_decrypts_under_the_new_key(conn: sa.C
     assert prefixes == {OLD, NEW}  # part done, part pending: three batches committed
     done = sum(
         all(keyrotation.key_id_of(v) == NEW for v in _flatten([value]))
-        for col in keyrotation.encrypted_columns(conn) for value in _values(conn, col).values()
+        for col in keyrotation.encrypted_columns(conn)
+        for value in _values(conn, col).values()
     )
     assert 0 < done <= 21
 
@@ -131,15 +138,20 @@ def test_rotation_is_batched_resumable_and_decrypts_under_the_new_key(conn: sa.C
                 assert keyrotation.unseal(keyring, value).decode() == expected
     # Decrypt a sample with the new key alone: the old key is no longer needed.
     new_only = keyrotation.Keyring({NEW: keyring.keys[NEW]})
-    sample = conn.execute(sa.text("SELECT totp_secret_encrypted FROM user_mfa_settings WHERE totp_secret_encrypted IS NOT NULL LIMIT 5")).scalars().all()
+    sample = (
+        conn.execute(sa.text("SELECT totp_secret_encrypted FROM user_mfa_settings WHERE totp_secret_encrypted IS NOT NULL LIMIT 5"))
+        .scalars()
+        .all()
+    )
     conn.commit()
     assert sample and all(keyrotation.unseal(new_only, v) for v in sample)
     again = keyrotation.rotate(conn, keyring, NEW)
     assert again.rotated == 0 and again.pending == 0
 
 
-def test_cli_rotates_and_refuses_an_unknown_key(seeded: URL, conn: sa.Connection, keyring: keyrotation.Keyring, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_rotates_and_refuses_an_unknown_key(
+    seeded: URL, conn: sa.Connection, keyring: keyrotation.Keyring, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _adopt(conn, keyring)
     monkeypatch.setenv(database.ENV_VAR, seeded.render_as_string(hide_password=False))
     ring = tmp_path / "keyring.json"

@@ -90,9 +90,7 @@ def test_cli_refuses_a_database_not_at_head_then_names_each_acceptance_finding(s
     assert code == 1
     found = {(f["rule"], f["object"]) for f in json.loads(out)["findings"]}
     assert ACCEPTANCE_FINDINGS <= found, ACCEPTANCE_FINDINGS - found
-    assert {obj for _, obj in found if obj.startswith(("lint_acceptance", "fk_lint_acceptance"))} == {
-        obj for _, obj in ACCEPTANCE_FINDINGS
-    }
+    assert {obj for _, obj in found if obj.startswith(("lint_acceptance", "fk_lint_acceptance"))} == {obj for _, obj in ACCEPTANCE_FINDINGS}
 
     code, out, _ = lint_cli(scratch_database, "--format", "github")
     assert code == 1
@@ -101,6 +99,7 @@ def test_cli_refuses_a_database_not_at_head_then_names_each_acceptance_finding(s
 
 # --- suppressions ------------------------------------------------------------------------------
 
+
 def bare_table(name: str) -> Catalog:
     """A table with no comment, no key and no columns: exactly two findings."""
     return Catalog(tables={name: Table(name, None, False, False, False, None)}, functions=[])
@@ -108,7 +107,8 @@ def bare_table(name: str) -> Catalog:
 
 def test_bare_table_findings() -> None:
     assert [(f.rule, f.object) for f in lint_catalog(bare_table("t"), ())] == [
-        ("table-without-comment", "t"), ("table-without-primary-key", "t"),
+        ("table-without-comment", "t"),
+        ("table-without-primary-key", "t"),
     ]
 
 
@@ -125,12 +125,15 @@ def test_an_unused_suppression_is_a_finding() -> None:
     assert "the table was dropped" in unused[0].message
 
 
-@pytest.mark.parametrize(("suppression", "error"), [
-    (Suppression("no-such-rule", "t", "a reason with enough words"), "names no known lint rule"),
-    (Suppression("table-without-comment", "*", "a reason with enough words"), "exactly one object"),
-    (Suppression("table-without-comment", "audit_%", "a reason with enough words"), "exactly one object"),
-    (Suppression("table-without-comment", "t", "because"), "needs a reason"),
-])
+@pytest.mark.parametrize(
+    ("suppression", "error"),
+    [
+        (Suppression("no-such-rule", "t", "a reason with enough words"), "names no known lint rule"),
+        (Suppression("table-without-comment", "*", "a reason with enough words"), "exactly one object"),
+        (Suppression("table-without-comment", "audit_%", "a reason with enough words"), "exactly one object"),
+        (Suppression("table-without-comment", "t", "because"), "needs a reason"),
+    ],
+)
 def test_blanket_or_unexplained_suppressions_are_refused(suppression: Suppression, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         lint_catalog(bare_table("t"), (suppression,))
@@ -148,8 +151,7 @@ def test_the_suppressions_in_force_are_valid() -> None:
 
 # --- output formats ----------------------------------------------------------------------------
 
-FINDING = Finding("fk-without-index", "fk_a_b_c", "foreign key fk_a_b_c: a (b) has no index, 100% sure",
-                  "CREATE INDEX ix_a_b ON a (b)")
+FINDING = Finding("fk-without-index", "fk_a_b_c", "foreign key fk_a_b_c: a (b) has no index, 100% sure", "CREATE INDEX ix_a_b ON a (b)")
 
 
 def test_text_format_names_rule_object_and_fix() -> None:
@@ -165,17 +167,16 @@ def test_json_format_is_parseable() -> None:
 
 
 def test_github_format_escapes_annotations() -> None:
-    with_file = Finding("revision-without-downgrade", "003", "no downgrade\nat all", "write one",
-                        "alembic/versions/003_x.py", 24)
+    with_file = Finding("revision-without-downgrade", "003", "no downgrade\nat all", "write one", "alembic/versions/003_x.py", 24)
     assert render([FINDING, with_file], Format.github).splitlines() == [
         "::error title=fk-without-index on fk_a_b_c::foreign key fk_a_b_c: a (b) has no index, 100%25 sure. "
         "Fix: CREATE INDEX ix_a_b ON a (b)",
-        "::error file=alembic/versions/003_x.py,line=24,title=revision-without-downgrade on 003::"
-        "no downgrade%0Aat all. Fix: write one",
+        "::error file=alembic/versions/003_x.py,line=24,title=revision-without-downgrade on 003::no downgrade%0Aat all. Fix: write one",
     ]
 
 
 # --- the reference the handbook renders --------------------------------------------------------
+
 
 def test_every_rule_has_a_complete_handbook_page() -> None:
     docs = rule_docs()

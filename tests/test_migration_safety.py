@@ -29,12 +29,15 @@ def rules_of(findings: list[Finding]) -> list[str]:
     return [f.rule for f in findings]
 
 
-@pytest.mark.parametrize("body", [
-    "def upgrade():\n    op.create_table('quotes')\n",
-    "def downgrade():\n    pass\n",
-    "def downgrade():\n    '''Nothing to undo.'''\n",
-    "def downgrade():\n    raise NotImplementedError('one way')\n",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "def upgrade():\n    op.create_table('quotes')\n",
+        "def downgrade():\n    pass\n",
+        "def downgrade():\n    '''Nothing to undo.'''\n",
+        "def downgrade():\n    raise NotImplementedError('one way')\n",
+    ],
+)
 def test_a_revision_without_a_real_downgrade_is_reported(body: str) -> None:
     findings = ms.check_revision_source(revision(body))
     assert rules_of(findings) == [ms.REVISION_WITHOUT_DOWNGRADE]
@@ -42,73 +45,84 @@ def test_a_revision_without_a_real_downgrade_is_reported(body: str) -> None:
 
 
 def test_a_downgrade_that_drops_without_the_guard_is_reported() -> None:
-    findings = ms.check_revision_source(revision("""
+    findings = ms.check_revision_source(
+        revision("""
         def downgrade():
             op.drop_index("ix_quotes_customer_id", table_name="quotes")
             op.drop_table("quotes")
-    """))
+    """)
+    )
     assert rules_of(findings) == [ms.DOWNGRADE_WITHOUT_GUARD]
     assert "without calling guard_data_loss" in findings[0].message
     assert findings[0].line is not None
 
 
 def test_dropping_in_raw_sql_counts_as_dropping() -> None:
-    findings = ms.check_revision_source(revision("""
+    findings = ms.check_revision_source(
+        revision("""
         def downgrade():
             op.execute("DROP TABLE IF EXISTS quotes CASCADE")
-    """))
+    """)
+    )
     assert rules_of(findings) == [ms.DOWNGRADE_WITHOUT_GUARD]
-    findings = ms.check_revision_source(revision("""
+    findings = ms.check_revision_source(
+        revision("""
         def downgrade():
             guard_data_loss("quotes")
             op.execute('DROP TABLE "public"."quotes", quote_lines CASCADE')
-    """))
-    assert [f.message for f in findings] == [
-        "the downgrade of revision 999 drops quote_lines but guard_data_loss does not check it"
-    ]
+    """)
+    )
+    assert [f.message for f in findings] == ["the downgrade of revision 999 drops quote_lines but guard_data_loss does not check it"]
 
 
 def test_a_guard_after_the_first_drop_is_too_late() -> None:
-    findings = ms.check_revision_source(revision("""
+    findings = ms.check_revision_source(
+        revision("""
         def downgrade():
             op.drop_table("quote_lines")
             guard_data_loss(*TABLES)
             op.drop_table("quotes")
-    """))
+    """)
+    )
     assert [f.message for f in findings] == ["the downgrade of revision 999 drops a table before calling guard_data_loss"]
 
 
 def test_a_guard_that_forgets_a_dropped_table_names_it() -> None:
-    findings = ms.check_revision_source(revision("""
+    findings = ms.check_revision_source(
+        revision("""
         def downgrade():
             guard_data_loss("quotes")
             op.drop_table("quote_lines")
             op.drop_table("quotes")
-    """))
-    assert [f.message for f in findings] == [
-        "the downgrade of revision 999 drops quote_lines but guard_data_loss does not check it"
-    ]
+    """)
+    )
+    assert [f.message for f in findings] == ["the downgrade of revision 999 drops quote_lines but guard_data_loss does not check it"]
 
 
-@pytest.mark.parametrize("body", [
-    # the 001 pattern: a module constant, starred
-    "def downgrade():\n    guard_data_loss(*TABLES)\n    op.drop_table('quote_lines')\n    op.drop_table('quotes')\n",
-    # tables dropped in a loop: the names are not in the call, presence and order still are
-    "def downgrade():\n    guard_data_loss(*TABLES)\n    for t in reversed(TABLES):\n        op.drop_table(t)\n",
-    # a downgrade that drops no table needs no guard
-    "def downgrade():\n    op.drop_column('quotes', 'notes')\n",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the 001 pattern: a module constant, starred
+        "def downgrade():\n    guard_data_loss(*TABLES)\n    op.drop_table('quote_lines')\n    op.drop_table('quotes')\n",
+        # tables dropped in a loop: the names are not in the call, presence and order still are
+        "def downgrade():\n    guard_data_loss(*TABLES)\n    for t in reversed(TABLES):\n        op.drop_table(t)\n",
+        # a downgrade that drops no table needs no guard
+        "def downgrade():\n    op.drop_column('quotes', 'notes')\n",
+    ],
+)
 def test_guarded_downgrades_pass(body: str) -> None:
     assert ms.check_revision_source(revision(body)) == []
 
 
 def test_squawk_reports_lock_unsafe_ddl_per_revision() -> None:
-    findings = ms.run_squawk({
-        "998": "CREATE INDEX ix_policies_state ON policies (state);\n",
-        # the same statement on a table created in the same transaction is safe, and Squawk knows
-        "999": "BEGIN;\nCREATE TABLE quotes (id bigint PRIMARY KEY, state text NOT NULL);\n"
-               "CREATE INDEX ix_quotes_state ON quotes (state);\nCOMMIT;\n",
-    })
+    findings = ms.run_squawk(
+        {
+            "998": "CREATE INDEX ix_policies_state ON policies (state);\n",
+            # the same statement on a table created in the same transaction is safe, and Squawk knows
+            "999": "BEGIN;\nCREATE TABLE quotes (id bigint PRIMARY KEY, state text NOT NULL);\n"
+            "CREATE INDEX ix_quotes_state ON quotes (state);\nCOMMIT;\n",
+        }
+    )
     unsafe = [f for f in findings if f.rule == "squawk/require-concurrent-index-creation"]
     assert [f.object for f in unsafe] == ["998"]
     assert "https://squawkhq.com/docs/require-concurrent-index-creation" in unsafe[0].fix
@@ -118,12 +132,17 @@ def test_squawk_reports_lock_unsafe_ddl_per_revision() -> None:
 def test_allowances_and_policy_remove_findings_and_report_themselves_when_unused() -> None:
     findings = ms.run_squawk({"998": "CREATE INDEX IF NOT EXISTS ix_policies_state ON policies (state);\n"})
     assert sorted(rules_of(findings)) == [
-        "squawk/require-concurrent-index-creation", "squawk/require-lock-timeout", "squawk/require-statement-timeout",
+        "squawk/require-concurrent-index-creation",
+        "squawk/require-lock-timeout",
+        "squawk/require-statement-timeout",
     ]
     allowance = ms.allow("998", "require-concurrent-index-creation", "policies is empty when 998 runs: it is created in 997")
     stale = ms.allow("997", "adding-foreign-key-constraint", "the table is created in the same revision")
-    policy = {"require-lock-timeout": "env.py sets it", "require-statement-timeout": "env.py sets it",
-              "ban-drop-database": "never happens here"}
+    policy = {
+        "require-lock-timeout": "env.py sets it",
+        "require-statement-timeout": "env.py sets it",
+        "ban-drop-database": "never happens here",
+    }
 
     settled = ms.settle(findings, (allowance, stale), policy)
 

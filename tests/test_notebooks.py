@@ -30,12 +30,24 @@ from schema.docs import generate
 
 NOTEBOOKS = database.project_root() / "notebooks"
 EXPECTED = (
-    "00_workbench", "01_core", "02_quotes", "03_rating", "04_security_compliance",
-    "05_realtime_analytics", "06_admin", "07_performance",
+    "00_workbench",
+    "01_core",
+    "02_quotes",
+    "03_rating",
+    "04_security_compliance",
+    "05_realtime_analytics",
+    "06_admin",
+    "07_performance",
 )
 # Notebook -> the domain it explores (00 and 07 span every domain).
-DOMAINS = {"01_core": "core", "02_quotes": "quotes", "03_rating": "rating", "04_security_compliance": "security",
-           "05_realtime_analytics": "analytics", "06_admin": "admin"}
+DOMAINS = {
+    "01_core": "core",
+    "02_quotes": "quotes",
+    "03_rating": "rating",
+    "04_security_compliance": "security",
+    "05_realtime_analytics": "analytics",
+    "06_admin": "admin",
+}
 
 
 def _read(name: str) -> nbformat.NotebookNode:
@@ -52,8 +64,7 @@ def test_committed_without_outputs(name: str) -> None:
     """Outputs in git are stale the moment the schema changes, and make every diff unreadable."""
     notebook = _read(name)
     nbformat.validate(notebook)
-    dirty = [i for i, cell in enumerate(notebook.cells)
-             if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
+    dirty = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
     assert not dirty, f"{name}.ipynb: code cells {dirty} hold outputs or an execution count; clear them before committing"
     assert notebook.metadata.kernelspec.name == "python3", f"{name}.ipynb must run on the venv's python3 kernel"
 
@@ -63,8 +74,16 @@ def test_domain_notebook_covers_the_issue(name: str) -> None:
     """Each domain notebook prepares its domain, queries with %sql, plots, shows refusals, the ERD and the export."""
     source = "\n".join(cell.source for cell in _read(name).cells if cell.cell_type == "code")
     domain = DOMAINS[name]
-    for needed in (f'nb.prepare("{domain}")', "nb.load_sql(engine)", "%%sql", "plot", f'nb.show(nb.domain_rules("{domain}"))',
-                   f'nb.show(nb.constraint_demos("{domain}"))', f'nb.erd(engine, "{domain}")', f'nb.export_domain(engine, "{domain}")'):
+    for needed in (
+        f'nb.prepare("{domain}")',
+        "nb.load_sql(engine)",
+        "%%sql",
+        "plot",
+        f'nb.show(nb.domain_rules("{domain}"))',
+        f'nb.show(nb.constraint_demos("{domain}"))',
+        f'nb.erd(engine, "{domain}")',
+        f'nb.export_domain(engine, "{domain}")',
+    ):
         assert needed in source, f"{name}.ipynb lacks {needed!r}"
 
 
@@ -83,7 +102,11 @@ def test_notebook_querying_a_missing_column_fails_nbmake(tmp_path: Path, scratch
     env = {**os.environ, database.ENV_VAR: scratch_database.render_as_string(hide_password=False)}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbmake", "-p", "no:cacheprovider", "broken.ipynb"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = run.stdout + run.stderr
     assert run.returncode != 0, f"nbmake passed a notebook that queries a missing column:\n{output[-3000:]}"
@@ -111,10 +134,12 @@ def test_half_seeded_database_is_refused(scratch_database: URL) -> None:
     eng = database.engine(scratch_database)
     try:
         with eng.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO users (email, password_hash, full_name, role) "
-                "VALUES ('one@carrier.example', '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG', 'One', 'agent')"
-            ))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (email, password_hash, full_name, role) "
+                    "VALUES ('one@carrier.example', '$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHRzb21lc2FsdA$RdescudvJCsgt3ub+b+dWRWJTmaaJObG', 'One', 'agent')"
+                )
+            )
         with pytest.raises(nb.NotebookError, match="--reset"):
             nb.seed_volume(eng)
     finally:

@@ -67,16 +67,22 @@ def _maintain(engine: sa.Engine, dry_run: bool = False) -> list[partitions.Actio
 def test_far_future_rows_leave_default_for_their_new_month(maint_engine: sa.Engine) -> None:
     _maintain(maint_engine)  # start from a maintained state
     with maint_engine.begin() as conn:
-        _insert_audit(conn, dt.datetime(2099, 12, 31, 23, 0, tzinfo=dt.UTC), dt.datetime(2099, 12, 1, tzinfo=dt.UTC),
-                      dt.datetime(2098, 6, 15, tzinfo=dt.UTC))
+        _insert_audit(
+            conn,
+            dt.datetime(2099, 12, 31, 23, 0, tzinfo=dt.UTC),
+            dt.datetime(2099, 12, 1, tzinfo=dt.UTC),
+            dt.datetime(2098, 6, 15, tzinfo=dt.UTC),
+        )
         before = _count(conn, "audit_logs")
         assert _count(conn, "partitions.audit_logs_default") == 3
 
     actions = _maintain(maint_engine)
 
     assert {(a.action, a.partition) for a in actions} == {
-        ("create", "partitions.audit_logs_p209912"), ("move", "partitions.audit_logs_p209912"),
-        ("create", "partitions.audit_logs_p209806"), ("move", "partitions.audit_logs_p209806"),
+        ("create", "partitions.audit_logs_p209912"),
+        ("move", "partitions.audit_logs_p209912"),
+        ("create", "partitions.audit_logs_p209806"),
+        ("move", "partitions.audit_logs_p209806"),
     }
     with maint_engine.connect() as conn:
         assert _count(conn, "partitions.audit_logs_default") == 0
@@ -178,10 +184,10 @@ def test_hostile_identifiers_are_quoted(maint_engine: sa.Engine) -> None:
         default = '"' + (HOSTILE + "_default").replace('"', '""') + '"'
         conn.execute(sa.text(f"CREATE TABLE partitions.{default} PARTITION OF {quoted} DEFAULT"))
         conn.execute(sa.text(f"INSERT INTO {quoted} VALUES (1, '2095-01-01 00:00+00')"))
-        rows = conn.execute(
-            sa.text("SELECT * FROM maintain_partitions(CAST(quote_ident(:t) AS regclass), 1, 12)"), {"t": HOSTILE}
-        ).all()
-        assert ("move", "partitions." + '"' + (HOSTILE + "_p209501").replace('"', '""') + '"') in {(r.action, r.partition_name) for r in rows}
+        rows = conn.execute(sa.text("SELECT * FROM maintain_partitions(CAST(quote_ident(:t) AS regclass), 1, 12)"), {"t": HOSTILE}).all()
+        assert ("move", "partitions." + '"' + (HOSTILE + "_p209501").replace('"', '""') + '"') in {
+            (r.action, r.partition_name) for r in rows
+        }
         assert conn.execute(sa.text("SELECT to_regclass('public.users') IS NOT NULL")).scalar_one()
         assert conn.execute(sa.text(f"SELECT count(*) FROM partitions.{default}")).scalar_one() == 0
         conn.execute(sa.text(f"DROP TABLE {quoted}"))

@@ -60,8 +60,7 @@ def test_unserved_reasons_name_existing_indexes_no_pattern_uses(head_catalog: ca
 
 def test_every_foreign_key_has_its_delete_check_pattern(head_catalog: catalog.Catalog) -> None:
     """A foreign key's index serves PostgreSQL's RI query; that query is a pattern like any other."""
-    checked = {(p.table, p.sql.split(" WHERE ", 1)[1].split(" FOR KEY SHARE")[0])
-               for p in PATTERNS if p.kind == "fk_check"}
+    checked = {(p.table, p.sql.split(" WHERE ", 1)[1].split(" FOR KEY SHARE")[0]) for p in PATTERNS if p.kind == "fk_check"}
     missing = []
     for fk in head_catalog.constraints:
         if fk.kind != "f":
@@ -73,13 +72,28 @@ def test_every_foreign_key_has_its_delete_check_pattern(head_catalog: catalog.Ca
 
 
 def test_plan_facts_map_partition_indexes_to_their_parent() -> None:
-    plan = {"Planning Time": 0.1, "Execution Time": 0.2, "Plan": {
-        "Node Type": "Append", "Subplans Removed": 3, "Plans": [
-            {"Node Type": "Bitmap Heap Scan", "Relation Name": "audit_logs_p202501", "Actual Loops": 1, "Plans": [
-                {"Node Type": "Bitmap Index Scan", "Index Name": "audit_logs_p202501_created_at_idx"}]},
-            {"Node Type": "Seq Scan", "Relation Name": "audit_logs_p202502", "Actual Loops": 0}]}}
-    roots = {"audit_logs_p202501": "audit_logs", "audit_logs_p202502": "audit_logs",
-             "audit_logs_p202501_created_at_idx": "ix_audit_logs_created_at"}
+    plan = {
+        "Planning Time": 0.1,
+        "Execution Time": 0.2,
+        "Plan": {
+            "Node Type": "Append",
+            "Subplans Removed": 3,
+            "Plans": [
+                {
+                    "Node Type": "Bitmap Heap Scan",
+                    "Relation Name": "audit_logs_p202501",
+                    "Actual Loops": 1,
+                    "Plans": [{"Node Type": "Bitmap Index Scan", "Index Name": "audit_logs_p202501_created_at_idx"}],
+                },
+                {"Node Type": "Seq Scan", "Relation Name": "audit_logs_p202502", "Actual Loops": 0},
+            ],
+        },
+    }
+    roots = {
+        "audit_logs_p202501": "audit_logs",
+        "audit_logs_p202502": "audit_logs",
+        "audit_logs_p202501_created_at_idx": "ix_audit_logs_created_at",
+    }
     facts = explain.facts(plan, roots)
     assert facts.indexes == {"ix_audit_logs_created_at"}
     assert facts.partitions_read("audit_logs") == 1  # the never-executed scan read nothing
@@ -99,8 +113,7 @@ def test_every_pattern_uses_its_index_and_prunes_at_small_scale(small_volume: sa
     monkeypatch.setenv(database.ENV_VAR, small_volume.render_as_string(hide_password=False))
     out = tmp_path / "perf.json"
     page = tmp_path / "perf.md"
-    result = CliRunner().invoke(app, ["perf", "--plans-only", "--allow-usable", "--json", str(out),
-                                      "--markdown", str(page)])
+    result = CliRunner().invoke(app, ["perf", "--plans-only", "--allow-usable", "--json", str(out), "--markdown", str(page)])
     assert result.exit_code == 0, result.output
     rows = json.loads(out.read_text())
     assert [r["pattern"] for r in rows] == [p.name for p in PATTERNS]

@@ -91,9 +91,20 @@ def test_accepts(head_conn: sa.Connection, document: Any) -> None:
         {k: v for k, v in POLICY_COVERAGE_DATA.items() if k != "coverages"},
     ],
     ids=[
-        "array", "seed-document", "not-a-state", "lower-case-state", "short-date", "no-such-day",
-        "expires-on-effective-day", "null-expiration", "no-coverages", "coverages-a-string",
-        "blank-type", "limit-a-string", "negative-deductible", "coverages-missing",
+        "array",
+        "seed-document",
+        "not-a-state",
+        "lower-case-state",
+        "short-date",
+        "no-such-day",
+        "expires-on-effective-day",
+        "null-expiration",
+        "no-coverages",
+        "coverages-a-string",
+        "blank-type",
+        "limit-a-string",
+        "negative-deductible",
+        "coverages-missing",
     ],
 )
 def test_refuses(head_conn: sa.Connection, document: Any) -> None:
@@ -157,13 +168,17 @@ def test_migration_with_a_wrong_validator_fails_and_leaves_nothing(broken_revisi
     eng = database.engine(scratch_database)
     try:
         with eng.connect() as conn:
-            objects = conn.execute(
-                sa.text(
-                    "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
-                    "AND c.relname <> 'alembic_version' "
-                    "UNION ALL SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace"
+            objects = (
+                conn.execute(
+                    sa.text(
+                        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+                        "AND c.relname <> 'alembic_version' "
+                        "UNION ALL SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace"
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             assert objects == []
             assert migrations.current_revision(conn) is None
     finally:

@@ -47,9 +47,7 @@ def test_matrix_diff_names_role_privilege_and_table(head_catalog: Catalog) -> No
 
 
 def test_read_only_roles_hold_no_write_privilege(head_catalog: Catalog) -> None:
-    writes = sorted(
-        c for c in privileges.actual(head_catalog) if c.role in READ_ONLY_ROLES and c.privilege in privileges.WRITE_PRIVILEGES
-    )
+    writes = sorted(c for c in privileges.actual(head_catalog) if c.role in READ_ONLY_ROLES and c.privilege in privileges.WRITE_PRIVILEGES)
     assert not writes, f"read-only roles may write: {writes}"
 
 

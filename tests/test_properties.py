@@ -134,9 +134,12 @@ def policy_refusals(row: dict[str, Any]) -> tuple[dict[str, Any], Refusals]:
         "ck_policies_coverage_data_is_object": isinstance(stored["coverage_data"], dict),
         "ck_policies_coverage_data_valid": policy_data_valid(stored["coverage_data"]),
         "ck_policies_state_matches_coverage": _sql_true(_sql_eq(_json_text(stored["coverage_data"], "state"), stored["state"])),
-        "ck_policies_term_dates_match_coverage": _sql_true(_sql_and(
-            _sql_eq(_json_text(stored["coverage_data"], "effective_date"), stored["effective_date"].isoformat()),
-            _sql_eq(_json_text(stored["coverage_data"], "expiration_date"), stored["expiration_date"].isoformat()))),
+        "ck_policies_term_dates_match_coverage": _sql_true(
+            _sql_and(
+                _sql_eq(_json_text(stored["coverage_data"], "effective_date"), stored["effective_date"].isoformat()),
+                _sql_eq(_json_text(stored["coverage_data"], "expiration_date"), stored["expiration_date"].isoformat()),
+            )
+        ),
         "ck_policies_term_length_per_product": _term_allowed(stored["product_type"], stored["effective_date"], stored["expiration_date"]),
         # COR-018: a new policy starts pending or active (the trigger leaves unknown statuses to the CHECK).
         "trg_policies_status_transition": stored["status"] not in ("cancelled", "expired"),
@@ -196,7 +199,8 @@ def quote_refusals(row: dict[str, Any]) -> tuple[dict[str, Any], Refusals]:
     stored, refusals = _stored(row, QUOTE_TYPES)
     checks = {
         "ck_quotes_state_is_us_state": stored["state"] in US_STATE_CODES,
-        "ck_quotes_zip_code_format": isinstance(stored["zip_code"], str) and re.fullmatch(ZIP_CODE_PATTERN[1:-1], stored["zip_code"]) is not None,
+        "ck_quotes_zip_code_format": isinstance(stored["zip_code"], str)
+        and re.fullmatch(ZIP_CODE_PATTERN[1:-1], stored["zip_code"]) is not None,
         "ck_quotes_ai_risk_score_range": _in_unit_interval(stored["ai_risk_score"]),
         "ck_quotes_conversion_probability_range": _in_unit_interval(stored["conversion_probability"]),
         "ck_quotes_ai_risk_factors_need_score": stored["ai_risk_factors"] is None or stored["ai_risk_score"] is not None,
@@ -252,7 +256,9 @@ def _refusal(exc: sa.exc.DBAPIError) -> str:
     raise AssertionError(f"refused for a reason the rules do not model ({state}): {orig}")
 
 
-def judge(conn: sa.Connection, table: str, overrides: dict[str, Any], model: Callable[[dict[str, Any]], tuple[dict[str, Any], Refusals]]) -> None:
+def judge(
+    conn: sa.Connection, table: str, overrides: dict[str, Any], model: Callable[[dict[str, Any]], tuple[dict[str, Any], Refusals]]
+) -> None:
     """Insert a valid row of ``table`` with ``overrides`` and hold database and model to each other."""
     savepoint = conn.begin_nested()
     try:
@@ -318,10 +324,15 @@ def codes(allowed: tuple[str, ...], length: int) -> st.SearchStrategy[str]:
 
 
 JSON_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**6, 10**12), st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.text(TEXT, max_size=8),
 )
-ANY_JSON = st.recursive(JSON_SCALARS, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(TEXT, max_size=5), kids, max_size=3), max_leaves=6)
+ANY_JSON = st.recursive(
+    JSON_SCALARS, lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(TEXT, max_size=5), kids, max_size=3), max_leaves=6
+)
 DAYS = st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31))
 BAD_ISO_DATES = st.one_of(
     st.tuples(st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32)).map(lambda t: f"{t[0]:04d}-{t[1]:02d}-{t[2]:02d}"),
@@ -420,8 +431,15 @@ def test_validate_policy_data_agrees_with_the_model(head_conn: sa.Connection, do
     agree=mostly(st.just(True), st.just(False)),
 )
 def test_policies_accept_exactly_what_the_rules_accept(
-    head_conn: sa.Connection, premium: Decimal, state: str, status: str, effective: dt.date, term_days: int, flip_cancelled: bool,
-    doc: object, agree: bool,
+    head_conn: sa.Connection,
+    premium: Decimal,
+    state: str,
+    status: str,
+    effective: dt.date,
+    term_days: int,
+    flip_cancelled: bool,
+    doc: object,
+    agree: bool,
 ) -> None:
     """term_days <= 0 in [-12, -6] means a term of that many months (COR-020); ``agree`` copies the
     columns into the document (COR-019) so that accepted rows stay common."""
@@ -429,8 +447,11 @@ def test_policies_accept_exactly_what_the_rules_accept(
     if agree and isinstance(doc, dict):
         doc = {**doc, "state": state, "effective_date": effective.isoformat(), "expiration_date": expiration.isoformat()}
     overrides = {
-        "premium_amount": premium, "state": state, "status": status,
-        "effective_date": effective, "expiration_date": expiration,
+        "premium_amount": premium,
+        "state": state,
+        "status": status,
+        "effective_date": effective,
+        "expiration_date": expiration,
         "cancelled_at": dt.datetime(2026, 3, 1, tzinfo=dt.UTC) if (status == "cancelled") != flip_cancelled else None,
         "coverage_data": doc,
     }
@@ -449,8 +470,14 @@ def test_quotes_accept_exactly_what_the_rules_accept(
 ) -> None:
     # A draft: a bound quote's state must also agree with its policy's (QUO-016), which this model of
     # single-row rules does not judge (tests/test_quote_invariants.py does).
-    overrides = {"ai_risk_score": score, "conversion_probability": probability, "state": state, "zip_code": zip_code,
-                 "status": "draft", "converted_to_policy_id": None}
+    overrides = {
+        "ai_risk_score": score,
+        "conversion_probability": probability,
+        "state": state,
+        "zip_code": zip_code,
+        "status": "draft",
+        "converted_to_policy_id": None,
+    }
     judge(head_conn, "quotes", overrides, quote_refusals)
 
 

@@ -207,8 +207,7 @@ def _violators(url: URL) -> dict[str, Any]:
             ctx = Ctx(conn, counter=500)
             customer = ctx.insert("customers")
             policy = ctx.insert("policies", customer_id=customer.id, coverage_data=POLICY_COVERAGE)
-            bound = ctx.insert("quotes", customer_id=customer.id, converted_to_policy_id=policy.id,
-                               coverage_selections=BAD_BOUND)
+            bound = ctx.insert("quotes", customer_id=customer.id, converted_to_policy_id=policy.id, coverage_selections=BAD_BOUND)
             offer = ctx.insert("quotes", status="quoted", converted_to_policy_id=None, coverage_selections=BAD_QUOTED)
             valid = ctx.insert("quotes", status="quoted", converted_to_policy_id=None)
             operator = ctx.insert("users")
@@ -246,15 +245,21 @@ def test_the_revision_refuses_violators_until_remediated(database_at_011_with_vi
         migrations.upgrade(REVISION, url=url)
         with eng.connect() as conn:
             assert migrations.current_revision(conn) == REVISION
-            kept = conn.execute(sa.text(
-                "SELECT quote_id, old_status, old_coverage_selections FROM remediation.quote_coverage_013 ORDER BY old_status")).all()
+            kept = conn.execute(
+                sa.text("SELECT quote_id, old_status, old_coverage_selections FROM remediation.quote_coverage_013 ORDER BY old_status")
+            ).all()
             assert [(k.quote_id, k.old_status, k.old_coverage_selections) for k in kept] == [
-                (rows["bound"].id, "bound", BAD_BOUND), (rows["offer"].id, "quoted", BAD_QUOTED)]
-            audited = conn.execute(sa.text(
-                "SELECT resource_id, user_id FROM audit_logs WHERE action = 'quote.coverage_remediated' ORDER BY resource_id")).all()
+                (rows["bound"].id, "bound", BAD_BOUND),
+                (rows["offer"].id, "quoted", BAD_QUOTED),
+            ]
+            audited = conn.execute(
+                sa.text("SELECT resource_id, user_id FROM audit_logs WHERE action = 'quote.coverage_remediated' ORDER BY resource_id")
+            ).all()
             assert sorted(audited) == sorted((k.quote_id, rows["operator"].id) for k in kept)
-            after = {r.id: r for r in conn.execute(sa.select(QUOTES).where(
-                QUOTES.c.id.in_([rows["bound"].id, rows["offer"].id, rows["valid"].id])))}
+            after = {
+                r.id: r
+                for r in conn.execute(sa.select(QUOTES).where(QUOTES.c.id.in_([rows["bound"].id, rows["offer"].id, rows["valid"].id])))
+            }
             assert after[rows["bound"].id].status == "bound"
             assert after[rows["bound"].id].coverage_selections == {"coverages": POLICY_COVERAGE["coverages"]}
             assert after[rows["offer"].id].status == "expired"

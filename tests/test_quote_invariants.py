@@ -96,15 +96,22 @@ def quoted(ctx: Ctx, **overrides: Any) -> sa.Row:
     row = insert_live(ctx, **NOT_BOUND)
     ctx.conn.execute(sa.text("UPDATE quotes SET status = 'calculating' WHERE id = :id"), {"id": row.id})
     sets = ", ".join(f"{k} = :{k}" for k in overrides)
-    ctx.conn.execute(sa.text(f"UPDATE quotes SET status = 'quoted'{', ' + sets if sets else ''} WHERE id = :id"),
-                     {"id": row.id, **overrides})
+    ctx.conn.execute(
+        sa.text(f"UPDATE quotes SET status = 'quoted'{', ' + sets if sets else ''} WHERE id = :id"), {"id": row.id, **overrides}
+    )
     return row
 
 
 def agreeing_policy(ctx: Ctx, quote: sa.Row, **overrides: Any) -> sa.Row:
     """A policy that agrees with ``quote`` (QUO-016), unless ``overrides`` say otherwise."""
-    values = {"customer_id": quote.customer_id, "product_type": quote.product_type, "state": quote.state,
-              "effective_date": quote.effective_date, "premium_amount": quote.total_premium, **overrides}
+    values = {
+        "customer_id": quote.customer_id,
+        "product_type": quote.product_type,
+        "state": quote.state,
+        "effective_date": quote.effective_date,
+        "premium_amount": quote.total_premium,
+        **overrides,
+    }
     return ctx.insert("policies", **values)
 
 
@@ -123,9 +130,14 @@ def test_a_quote_bound_to_another_customers_policy_is_refused(ctx: Ctx) -> None:
     accepted(ctx.conn, BIND, {"policy": agreeing_policy(ctx, quote).id, "id": quote.id})
 
 
-@pytest.mark.parametrize("disagreement", [
-    "effective_date = effective_date + 1", "total_premium = total_premium + 1", "state = 'CA'",
-])
+@pytest.mark.parametrize(
+    "disagreement",
+    [
+        "effective_date = effective_date + 1",
+        "total_premium = total_premium + 1",
+        "state = 'CA'",
+    ],
+)
 def test_a_policy_that_disagrees_on_date_premium_or_state_cannot_be_bound(ctx: Ctx, disagreement: str) -> None:
     """The quote changes after its policy was drawn up (the policy sample stays as the core domain
     makes it); binding it to that policy is refused."""
@@ -176,8 +188,9 @@ def test_an_expired_offer_cannot_be_bound(ctx: Ctx) -> None:
 
 def test_a_quote_past_expires_at_cannot_be_bound(ctx: Ctx) -> None:
     created = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
-    values = ctx.row("quotes", **{**NOT_BOUND, "status": "quoted"}, created_at=created, updated_at=created,
-                     expires_at=created + dt.timedelta(days=30))
+    values = ctx.row(
+        "quotes", **{**NOT_BOUND, "status": "quoted"}, created_at=created, updated_at=created, expires_at=created + dt.timedelta(days=30)
+    )
     late = ctx.conn.execute(QUOTES.insert().values(**values).returning(*QUOTES.c)).one()  # imported, as it stood
     historical(ctx.conn, False)
     error = refusal(ctx.conn, BIND, {"policy": agreeing_policy(ctx, late).id, "id": late.id})
@@ -215,38 +228,58 @@ def test_two_requotes_that_are_each_others_parent_are_refused(ctx: Ctx) -> None:
 
 def test_a_requote_cannot_switch_the_line_of_business(ctx: Ctx) -> None:
     parent = insert_live(ctx, **NOT_BOUND)
-    home = {"product_type": "home", "vehicle_info": sa.null(), "drivers": sa.null(),
-            "property_info": {"construction": "frame", "year_built": 1998}}
+    home = {
+        "product_type": "home",
+        "vehicle_info": sa.null(),
+        "drivers": sa.null(),
+        "property_info": {"construction": "frame", "year_built": 1998},
+    }
     child = live_row(ctx, **NOT_BOUND, **home, customer_id=parent.customer_id, parent_quote_id=parent.id, version=2)
     error = refusal(ctx.conn, QUOTES.insert().values(**child), deferred=True)
     assert_business_refusal(ctx.conn, error, "QUO-017", "trg_quotes_version_chain")
     same_line = live_row(ctx, **NOT_BOUND, customer_id=parent.customer_id, parent_quote_id=parent.id, version=2)
     accepted(ctx.conn, QUOTES.insert().values(**same_line), deferred=True)
-    error = refusal(ctx.conn, sa.text("UPDATE quotes SET product_type = 'renters', vehicle_info = NULL, drivers = NULL "
-                                      "WHERE id = :id"), {"id": parent.id})
+    error = refusal(
+        ctx.conn,
+        sa.text("UPDATE quotes SET product_type = 'renters', vehicle_info = NULL, drivers = NULL WHERE id = :id"),
+        {"id": parent.id},
+    )
     assert_business_refusal(ctx.conn, error, "QUO-017", "trg_quotes_server_owned")
 
 
 # --- QUO-018..020: priced means complete ---------------------------------------------------------
 
-PRICE = sa.text("UPDATE quotes SET status = 'quoted', drivers = CAST(:drivers AS jsonb), "
-                "coverage_selections = CAST(:coverage AS jsonb), total_premium = :total, monthly_premium = :monthly, "
-                "base_premium = :base WHERE id = :id")
+PRICE = sa.text(
+    "UPDATE quotes SET status = 'quoted', drivers = CAST(:drivers AS jsonb), "
+    "coverage_selections = CAST(:coverage AS jsonb), total_premium = :total, monthly_premium = :monthly, "
+    "base_premium = :base WHERE id = :id"
+)
 # A complete price for the sample's Texas auto quote: the coverage shape the state rules read, with
 # Texas minimum liability 30/60/25 (RAT-020, revision 009), so only the broken field is refused.
-GOOD_COVERAGE = ('{"coverages": [{"type": "bodily_injury", "limit": 30000, "per_accident_limit": 60000, "deductible": 0}, '
-                 '{"type": "property_damage", "limit": 25000, "deductible": 0}, '
-                 '{"type": "collision", "limit": 35000, "deductible": 500}]}')
-GOOD_PRICE = {"drivers": '[{"age": 40}]', "coverage": GOOD_COVERAGE,
-              "total": Decimal("812.40"), "monthly": Decimal("135.40"), "base": Decimal("900.00")}
+GOOD_COVERAGE = (
+    '{"coverages": [{"type": "bodily_injury", "limit": 30000, "per_accident_limit": 60000, "deductible": 0}, '
+    '{"type": "property_damage", "limit": 25000, "deductible": 0}, '
+    '{"type": "collision", "limit": 35000, "deductible": 500}]}'
+)
+GOOD_PRICE = {
+    "drivers": '[{"age": 40}]',
+    "coverage": GOOD_COVERAGE,
+    "total": Decimal("812.40"),
+    "monthly": Decimal("135.40"),
+    "base": Decimal("900.00"),
+}
 
 
-@pytest.mark.parametrize(("change", "constraint", "rule_id"), [
-    ({"drivers": "[]"}, "ck_quotes_auto_risk_complete_when_priced", "QUO-018"),
-    ({"coverage": "{}"}, "ck_quotes_coverage_selections_not_empty_when_priced", "QUO-018"),
-    ({"monthly": Decimal("900.00")}, "ck_quotes_monthly_within_total", "QUO-019"),
-    ({"total": Decimal("0.00"), "monthly": Decimal("0.00")}, "ck_quotes_premiums_positive_when_priced", "QUO-019"),
-], ids=["auto-without-driver", "empty-coverage", "monthly-above-term", "priced-at-zero"])
+@pytest.mark.parametrize(
+    ("change", "constraint", "rule_id"),
+    [
+        ({"drivers": "[]"}, "ck_quotes_auto_risk_complete_when_priced", "QUO-018"),
+        ({"coverage": "{}"}, "ck_quotes_coverage_selections_not_empty_when_priced", "QUO-018"),
+        ({"monthly": Decimal("900.00")}, "ck_quotes_monthly_within_total", "QUO-019"),
+        ({"total": Decimal("0.00"), "monthly": Decimal("0.00")}, "ck_quotes_premiums_positive_when_priced", "QUO-019"),
+    ],
+    ids=["auto-without-driver", "empty-coverage", "monthly-above-term", "priced-at-zero"],
+)
 def test_an_incomplete_price_is_refused(ctx: Ctx, change: dict, constraint: str, rule_id: str) -> None:
     calculating = insert_live(ctx, **{**NOT_BOUND, "status": "calculating"})
     error = refusal(ctx.conn, PRICE, {**GOOD_PRICE, **change, "id": calculating.id})
@@ -368,8 +401,7 @@ def test_the_revision_refuses_006_data_until_remediated(server_url: URL) -> None
             migrations.upgrade(REVISION, url=url)
             with eng.connect() as conn:
                 kept = conn.execute(sa.text("SELECT count(*) FROM remediation.quote_binding_008")).scalar_one()
-                audited = conn.execute(sa.text(
-                    "SELECT count(*) FROM audit_logs WHERE action = 'quote.binding_remediated'")).scalar_one()
+                audited = conn.execute(sa.text("SELECT count(*) FROM audit_logs WHERE action = 'quote.binding_remediated'")).scalar_one()
                 assert kept == audited > 0
                 assert migrations.current_revision(conn) == REVISION
         finally:

@@ -116,9 +116,13 @@ def test_the_year_follows_created_at_in_utc(head_conn: sa.Connection) -> None:
 
 def _sequence_issued(conn: sa.Connection, year: int) -> int | None:
     """The last value the year's sequence issued (None: it has none yet)."""
-    return conn.execute(sa.text(
-        "SELECT coalesce(pg_sequence_last_value(c.oid), s.seqstart - 1) FROM pg_class c "
-        "JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.relname = :name"), {"name": f"quote_number_seq_{year}"}).scalar()
+    return conn.execute(
+        sa.text(
+            "SELECT coalesce(pg_sequence_last_value(c.oid), s.seqstart - 1) FROM pg_class c "
+            "JOIN pg_sequence s ON s.seqrelid = c.oid WHERE c.relname = :name"
+        ),
+        {"name": f"quote_number_seq_{year}"},
+    ).scalar()
 
 
 def test_the_millionth_quote_of_a_year_is_refused_by_rule(head_conn: sa.Connection) -> None:
@@ -184,12 +188,16 @@ def test_the_maintenance_creates_the_sequences_ahead(head_conn: sa.Connection) -
     ahead = f"quote_number_seq_{year + 1}"
     assert _sequence_issued(head_conn, year + 1) is not None, "the revision created next year's sequence"
     head_conn.exec_driver_sql(f"DROP SEQUENCE {ahead}")  # rolled back with the test
-    planned = head_conn.execute(sa.text(
-        "SELECT partition_name, detail FROM run_partition_maintenance(true) WHERE parent_table = 'quotes'")).all()
+    planned = head_conn.execute(
+        sa.text("SELECT partition_name, detail FROM run_partition_maintenance(true) WHERE parent_table = 'quotes'")
+    ).all()
     assert [p.partition_name for p in planned] == [ahead] and "QUO-003" in planned[0].detail
     assert _sequence_issued(head_conn, year + 1) is None, "a dry run creates nothing"
-    done = head_conn.execute(sa.text(
-        "SELECT partition_name FROM run_partition_maintenance(false) WHERE parent_table = 'quotes'")).scalars().all()
+    done = (
+        head_conn.execute(sa.text("SELECT partition_name FROM run_partition_maintenance(false) WHERE parent_table = 'quotes'"))
+        .scalars()
+        .all()
+    )
     assert done == [ahead]
     assert _sequence_issued(head_conn, year + 1) == 0
     again = head_conn.execute(sa.text("SELECT count(*) FROM run_partition_maintenance(false) WHERE parent_table = 'quotes'"))
@@ -215,14 +223,21 @@ def test_a_requote_is_its_parents_version_plus_one_of_the_same_customer(head_con
     second = _draft(ctx, customer_id=original.customer_id, parent_quote_id=original.id, version=2)
     assert second.version == 2
 
-    wrong_version = ctx.row("quotes", **{**second._asdict(), "id": uuid.uuid4(), "quote_number": "QUOT-YYYY-NNNNNN",
-                                         "parent_quote_id": second.id, "version": 2})
+    wrong_version = ctx.row(
+        "quotes", **{**second._asdict(), "id": uuid.uuid4(), "quote_number": "QUOT-YYYY-NNNNNN", "parent_quote_id": second.id, "version": 2}
+    )
     error = refused(head_conn, quotes.insert().values(**wrong_version))
     assert "QUO-006" in str(error) and "expected 3, got 2" in str(error)
 
     other_customer = _draft(ctx)
-    stolen = ctx.row("quotes", status="draft", converted_to_policy_id=None, customer_id=other_customer.customer_id,
-                     parent_quote_id=original.id, version=2)
+    stolen = ctx.row(
+        "quotes",
+        status="draft",
+        converted_to_policy_id=None,
+        customer_id=other_customer.customer_id,
+        parent_quote_id=original.id,
+        version=2,
+    )
     error = refused(head_conn, quotes.insert().values(**stolen))
     assert isinstance(error, psycopg.errors.ForeignKeyViolation)
     assert error.diag.constraint_name == "fk_quotes_parent_quote_id_customer_id_quotes"
@@ -291,8 +306,11 @@ def _seed_quotes(url: URL) -> None:
 
 
 def _insert_live_quote(conn: sa.Connection) -> str:
-    ids = conn.execute(sa.text("SELECT (SELECT id FROM customers ORDER BY id LIMIT 1) AS customer_id, "
-                               "(SELECT id FROM users ORDER BY id LIMIT 1) AS user_id")).one()
+    ids = conn.execute(
+        sa.text(
+            "SELECT (SELECT id FROM customers ORDER BY id LIMIT 1) AS customer_id, (SELECT id FROM users ORDER BY id LIMIT 1) AS user_id"
+        )
+    ).one()
     return conn.execute(DRAFT_QUOTE, {"customer_id": ids.customer_id, "user_id": ids.user_id}).scalar_one()
 
 
@@ -321,8 +339,9 @@ def test_the_upgrade_continues_after_the_highest_number_issued(server_url: URL) 
                 assert first == f"QUOT-{year}-{int(highest[-6:]) + 1:06d}", (first, highest)
                 future = dt.datetime(2039, 6, 1, tzinfo=dt.UTC)
                 conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
-                in_2039 = Ctx(conn).insert("quotes", status="draft", converted_to_policy_id=None,
-                                           created_at=future, expires_at=future + dt.timedelta(days=30))
+                in_2039 = Ctx(conn).insert(
+                    "quotes", status="draft", converted_to_policy_id=None, created_at=future, expires_at=future + dt.timedelta(days=30)
+                )
                 assert in_2039.quote_number == "QUOT-2039-000078"
                 numbers = conn.execute(sa.text(ALL_NUMBERS)).scalars().all()
                 assert len(numbers) == len(set(numbers))

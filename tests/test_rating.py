@@ -38,13 +38,21 @@ def test_california_auto_rates_refuse_credit_factors(head_conn: sa.Connection, h
     error = refused(head_conn, rates.insert().values(**ctx.row("rate_tables", **ca)))
     assert isinstance(error, psycopg.errors.CheckViolation)
     assert error.diag.constraint_name == "ck_rate_tables_no_credit_in_california_auto"
-    comment = next(c.comment for c in head_catalog.table("rate_tables").constraints
-                   if c.name == "ck_rate_tables_no_credit_in_california_auto")
+    comment = next(
+        c.comment for c in head_catalog.table("rate_tables").constraints if c.name == "ck_rate_tables_no_credit_in_california_auto"
+    )
     assert comment and comment.startswith("RAT-007")
     # Without credit factors the same rate loads; other states and CA home may use credit.
     ctx.insert("rate_tables", **ca, credit_factors=sa.null())
-    ctx.insert("rate_tables", state="CA", product_type="home", coverage_type="dwelling", filing_id="CA-HOME-2026-001",
-               vehicle_factors=sa.null(), driver_factors=sa.null())
+    ctx.insert(
+        "rate_tables",
+        state="CA",
+        product_type="home",
+        coverage_type="dwelling",
+        filing_id="CA-HOME-2026-001",
+        vehicle_factors=sa.null(),
+        driver_factors=sa.null(),
+    )
     assert ctx.insert("rate_tables").credit_factors is not None
 
 
@@ -52,10 +60,16 @@ def test_the_rate_in_force_is_the_latest_effective_unexpired_one(head_conn: sa.C
     ctx = Ctx(head_conn)
     common = {"state": "NY", "filing_id": "NY-AUTO-2026-001"}
     ctx.insert("rate_tables", **common, effective_date=dt.date(2031, 1, 1), expiration_date=None)
-    ctx.insert("rate_tables", **{**common, "filing_id": "NY-AUTO-2026-002"}, effective_date=dt.date(2031, 7, 1),
-               expiration_date=dt.date(2032, 1, 1))
-    in_force = {day: head_conn.execute(RATE_IN_FORCE, {"state": "NY", "day": day}).scalar()
-                for day in (dt.date(2030, 12, 31), dt.date(2031, 3, 1), dt.date(2031, 8, 1), dt.date(2032, 2, 1))}
+    ctx.insert(
+        "rate_tables",
+        **{**common, "filing_id": "NY-AUTO-2026-002"},
+        effective_date=dt.date(2031, 7, 1),
+        expiration_date=dt.date(2032, 1, 1),
+    )
+    in_force = {
+        day: head_conn.execute(RATE_IN_FORCE, {"state": "NY", "day": day}).scalar()
+        for day in (dt.date(2030, 12, 31), dt.date(2031, 3, 1), dt.date(2031, 8, 1), dt.date(2032, 2, 1))
+    }
     # After the later filing expires, the open-ended earlier one is (still) in force: RAT-001.
     assert list(in_force.values()) == [None, "NY-AUTO-2026-001", "NY-AUTO-2026-002", "NY-AUTO-2026-001"]
 
@@ -64,8 +78,7 @@ def test_discount_defaults_and_updated_at(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     rule = ctx.insert("discount_rules")
     assert (rule.stackable, rule.priority) == (True, 100)  # RAT-011, RAT-012
-    head_conn.execute(sa.text("UPDATE discount_rules SET discount_value = :v WHERE id = :id"),
-                      {"v": Decimal("12.50"), "id": rule.id})
+    head_conn.execute(sa.text("UPDATE discount_rules SET discount_value = :v WHERE id = :id"), {"v": Decimal("12.50"), "id": rule.id})
     after = head_conn.execute(sa.text("SELECT updated_at FROM discount_rules WHERE id = :id"), {"id": rule.id}).scalar_one()
     assert after > rule.updated_at  # COR-002
 

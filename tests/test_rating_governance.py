@@ -59,8 +59,10 @@ def submit(ctx: Ctx, rate_id: uuid.UUID, **overrides) -> sa.Row:
 
 
 APPROVE = "UPDATE admin_rate_approvals SET status = 'approved', approved_by = :admin, approved_at = now() WHERE id = :id"
-REJECT = ("UPDATE admin_rate_approvals SET status = 'rejected', rejected_by = :admin, rejected_at = now(), "
-          "rejection_reason = 'Indication not supported.' WHERE id = :id")
+REJECT = (
+    "UPDATE admin_rate_approvals SET status = 'rejected', rejected_by = :admin, rejected_at = now(), "
+    "rejection_reason = 'Indication not supported.' WHERE id = :id"
+)
 
 
 def approved_rate(ctx: Ctx, **overrides) -> sa.Row:
@@ -186,11 +188,18 @@ def test_a_mid_year_revision_supersedes_an_approved_open_ended_rate(head_conn: s
     ctx = Ctx(head_conn)
     coverage = "rental_reimbursement"  # an optional coverage (RAT-002), a key no other test uses
     january = approved_rate(ctx, coverage_type=coverage, effective_date=dt.date(2046, 1, 1), filing_id="ABCD-123456789")
-    july = ctx.insert("rate_tables", coverage_type=coverage, effective_date=dt.date(2046, 7, 1), filing_id="ABCD-123456790",
-                      base_rate=january.base_rate * Decimal("1.05"))
+    july = ctx.insert(
+        "rate_tables",
+        coverage_type=coverage,
+        effective_date=dt.date(2046, 7, 1),
+        filing_id="ABCD-123456790",
+        base_rate=january.base_rate * Decimal("1.05"),
+    )
     submit(ctx, july.id)
-    in_force = [head_conn.execute(RATE_IN_FORCE, {"coverage": coverage, "day": day}).scalar()
-                for day in (dt.date(2046, 3, 1), dt.date(2046, 6, 30), dt.date(2046, 7, 1), dt.date(2050, 1, 1))]
+    in_force = [
+        head_conn.execute(RATE_IN_FORCE, {"coverage": coverage, "day": day}).scalar()
+        for day in (dt.date(2046, 3, 1), dt.date(2046, 6, 30), dt.date(2046, 7, 1), dt.date(2050, 1, 1))
+    ]
     assert in_force == ["ABCD-123456789", "ABCD-123456789", "ABCD-123456790", "ABCD-123456790"]
     # The earlier row was not touched to make room.
     after = head_conn.execute(sa.text("SELECT expiration_date FROM rate_tables WHERE id = :id"), {"id": january.id}).scalar()
@@ -227,14 +236,17 @@ def test_two_concurrent_sessions_inserting_overlapping_periods_exactly_one_commi
         error = caught.value.orig
         assert error.sqlstate == "23P01" and error.diag.constraint_name == NO_OVERLAP, str(error)
         with head_engine.connect() as check:
-            committed = check.execute(sa.text(
-                "SELECT count(*) FROM rate_tables WHERE coverage_type = 'towing_and_labor' AND effective_date IN (:a, :b)"),
-                {"a": first_row["effective_date"], "b": second_row["effective_date"]}).scalar()
+            committed = check.execute(
+                sa.text("SELECT count(*) FROM rate_tables WHERE coverage_type = 'towing_and_labor' AND effective_date IN (:a, :b)"),
+                {"a": first_row["effective_date"], "b": second_row["effective_date"]},
+            ).scalar()
         assert committed == 1
     finally:
         with head_engine.begin() as cleanup:
-            cleanup.execute(sa.text("DELETE FROM rate_tables WHERE coverage_type = 'towing_and_labor' AND effective_date IN (:a, :b)"),
-                            {"a": first_row["effective_date"], "b": second_row["effective_date"]})
+            cleanup.execute(
+                sa.text("DELETE FROM rate_tables WHERE coverage_type = 'towing_and_labor' AND effective_date IN (:a, :b)"),
+                {"a": first_row["effective_date"], "b": second_row["effective_date"]},
+            )
 
 
 # --- ADM-022..ADM-025: approval authority -----------------------------------------------------------------
@@ -269,12 +281,14 @@ def test_the_approve_right_is_inherited_from_parents_never_from_children(head_co
     first = submit(ctx, ctx.insert("rate_tables").id)
     head_conn.execute(sa.text(APPROVE), {"admin": inheriting, "id": first.id})
 
-    analyst_role = head_conn.execute(sa.text("SELECT role_id FROM admin_users WHERE id = :id"),
-                                     {"id": rate_admin_id(ctx, "write")}).scalar()
+    analyst_role = head_conn.execute(
+        sa.text("SELECT role_id FROM admin_users WHERE id = :id"), {"id": rate_admin_id(ctx, "write")}
+    ).scalar()
     approver_child_role = ctx.insert("admin_roles", parent_role_id=analyst_role).id
     links = metadata.tables["admin_role_permissions"]
-    permission = head_conn.execute(sa.text(
-        "SELECT id FROM admin_permissions WHERE resource = 'rate_tables' AND action = 'approve'")).scalar_one()
+    permission = head_conn.execute(
+        sa.text("SELECT id FROM admin_permissions WHERE resource = 'rate_tables' AND action = 'approve'")
+    ).scalar_one()
     head_conn.execute(links.insert().values(role_id=approver_child_role, permission_id=permission))
     plain_analyst = ctx.insert("admin_users", role_id=analyst_role).id
     second = submit(ctx, ctx.insert("rate_tables").id)
@@ -323,8 +337,14 @@ def test_california_refuses_a_gender_factor_in_auto_rating(head_conn: sa.Connect
 
 def test_maryland_refuses_credit_in_home_rating(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
-    md_home = {"state": "MD", "product_type": "home", "coverage_type": "dwelling", "filing_id": "MD-HOME-2026-001",
-               "vehicle_factors": sa.null(), "driver_factors": sa.null()}
+    md_home = {
+        "state": "MD",
+        "product_type": "home",
+        "coverage_type": "dwelling",
+        "filing_id": "MD-HOME-2026-001",
+        "vehicle_factors": sa.null(),
+        "driver_factors": sa.null(),
+    }
     error = try_insert(head_conn, "rate_tables", ctx.row("rate_tables", **md_home))
     assert_refused_by(error, RATE_RULES, "RAT-018")
     assert "MD-HOME-NO-CREDIT" in str(error)
@@ -346,8 +366,14 @@ def test_the_california_good_driver_discount_stays_at_least_20_percent(head_conn
 def _quote(ctx: Ctx, state: str, coverages: list[dict], rating_factors: dict) -> dict:
     """A priced (quoted, not bound) auto quote in ``state``: a bound one must agree with its policy's
     state (QUO-016, revision 008), which is not what these tests are about."""
-    return ctx.row("quotes", state=state, status="quoted", converted_to_policy_id=None,
-                   coverage_selections={"coverages": coverages}, rating_factors=rating_factors)
+    return ctx.row(
+        "quotes",
+        state=state,
+        status="quoted",
+        converted_to_policy_id=None,
+        coverage_selections={"coverages": coverages},
+        rating_factors=rating_factors,
+    )
 
 
 BI = {"type": "bodily_injury", "limit": 30000, "per_accident_limit": 60000, "deductible": 0}
@@ -373,8 +399,16 @@ def test_new_york_auto_quotes_carry_pip_and_uninsured_motorist(head_conn: sa.Con
         assert "NY-AUTO-PIP-UM" in str(error) and "5103" in str(error)
     ctx.insert("quotes", **_quote(ctx, "NY", [BI, PD, PIP, UM], {"territory": 1.2}))
     # A draft is not priced yet: it may lack them until the rating engine prices it.
-    draft = ctx.row("quotes", state="NY", status="draft", converted_to_policy_id=None, base_premium=None,
-                    total_premium=None, monthly_premium=None, coverage_selections={"coverages": [BI, PD]})
+    draft = ctx.row(
+        "quotes",
+        state="NY",
+        status="draft",
+        converted_to_policy_id=None,
+        base_premium=None,
+        total_premium=None,
+        monthly_premium=None,
+        coverage_selections={"coverages": [BI, PD]},
+    )
     row = insert(head_conn, "quotes", draft)
     # draft -> calculating -> quoted is the lifecycle (QUO-013, revision 008); pricing is the last step.
     head_conn.execute(sa.text("UPDATE quotes SET status = 'calculating' WHERE id = :id"), {"id": row.id})
@@ -402,17 +436,24 @@ def test_a_new_state_is_rows(head_conn: sa.Connection) -> None:
     that starts after they end is accepted and judges every later rate."""
     ctx = Ctx(head_conn)
     wy = {"state": "WY", "filing_id": "WY-AUTO-2026-001"}
-    ctx.insert("rate_tables", **wy, coverage_type="comprehensive", driver_factors={"sex_m": 1.1},
-               expiration_date=dt.date(2049, 1, 1))
+    ctx.insert("rate_tables", **wy, coverage_type="comprehensive", driver_factors={"sex_m": 1.1}, expiration_date=dt.date(2049, 1, 1))
     rules = metadata.tables["state_rating_rules"]
-    ban = {"rule_id": "WY-AUTO-NO-GENDER", "state": "WY", "product_type": "auto", "kind": "banned_factor",
-           "parameters": {"factor": "gender", "key_pattern": "^(gender|sex)(_|$)"}, "citation": "Wyo. Stat. (illustrative)",
-           "effective_from": dt.date(2026, 1, 1), "effective_to": None}
+    ban = {
+        "rule_id": "WY-AUTO-NO-GENDER",
+        "state": "WY",
+        "product_type": "auto",
+        "kind": "banned_factor",
+        "parameters": {"factor": "gender", "key_pattern": "^(gender|sex)(_|$)"},
+        "citation": "Wyo. Stat. (illustrative)",
+        "effective_from": dt.date(2026, 1, 1),
+        "effective_to": None,
+    }
     error = refused(head_conn, rules.insert().values(**ban))
     assert_refused_by(error, RULE_CHANGE, "RAT-017")
     head_conn.execute(rules.insert().values(**ban | {"rule_id": "WY-AUTO-NO-GENDER-2050", "effective_from": dt.date(2050, 1, 1)}))
-    error = try_insert(head_conn, "rate_tables", ctx.row("rate_tables", **wy, effective_date=dt.date(2051, 1, 1),
-                                                         driver_factors={"gender_f": 0.9}))
+    error = try_insert(
+        head_conn, "rate_tables", ctx.row("rate_tables", **wy, effective_date=dt.date(2051, 1, 1), driver_factors={"gender_f": 0.9})
+    )
     assert_refused_by(error, RATE_RULES, "RAT-018")
     assert "WY-AUTO-NO-GENDER-2050" in str(error)
 
@@ -420,12 +461,15 @@ def test_a_new_state_is_rows(head_conn: sa.Connection) -> None:
 # --- RAT-021, RAT-010, RAT-002, RAT-009: typed documents and real vocabularies ----------------------------------
 
 
-@pytest.mark.parametrize(("factors", "constraint"), [
-    ({"territory_factors": {"770": -1.18}}, "ck_rate_tables_territory_factors_typed"),
-    ({"territory_factors": {"770": "high"}}, "ck_rate_tables_territory_factors_typed"),
-    ({"territory_factors": {"Houston": 1.2}}, "ck_rate_tables_territory_factors_typed"),
-    ({"driver_factors": {"age_16_20": 0}}, "ck_rate_tables_driver_factors_typed"),
-])
+@pytest.mark.parametrize(
+    ("factors", "constraint"),
+    [
+        ({"territory_factors": {"770": -1.18}}, "ck_rate_tables_territory_factors_typed"),
+        ({"territory_factors": {"770": "high"}}, "ck_rate_tables_territory_factors_typed"),
+        ({"territory_factors": {"Houston": 1.2}}, "ck_rate_tables_territory_factors_typed"),
+        ({"driver_factors": {"age_16_20": 0}}, "ck_rate_tables_driver_factors_typed"),
+    ],
+)
 def test_factor_documents_are_positive_numbers_with_documented_keys(head_conn: sa.Connection, factors: dict, constraint: str) -> None:
     ctx = Ctx(head_conn)
     error = try_insert(head_conn, "rate_tables", ctx.row("rate_tables", **factors))
@@ -447,8 +491,14 @@ def test_optional_auto_coverages_are_rated(head_conn: sa.Connection, coverage: s
 
 @pytest.mark.parametrize("coverage", ["scheduled_personal_property", "water_backup", "ordinance_or_law", "loss_of_use"])
 def test_optional_home_coverages_are_rated(head_conn: sa.Connection, coverage: str) -> None:
-    Ctx(head_conn).insert("rate_tables", product_type="home", coverage_type=coverage, filing_id="TX-HOME-2026-001",
-                          vehicle_factors=sa.null(), driver_factors=sa.null())
+    Ctx(head_conn).insert(
+        "rate_tables",
+        product_type="home",
+        coverage_type=coverage,
+        filing_id="TX-HOME-2026-001",
+        vehicle_factors=sa.null(),
+        driver_factors=sa.null(),
+    )
 
 
 def test_a_serff_tracking_number_is_a_filing_id(head_conn: sa.Connection) -> None:
@@ -468,12 +518,17 @@ def test_the_revision_refuses_to_run_over_overlapping_rates(scratch_database: UR
     eng = database.engine(scratch_database)
     try:
         with eng.begin() as conn:
-            ids = [conn.execute(sa.text(
-                "INSERT INTO rate_tables (state, product_type, coverage_type, base_rate, min_premium, territory_factors, "
-                "vehicle_factors, driver_factors, effective_date, expiration_date, filing_id) VALUES "
-                "('TX', 'auto', 'collision', 20, 0, '{}', '{}', '{}', :start, :end, 'TX-AUTO-2026-001') RETURNING id"),
-                {"start": start, "end": end}).scalar_one()
-                for start, end in ((dt.date(2030, 1, 1), dt.date(2031, 1, 1)), (dt.date(2030, 6, 1), dt.date(2031, 6, 1)))]
+            ids = [
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO rate_tables (state, product_type, coverage_type, base_rate, min_premium, territory_factors, "
+                        "vehicle_factors, driver_factors, effective_date, expiration_date, filing_id) VALUES "
+                        "('TX', 'auto', 'collision', 20, 0, '{}', '{}', '{}', :start, :end, 'TX-AUTO-2026-001') RETURNING id"
+                    ),
+                    {"start": start, "end": end},
+                ).scalar_one()
+                for start, end in ((dt.date(2030, 1, 1), dt.date(2031, 1, 1)), (dt.date(2030, 6, 1), dt.date(2031, 6, 1)))
+            ]
         with pytest.raises(Exception) as caught:
             migrations.upgrade(REVISION, url=scratch_database)
         message = str(caught.value)
@@ -488,8 +543,13 @@ def test_the_revision_refuses_to_run_over_overlapping_rates(scratch_database: UR
 
 # Trigger -> the rule ids its refusals carry, each asserted by assert_refused_by in a test above.
 REFUSING_TRIGGERS = {
-    FROZEN: {"RAT-015"}, NO_OVERLAP: {"RAT-016"}, AUTHORITY: {"ADM-022", "ADM-023", "RAT-015"},
-    RATE_RULES: {"RAT-018"}, DISCOUNT_RULES: {"RAT-019"}, QUOTE_RULES: {"RAT-020"}, RULE_CHANGE: {"RAT-017"},
+    FROZEN: {"RAT-015"},
+    NO_OVERLAP: {"RAT-016"},
+    AUTHORITY: {"ADM-022", "ADM-023", "RAT-015"},
+    RATE_RULES: {"RAT-018"},
+    DISCOUNT_RULES: {"RAT-019"},
+    QUOTE_RULES: {"RAT-020"},
+    RULE_CHANGE: {"RAT-017"},
 }
 
 
@@ -497,8 +557,11 @@ def test_every_governance_trigger_is_covered(head_catalog) -> None:
     """A trigger added to these tables whose comment cites a rating or approval rule must be listed
     here (and so tested); a listed one that no longer exists fails too."""
     tables = ("rate_tables", "discount_rules", "admin_rate_approvals", "state_rating_rules", "quotes")
-    found = {t.name for t in head_catalog.triggers if t.table in tables and t.function_name.startswith("check_")
-             and any(rule in (t.comment or "") for rule in ("RAT-", "ADM-02"))}
+    found = {
+        t.name
+        for t in head_catalog.triggers
+        if t.table in tables and t.function_name.startswith("check_") and any(rule in (t.comment or "") for rule in ("RAT-", "ADM-02"))
+    }
     assert found == set(REFUSING_TRIGGERS), found ^ set(REFUSING_TRIGGERS)
     source = Path(__file__).read_text(encoding="utf-8")
     for trigger, rules in REFUSING_TRIGGERS.items():
@@ -518,12 +581,15 @@ def test_the_state_rule_self_test_passes_at_head(head_conn: sa.Connection) -> No
     head_conn.execute(sa.text(_self_test_sql()))
 
 
-@pytest.mark.parametrize("sabotage", [
-    # A breach function that judges every rate compliant (the naive "return NULL").
-    "CREATE OR REPLACE FUNCTION state_rule_breach_of_rate(r rate_tables) RETURNS text LANGUAGE sql STABLE AS $$ SELECT NULL::text $$",
-    # The law itself missing a row: the self-test checks the seeded rules, not only the code.
-    "DELETE FROM state_rating_rules WHERE rule_id = 'NY-AUTO-PIP-UM'",
-])
+@pytest.mark.parametrize(
+    "sabotage",
+    [
+        # A breach function that judges every rate compliant (the naive "return NULL").
+        "CREATE OR REPLACE FUNCTION state_rule_breach_of_rate(r rate_tables) RETURNS text LANGUAGE sql STABLE AS $$ SELECT NULL::text $$",
+        # The law itself missing a row: the self-test checks the seeded rules, not only the code.
+        "DELETE FROM state_rating_rules WHERE rule_id = 'NY-AUTO-PIP-UM'",
+    ],
+)
 def test_the_state_rule_self_test_catches_a_wrong_judge(head_conn: sa.Connection, sabotage: str) -> None:
     head_conn.execute(sa.text(sabotage))
     savepoint = head_conn.begin_nested()

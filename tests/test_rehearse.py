@@ -62,29 +62,45 @@ def downgrade() -> None:
 
 # (revision id, title, upgrade body, downgrade body)
 THROWAWAY = (
-    ("r901", "volatile default",
-     'op.execute("ALTER TABLE quotes ADD COLUMN rehearsal_token uuid DEFAULT gen_random_uuid()")',
-     'op.execute("ALTER TABLE quotes DROP COLUMN rehearsal_token")'),
-    ("r902", "index without CONCURRENTLY",
-     'op.execute("CREATE INDEX ix_quotes_rehearsal_zip ON quotes (zip_code)")',
-     'op.execute("DROP INDEX ix_quotes_rehearsal_zip")'),
-    ("r903", "validated foreign key",
-     'op.execute("ALTER TABLE quotes ADD CONSTRAINT fk_quotes_rehearsal_created_by FOREIGN KEY (created_by) '
-     'REFERENCES users (id)")',
-     'op.execute("ALTER TABLE quotes DROP CONSTRAINT fk_quotes_rehearsal_created_by")'),
-    ("r904", "foreign key NOT VALID, then VALIDATE in its own transaction",
-     'op.execute("ALTER TABLE quotes ADD CONSTRAINT fk_quotes_rehearsal_updated_by FOREIGN KEY (updated_by) '
-     'REFERENCES users (id) NOT VALID")\n'
-     'with op.get_context().autocommit_block():\n'
-     '    op.execute("ALTER TABLE quotes VALIDATE CONSTRAINT fk_quotes_rehearsal_updated_by")',
-     'op.execute("ALTER TABLE quotes DROP CONSTRAINT fk_quotes_rehearsal_updated_by")'),
-    ("r905", "a long exclusive lock that touches no row (say, a slow step inside the transaction)",
-     'op.execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE")\nop.execute("SELECT pg_sleep(1.5)")',
-     'pass  # nothing to undo'),
-    ("r906", "drop the index the expiring-quotes sweep uses",
-     'op.execute("DROP INDEX ix_quotes_expires_at")',
-     'op.execute("CREATE INDEX ix_quotes_expires_at ON quotes (expires_at) '
-     "WHERE status IN ('draft', 'calculating', 'quoted')\")"),
+    (
+        "r901",
+        "volatile default",
+        'op.execute("ALTER TABLE quotes ADD COLUMN rehearsal_token uuid DEFAULT gen_random_uuid()")',
+        'op.execute("ALTER TABLE quotes DROP COLUMN rehearsal_token")',
+    ),
+    (
+        "r902",
+        "index without CONCURRENTLY",
+        'op.execute("CREATE INDEX ix_quotes_rehearsal_zip ON quotes (zip_code)")',
+        'op.execute("DROP INDEX ix_quotes_rehearsal_zip")',
+    ),
+    (
+        "r903",
+        "validated foreign key",
+        'op.execute("ALTER TABLE quotes ADD CONSTRAINT fk_quotes_rehearsal_created_by FOREIGN KEY (created_by) REFERENCES users (id)")',
+        'op.execute("ALTER TABLE quotes DROP CONSTRAINT fk_quotes_rehearsal_created_by")',
+    ),
+    (
+        "r904",
+        "foreign key NOT VALID, then VALIDATE in its own transaction",
+        'op.execute("ALTER TABLE quotes ADD CONSTRAINT fk_quotes_rehearsal_updated_by FOREIGN KEY (updated_by) '
+        'REFERENCES users (id) NOT VALID")\n'
+        "with op.get_context().autocommit_block():\n"
+        '    op.execute("ALTER TABLE quotes VALIDATE CONSTRAINT fk_quotes_rehearsal_updated_by")',
+        'op.execute("ALTER TABLE quotes DROP CONSTRAINT fk_quotes_rehearsal_updated_by")',
+    ),
+    (
+        "r905",
+        "a long exclusive lock that touches no row (say, a slow step inside the transaction)",
+        'op.execute("LOCK TABLE quotes IN ACCESS EXCLUSIVE MODE")\nop.execute("SELECT pg_sleep(1.5)")',
+        "pass  # nothing to undo",
+    ),
+    (
+        "r906",
+        "drop the index the expiring-quotes sweep uses",
+        'op.execute("DROP INDEX ix_quotes_expires_at")',
+        "op.execute(\"CREATE INDEX ix_quotes_expires_at ON quotes (expires_at) WHERE status IN ('draft', 'calculating', 'quoted')\")",
+    ),
 )
 WORKLOAD_LOCK_TIMEOUT = "400ms"  # shorter than r905's hold: queued quote inserts fail with lock_timeout
 
@@ -93,9 +109,11 @@ def write_throwaway(versions: Path) -> list[str]:
     down = migrations.head_revision()
     ids = []
     for rev, title, up, downgrade in THROWAWAY:
-        (versions / f"{rev}_rehearsal_test.py").write_text(REVISION_TEMPLATE.format(
-            title=title, rev=rev, down=down, upgrade=textwrap.indent(up, "    "),
-            downgrade=textwrap.indent(downgrade, "    ")))
+        (versions / f"{rev}_rehearsal_test.py").write_text(
+            REVISION_TEMPLATE.format(
+                title=title, rev=rev, down=down, upgrade=textwrap.indent(up, "    "), downgrade=textwrap.indent(downgrade, "    ")
+            )
+        )
         ids.append(rev)
         down = rev
     return ids
@@ -110,10 +128,14 @@ def scripts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def rehearsal(server_url: URL, scripts: Path) -> Iterator[Rehearsal]:
-    options = Options(from_revision=migrations.head_revision(), to_revision="r906", scale="small",
-                      workload=WorkloadOptions(clients=3, max_seconds=120, lock_timeout=WORKLOAD_LOCK_TIMEOUT),
-                      overhead_window_s=1.0,
-                      script_location=scripts)
+    options = Options(
+        from_revision=migrations.head_revision(),
+        to_revision="r906",
+        scale="small",
+        workload=WorkloadOptions(clients=3, max_seconds=120, lock_timeout=WORKLOAD_LOCK_TIMEOUT),
+        overhead_window_s=1.0,
+        script_location=scripts,
+    )
     yield rehearse(options, server=server_url)
 
 
@@ -234,7 +256,8 @@ def test_pages_render_again_from_their_json_with_the_notes_of_now(rehearsal: Reh
 
 def test_an_operator_note_accepts_the_finding_it_explains_and_a_stale_one_is_named(tmp_path: Path) -> None:
     notes_file = tmp_path / "operator_notes.toml"
-    notes_file.write_text(textwrap.dedent('''
+    notes_file.write_text(
+        textwrap.dedent("""
         [[note]]
         revision = "r902"
         kind = "blocking lock"
@@ -248,10 +271,15 @@ def test_an_operator_note_accepts_the_finding_it_explains_and_a_stale_one_is_nam
         kind = "rewrote table"
         why = "nothing rewrites here"
         production = "n/a"
-    '''))
+    """)
+    )
     loaded = notes.load(notes_file)
-    lock = verdicts.Reason(verdicts.BLOCKING_LOCK, 3, "quotes", "holds SHARE on quotes ...; statement: "
-                           "CREATE INDEX ix_quotes_rehearsal_zip ON quotes (zip_code)")
+    lock = verdicts.Reason(
+        verdicts.BLOCKING_LOCK,
+        3,
+        "quotes",
+        "holds SHARE on quotes ...; statement: CREATE INDEX ix_quotes_rehearsal_zip ON quotes (zip_code)",
+    )
     other = verdicts.Reason(verdicts.BLOCKING_LOCK, 4, "customers", "holds SHARE on customers ...")
     verdict = verdicts.Verdict("r902", "upgrade", reasons=[lock, other])
     stale = notes.apply(verdict, loaded)

@@ -91,7 +91,9 @@ def test_rls_is_enabled_and_forced_with_policies(head_catalog: Catalog, table: s
 
 @pytest.mark.parametrize("table", RLS_TABLES)
 def test_owner_policies_name_the_table_owner(head_conn: sa.Connection, head_catalog: Catalog, table: str) -> None:
-    owner = head_conn.execute(sa.text("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}).scalar_one()
+    owner = head_conn.execute(
+        sa.text("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+    ).scalar_one()
     commands = {p.command for p in head_catalog.tables[table].policies if owner in p.roles}
     assert commands == ({"ALL"} if table == "system_settings" else {"INSERT", "SELECT"})
 
@@ -124,10 +126,13 @@ def test_admin_console_changes_and_adds_sensitive_settings(head_conn: sa.Connect
             {"a": admin_id, "k": settings["sensitive"]},
         )
         assert changed.rowcount == 1
-        head_conn.execute(sa.text(
-            "INSERT INTO system_settings (category, key, value, data_type, is_sensitive, last_modified_by) "
-            "VALUES ('integrations', 'crm.api_url', '\"https://crm.example\"', 'string', true, :a)"
-        ), {"a": admin_id})
+        head_conn.execute(
+            sa.text(
+                "INSERT INTO system_settings (category, key, value, data_type, is_sensitive, last_modified_by) "
+                "VALUES ('integrations', 'crm.api_url', '\"https://crm.example\"', 'string', true, :a)"
+            ),
+            {"a": admin_id},
+        )
 
 
 @pytest.mark.parametrize("role", RESTRICTED_READERS)
@@ -199,7 +204,9 @@ def ordinary_owner(head_conn: sa.Connection) -> str:
     return role
 
 
-def test_forced_rls_binds_an_owner_no_policy_names(head_conn: sa.Connection, settings: dict[str, str], admin_id: uuid.UUID, ordinary_owner: str) -> None:
+def test_forced_rls_binds_an_owner_no_policy_names(
+    head_conn: sa.Connection, settings: dict[str, str], admin_id: uuid.UUID, ordinary_owner: str
+) -> None:
     """Ownership alone grants nothing: without a policy naming it the owner sees no row and cannot
     append. (Hence the owner policies, re-pointed with ALTER POLICY when ownership changes.)"""
     assert keys_seen_as(head_conn, ordinary_owner, list(settings.values())) == set()

@@ -43,13 +43,16 @@ def test_dump_shows_what_the_model_comparison_cannot(server_url: URL) -> None:
     """A revoked grant, a replaced function body, a dropped trigger and a changed index comment
     each change the dump, in the block of the object they belong to."""
     committed = dump.schema_file().read_text()
-    changed = _dump_after(server_url, [
-        "REVOKE INSERT ON quotes FROM app_rw",
-        "CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$BEGIN NEW.updated_at := now() + interval '1 second'; RETURN NEW; END$$",
-        "DROP TRIGGER trg_users_set_updated_at ON users",
-        "COMMENT ON INDEX ix_audit_logs_created_at IS 'changed'",
-    ])
+    changed = _dump_after(
+        server_url,
+        [
+            "REVOKE INSERT ON quotes FROM app_rw",
+            "CREATE OR REPLACE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$BEGIN NEW.updated_at := now() + interval '1 second'; RETURN NEW; END$$",
+            "DROP TRIGGER trg_users_set_updated_at ON users",
+            "COMMENT ON INDEX ix_audit_logs_created_at IS 'changed'",
+        ],
+    )
     diff = dump.difference(committed, changed)
     removed = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     added = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
@@ -62,9 +65,12 @@ def test_dump_shows_what_the_model_comparison_cannot(server_url: URL) -> None:
 def test_dump_ignores_monthly_partitions_and_owner(server_url: URL) -> None:
     """Partition maintenance creating months ahead changes no line: the file is about the design."""
     committed = dump.schema_file().read_text()
-    later = _dump_after(server_url, [
-        "SELECT count(*) FROM maintain_partitions('audit_logs'::regclass, 14, 84)",
-    ])
+    later = _dump_after(
+        server_url,
+        [
+            "SELECT count(*) FROM maintain_partitions('audit_logs'::regclass, 14, 84)",
+        ],
+    )
     assert dump.difference(committed, later) == ""
 
 

@@ -153,14 +153,18 @@ def test_historical_import_is_the_owners_path_only(head_conn: sa.Connection, rol
 
 def _trail_relations(conn: sa.Connection) -> list[str]:
     """audit_logs, every partition (DEFAULT included) and every archive, as regclass text."""
-    leaves = conn.execute(sa.text(
-        "SELECT relid::regclass::text FROM pg_partition_tree('audit_logs') ORDER BY 1"
-    )).scalars().all()
-    archives = conn.execute(sa.text(
-        "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = 'partitions' AND NOT c.relispartition AND c.relkind = 'r' "
-        "AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'trg_audit_logs_no_truncate') ORDER BY 1"
-    )).scalars().all()
+    leaves = conn.execute(sa.text("SELECT relid::regclass::text FROM pg_partition_tree('audit_logs') ORDER BY 1")).scalars().all()
+    archives = (
+        conn.execute(
+            sa.text(
+                "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'partitions' AND NOT c.relispartition AND c.relkind = 'r' "
+                "AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'trg_audit_logs_no_truncate') ORDER BY 1"
+            )
+        )
+        .scalars()
+        .all()
+    )
     return [*leaves, *archives]
 
 
@@ -168,7 +172,10 @@ def _archive_an_old_month(conn: sa.Connection) -> str:
     """A row of 2001 loaded as history, then maintenance: its month is created, moved into and
     detached by retention. Returns the archive's name."""
     conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
-    conn.execute(sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"), {"at": OLD_MONTH})
+    conn.execute(
+        sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),
+        {"at": OLD_MONTH},
+    )
     conn.exec_driver_sql("SET LOCAL app.historical_import = 'off'")
     actions = conn.execute(sa.text("SELECT action, partition_name FROM maintain_partitions('audit_logs', 3, 84)")).all()
     assert ("detach", "partitions.audit_logs_p200102") in actions, actions
@@ -181,11 +188,17 @@ def test_no_partition_of_the_audit_trail_can_be_cut_even_by_the_owner(head_conn:
     archive = _archive_an_old_month(head_conn)
     ctx = Ctx(head_conn)
     # A row in every attached partition (at its lower bound) and in DEFAULT, so that row triggers have rows to refuse.
-    lower_bounds = head_conn.execute(sa.text(
-        "SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']*)''\\)'))[1]::timestamptz "
-        "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_logs'::regclass "
-        "AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'"
-    )).scalars().all()
+    lower_bounds = (
+        head_conn.execute(
+            sa.text(
+                "SELECT (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']*)''\\)'))[1]::timestamptz "
+                "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'audit_logs'::regclass "
+                "AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'"
+            )
+        )
+        .scalars()
+        .all()
+    )
     for at in [*lower_bounds, dt.datetime(2095, 6, 1, tzinfo=dt.UTC)]:
         ctx.insert("audit_logs", created_at=at)
     relations = _trail_relations(head_conn)
@@ -214,7 +227,9 @@ def test_partitions_made_by_maintenance_carry_the_truncate_guard(head_conn: sa.C
 
 
 def test_a_partition_created_by_hand_is_refused(head_conn: sa.Connection) -> None:
-    with refused(head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_ddl_guard", "trg_audit_logs_no_truncate"):
+    with refused(
+        head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_ddl_guard", "trg_audit_logs_no_truncate"
+    ):
         head_conn.exec_driver_sql(
             "CREATE TABLE partitions.audit_logs_p209801 PARTITION OF audit_logs FOR VALUES FROM ('2098-01-01') TO ('2098-02-01')"
         )
@@ -229,14 +244,20 @@ def test_detaching_goes_through_the_ledger_and_nothing_is_dropped(head_conn: sa.
     entry = head_conn.execute(sa.text("SELECT * FROM partition_archive_ledger WHERE partition_name = :p"), {"p": archive}).one()
     assert (entry.parent_table, entry.event, entry.row_count) == ("audit_logs", "detach", 1)
     assert (entry.range_start, entry.range_end) == (dt.datetime(2001, 2, 1, tzinfo=dt.UTC), dt.datetime(2001, 3, 1, tzinfo=dt.UTC))
-    recomputed = head_conn.execute(sa.text(
-        "SELECT 'md5sum64:' || (coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric + 9223372036854775808), 0) "
-        f"% 18446744073709551616)::text FROM {archive} AS t"
-    )).scalar_one()
+    recomputed = head_conn.execute(
+        sa.text(
+            "SELECT 'md5sum64:' || (coalesce(sum(('x' || left(md5(t::text), 16))::bit(64)::bigint::numeric + 9223372036854775808), 0) "
+            f"% 18446744073709551616)::text FROM {archive} AS t"
+        )
+    ).scalar_one()
     assert entry.checksum == recomputed
     with refused(head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_drop_guard", archive):
         head_conn.exec_driver_sql(f"DROP TABLE {archive}")
-    for statement in ("UPDATE partition_archive_ledger SET row_count = 0", "DELETE FROM partition_archive_ledger", "TRUNCATE partition_archive_ledger"):
+    for statement in (
+        "UPDATE partition_archive_ledger SET row_count = 0",
+        "DELETE FROM partition_archive_ledger",
+        "TRUNCATE partition_archive_ledger",
+    ):
         with refused(head_conn, psycopg.errors.InsufficientPrivilege, "SEC-003"):
             head_conn.exec_driver_sql(statement)
     assert head_conn.execute(sa.text("SELECT count(*) FROM audit_trail_protection_problems()")).scalar_one() == 0
@@ -245,12 +266,15 @@ def test_detaching_goes_through_the_ledger_and_nothing_is_dropped(head_conn: sa.
 def test_late_rows_of_an_archived_month_are_recorded_again(head_conn: sa.Connection) -> None:
     archive = _archive_an_old_month(head_conn)
     head_conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
-    head_conn.execute(sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),
-                      {"at": OLD_MONTH + dt.timedelta(days=5)})
+    head_conn.execute(
+        sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),
+        {"at": OLD_MONTH + dt.timedelta(days=5)},
+    )
     head_conn.exec_driver_sql("SET LOCAL app.historical_import = 'off'")
     assert [r.action for r in head_conn.execute(sa.text("SELECT * FROM maintain_partitions('audit_logs', 3, 84)"))] == ["move"]
-    events = head_conn.execute(sa.text(
-        "SELECT event, row_count FROM partition_archive_ledger WHERE partition_name = :p ORDER BY recorded_at, event"), {"p": archive}
+    events = head_conn.execute(
+        sa.text("SELECT event, row_count FROM partition_archive_ledger WHERE partition_name = :p ORDER BY recorded_at, event"),
+        {"p": archive},
     ).all()
     assert [tuple(e) for e in events] == [("detach", 1), ("late_rows", 2)]
 
@@ -309,7 +333,9 @@ def test_plaintext_in_a_hash_column_is_refused(head_conn: sa.Connection, table: 
         ctx.insert(table, **{column: valid})  # the valid twins: each recognised format
 
 
-@pytest.mark.parametrize("value", ["kms:v1:c2VjcmV0", "v1:KMS:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "v1:kms-2026:short", "JBSWY3DPEHPK3PXP"])
+@pytest.mark.parametrize(
+    "value", ["kms:v1:c2VjcmV0", "v1:KMS:c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "v1:kms-2026:short", "JBSWY3DPEHPK3PXP"]
+)
 def test_ciphertext_outside_the_envelope_is_refused(head_conn: sa.Connection, value: str) -> None:
     ctx = Ctx(head_conn)
     savepoint = head_conn.begin_nested()
@@ -336,10 +362,15 @@ def test_revision_refuses_existing_plaintext_naming_rule_count_and_ids(scratch_d
     eng = database.engine(scratch_database)
     try:
         with eng.begin() as conn:
-            role = conn.execute(sa.text("INSERT INTO admin_roles (name, description) VALUES ('ops', 'Operations') RETURNING id")).scalar_one()
-            bad = conn.execute(sa.text(
-                "INSERT INTO admin_users (email, password_hash, role_id, is_super_admin) VALUES ('root@carrier.example', 'hunter2', :r, true) RETURNING id"
-            ), {"r": role}).scalar_one()
+            role = conn.execute(
+                sa.text("INSERT INTO admin_roles (name, description) VALUES ('ops', 'Operations') RETURNING id")
+            ).scalar_one()
+            bad = conn.execute(
+                sa.text(
+                    "INSERT INTO admin_users (email, password_hash, role_id, is_super_admin) VALUES ('root@carrier.example', 'hunter2', :r, true) RETURNING id"
+                ),
+                {"r": role},
+            ).scalar_one()
         with pytest.raises(sa.exc.DBAPIError) as caught:
             migrations.upgrade(REVISION, url=scratch_database)
         message = str(caught.value.orig)
@@ -367,10 +398,12 @@ def test_a_super_admin_created_with_mfa_off_is_refused(head_conn: sa.Connection)
 def _security_role(ctx: Ctx) -> uuid.UUID:
     """A role holding admin_users/write: security-relevant (SEC-028)."""
     role = ctx.insert("admin_roles").id
-    permission = ctx.conn.execute(sa.text(
-        "INSERT INTO admin_permissions (resource, action, description) VALUES ('admin_users', 'write', 'Manage admins') "
-        "ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description RETURNING id"
-    )).scalar_one()
+    permission = ctx.conn.execute(
+        sa.text(
+            "INSERT INTO admin_permissions (resource, action, description) VALUES ('admin_users', 'write', 'Manage admins') "
+            "ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description RETURNING id"
+        )
+    ).scalar_one()
     ctx.conn.execute(sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"), {"r": role, "p": permission})
     return role
 
@@ -382,22 +415,30 @@ def test_enrolment_comes_before_promotion_to_a_security_role(head_conn: sa.Conne
     with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_users_security_role_mfa"):
         head_conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
     # The valid twin: enrol first, then promote.
-    head_conn.execute(sa.text("UPDATE admin_users SET two_factor_enabled = true, two_factor_secret_encrypted = :s WHERE id = :a"),
-                      {"s": "v1:kms-test:" + "B" * 42 + "==", "a": admin})
+    head_conn.execute(
+        sa.text("UPDATE admin_users SET two_factor_enabled = true, two_factor_secret_encrypted = :s WHERE id = :a"),
+        {"s": "v1:kms-test:" + "B" * 42 + "==", "a": admin},
+    )
     head_conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
     with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028"):
-        head_conn.execute(sa.text("UPDATE admin_users SET two_factor_enabled = false, two_factor_secret_encrypted = NULL WHERE id = :a"), {"a": admin})
+        head_conn.execute(
+            sa.text("UPDATE admin_users SET two_factor_enabled = false, two_factor_secret_encrypted = NULL WHERE id = :a"), {"a": admin}
+        )
 
 
 def test_a_security_permission_is_not_granted_to_a_role_with_admins_without_mfa(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     role = ctx.insert("admin_roles").id
     ctx.insert("admin_users", role_id=role, two_factor_enabled=False, two_factor_secret_encrypted=None)
-    permissions = dict(head_conn.execute(sa.text(
-        "INSERT INTO admin_permissions (resource, action, description) VALUES ('system_settings', 'write', 'Change settings'), "
-        "('system_settings', 'read', 'Read settings') ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description "
-        "RETURNING action, id"
-    )).all())
+    permissions = dict(
+        head_conn.execute(
+            sa.text(
+                "INSERT INTO admin_permissions (resource, action, description) VALUES ('system_settings', 'write', 'Change settings'), "
+                "('system_settings', 'read', 'Read settings') ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description "
+                "RETURNING action, id"
+            )
+        ).all()
+    )
     grant = "INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"
     with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_role_permissions_security_role_mfa"):
         head_conn.execute(sa.text(grant), {"r": role, "p": permissions["write"]})
@@ -411,7 +452,9 @@ GROUP_ROLES = ("app_rw", "app_ro", "auditor", "admin_rw")
 
 def test_every_customer_policy_and_claim_column_is_classified(head_catalog) -> None:
     for table, classes in pii.CLASSIFICATION.items():
-        assert sorted(c.name for c in head_catalog.table(table).columns) == sorted(classes), f"classify every column of {table} in schema.pii"
+        assert sorted(c.name for c in head_catalog.table(table).columns) == sorted(classes), (
+            f"classify every column of {table} in schema.pii"
+        )
 
 
 def test_revision_withholds_what_the_registry_says() -> None:
@@ -459,8 +502,10 @@ def test_archives_detached_before_the_revision_are_adopted_into_the_ledger(scrat
     eng = database.engine(scratch_database)
     try:
         with eng.begin() as conn:
-            conn.execute(sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),
-                         {"at": OLD_MONTH})
+            conn.execute(
+                sa.text("INSERT INTO audit_logs (action, resource_type, created_at) VALUES ('system.backfill', 'audit_logs', :at)"),
+                {"at": OLD_MONTH},
+            )
             conn.execute(sa.text("SELECT * FROM maintain_partitions('audit_logs', 3, 84)")).all()  # 004's version: detaches, no ledger
         migrations.upgrade(REVISION, url=scratch_database)
         with eng.connect() as conn:

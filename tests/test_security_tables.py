@@ -18,8 +18,9 @@ from schema.samples import refused
 from tests.constraint_cases import Ctx
 
 
-def _refused(conn: sa.Connection, statement: str, error: type[psycopg.Error] | tuple[type[psycopg.Error], ...],
-             **params: object) -> psycopg.Error:
+def _refused(
+    conn: sa.Connection, statement: str, error: type[psycopg.Error] | tuple[type[psycopg.Error], ...], **params: object
+) -> psycopg.Error:
     orig = refused(conn, statement, params)
     assert isinstance(orig, error), orig
     return orig
@@ -54,7 +55,11 @@ def test_app_rw_appends_to_audit_logs_but_cannot_update_them(head_conn: sa.Conne
 
 @pytest.mark.parametrize(
     ("table", "column"),
-    [("oauth2_clients", "client_secret_hash"), ("sso_providers", "client_secret_encrypted"), ("user_mfa_settings", "totp_secret_encrypted")],
+    [
+        ("oauth2_clients", "client_secret_hash"),
+        ("sso_providers", "client_secret_encrypted"),
+        ("user_mfa_settings", "totp_secret_encrypted"),
+    ],
 )
 def test_secret_columns_are_unreadable_for_application_roles(head_conn: sa.Connection, table: str, column: str) -> None:
     head_conn.execute(sa.text("SET LOCAL ROLE app_rw"))

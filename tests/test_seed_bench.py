@@ -60,8 +60,14 @@ def test_insert_paths_bench_measures_every_path_at_006_and_head(server_url: URL)
     with eng.connect() as conn:
         before = set(conn.execute(sa.text("SELECT datname FROM pg_database WHERE datname LIKE 'bench_ins%'")).scalars())
     env = {**os.environ, database.ENV_VAR: server_url.set(drivername="postgresql").render_as_string(hide_password=False)}
-    done = subprocess.run([sys.executable, str(database.project_root() / "scripts" / "bench_insert_paths.py"), "--rows", "200", "--rounds", "1"],
-                          capture_output=True, text=True, env=env, timeout=600, check=False)
+    done = subprocess.run(
+        [sys.executable, str(database.project_root() / "scripts" / "bench_insert_paths.py"), "--rows", "200", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     for path in ("quote", "audit", "analytics"):
         for mode in ("one row per statement", "100 rows per statement"):

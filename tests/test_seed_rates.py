@@ -22,8 +22,7 @@ def snapshot(url: URL) -> dict[str, list[tuple]]:
     eng = database.engine(url)
     try:
         with eng.connect() as conn:
-            return {t: [tuple(r) for r in conn.exec_driver_sql(ROW_STATE.format(table=t))]
-                    for t in ("rate_tables", "discount_rules")}
+            return {t: [tuple(r) for r in conn.exec_driver_sql(ROW_STATE.format(table=t))] for t in ("rate_tables", "discount_rules")}
     finally:
         eng.dispose()
 

@@ -33,9 +33,10 @@ SELECT md5(string_agg(t::text, '|' ORDER BY t::text)) FROM (
 def _deferrable_objects(conn: sa.Connection) -> dict[str, tuple[object, ...]]:
     cat = catalog.read(conn)
     conn.commit()
-    return {t: (tuple(sorted(cat.table(t).indexes, key=lambda i: i.name)),
-                tuple(sorted(cat.table(t).constraints, key=lambda c: c.name)))
-            for t in volume.generated_tables()}
+    return {
+        t: (tuple(sorted(cat.table(t).indexes, key=lambda i: i.name)), tuple(sorted(cat.table(t).constraints, key=lambda c: c.name)))
+        for t in volume.generated_tables()
+    }
 
 
 # Every partition carries one index per index of its parent, attached to it (a parent index built
@@ -94,20 +95,33 @@ def test_small_scale_runs_well_under_a_minute(small) -> None:
 
 
 def test_every_table_of_the_schema_has_rows(small_conn: sa.Connection) -> None:
-    tables = small_conn.execute(sa.text(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'"
-    )).scalars().all()
+    tables = (
+        small_conn.execute(
+            sa.text(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> 'alembic_version'"
+            )
+        )
+        .scalars()
+        .all()
+    )
     empty = [t for t in tables if not scalar(small_conn, f'SELECT EXISTS (SELECT 1 FROM "{t}")')]
     assert tables and sorted(empty) == sorted(volume.NOT_GENERATED)
 
 
 def test_row_counts_match_the_scale_and_the_report(small, small_conn: sa.Connection) -> None:
     expected = {
-        "users": SCALE.users, "customers": SCALE.customers, "quotes": SCALE.quotes, "claims": SCALE.claims,
-        "oauth2_clients": SCALE.oauth2_clients, "audit_logs": SCALE.audit_logs, "analytics_events": SCALE.analytics_events,
-        "websocket_connections": SCALE.websocket_connections, "admin_users": SCALE.admin_users,
-        "admin_activity_logs": SCALE.admin_activity_logs, "admin_rate_approvals": SCALE.rate_approvals,
+        "users": SCALE.users,
+        "customers": SCALE.customers,
+        "quotes": SCALE.quotes,
+        "claims": SCALE.claims,
+        "oauth2_clients": SCALE.oauth2_clients,
+        "audit_logs": SCALE.audit_logs,
+        "analytics_events": SCALE.analytics_events,
+        "websocket_connections": SCALE.websocket_connections,
+        "admin_users": SCALE.admin_users,
+        "admin_activity_logs": SCALE.admin_activity_logs,
+        "admin_rate_approvals": SCALE.rate_approvals,
     }
     for table, count in expected.items():
         assert scalar(small_conn, f"SELECT count(*) FROM {table}") == count, table
@@ -146,7 +160,9 @@ def test_time_series_spread_over_monthly_partitions_not_default(small_conn: sa.C
 
 
 def test_event_times_are_bursty(small_conn: sa.Connection) -> None:
-    business = scalar(small_conn, "SELECT avg((extract(hour FROM created_at AT TIME ZONE 'America/Chicago') BETWEEN 8 AND 17)::int) FROM audit_logs")
+    business = scalar(
+        small_conn, "SELECT avg((extract(hour FROM created_at AT TIME ZONE 'America/Chicago') BETWEEN 8 AND 17)::int) FROM audit_logs"
+    )
     weekend = scalar(small_conn, "SELECT avg((extract(isodow FROM created_at AT TIME ZONE 'America/Chicago') >= 6)::int) FROM audit_logs")
     assert business > 0.7 and weekend < 0.2
 
@@ -157,9 +173,15 @@ def test_streams_are_stored_in_time_order(small_conn: sa.Connection) -> None:
     random order within the month gave a correlation of 0.00."""
     for table in ("audit_logs", "analytics_events"):
         small_conn.exec_driver_sql(f"ANALYZE {table}")
-        correlations = dict(small_conn.execute(sa.text(
-            "SELECT tablename, correlation FROM pg_stats WHERE schemaname = 'partitions' "
-            "AND tablename LIKE :pattern AND attname = 'created_at'"), {"pattern": f"{table}_p%"}).all())
+        correlations = dict(
+            small_conn.execute(
+                sa.text(
+                    "SELECT tablename, correlation FROM pg_stats WHERE schemaname = 'partitions' "
+                    "AND tablename LIKE :pattern AND attname = 'created_at'"
+                ),
+                {"pattern": f"{table}_p%"},
+            ).all()
+        )
         assert len(correlations) >= 20, (table, correlations)
         assert min(correlations.values()) > 0.95, (table, correlations)
     small_conn.commit()
@@ -193,29 +215,55 @@ def test_rate_approvals_are_made_by_the_right_roles(small_conn: sa.Connection) -
         JOIN admin_role_permissions rp ON rp.role_id = c.ancestor JOIN admin_permissions p ON p.id = rp.permission_id
         WHERE p.resource = 'rate_tables' AND p.action = 'approve' ORDER BY r.name"""
     assert small_conn.execute(sa.text(inherits_approve)).scalars().all() == ["rate_approver", "super_admin"]
-    deciders = small_conn.execute(sa.text(
-        "SELECT DISTINCT r.name FROM admin_rate_approvals a JOIN admin_users u ON u.id = coalesce(a.approved_by, a.rejected_by) "
-        "JOIN admin_roles r ON r.id = u.role_id ORDER BY r.name")).scalars().all()
+    deciders = (
+        small_conn.execute(
+            sa.text(
+                "SELECT DISTINCT r.name FROM admin_rate_approvals a JOIN admin_users u ON u.id = coalesce(a.approved_by, a.rejected_by) "
+                "JOIN admin_roles r ON r.id = u.role_id ORDER BY r.name"
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert set(deciders) <= {"rate_approver", "super_admin"} and deciders
-    submitters = small_conn.execute(sa.text(
-        "SELECT DISTINCT r.name FROM admin_rate_approvals a JOIN admin_users u ON u.id = a.submitted_by "
-        "JOIN admin_roles r ON r.id = u.role_id")).scalars().all()
+    submitters = (
+        small_conn.execute(
+            sa.text(
+                "SELECT DISTINCT r.name FROM admin_rate_approvals a JOIN admin_users u ON u.id = a.submitted_by "
+                "JOIN admin_roles r ON r.id = u.role_id"
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert set(submitters) <= {"rate_analyst", "rate_approver", "super_admin"}
-    assert scalar(small_conn, "SELECT count(*) FROM (SELECT rate_table_id FROM admin_rate_approvals WHERE status = 'pending' "
-                              "GROUP BY rate_table_id HAVING count(*) > 1) AS d") == 0
+    assert (
+        scalar(
+            small_conn,
+            "SELECT count(*) FROM (SELECT rate_table_id FROM admin_rate_approvals WHERE status = 'pending' "
+            "GROUP BY rate_table_id HAVING count(*) > 1) AS d",
+        )
+        == 0
+    )
 
 
 def test_quotes_obey_the_state_rules(small_conn: sa.Connection) -> None:
     """Every generated quote, priced or not, passes the state rules as if it were priced (RAT-020):
     NY auto quotes carry PIP and UM, CA and MA auto quotes no credit tier."""
-    breaches = scalar(small_conn, """
+    breaches = scalar(
+        small_conn,
+        """
         SELECT count(*) FROM quotes q
         WHERE q.coverage_selections IS NOT NULL AND q.rating_factors IS NOT NULL
-          AND state_rule_breach_of_quote(jsonb_populate_record(q, '{"status": "quoted"}')) IS NOT NULL""")
+          AND state_rule_breach_of_quote(jsonb_populate_record(q, '{"status": "quoted"}')) IS NOT NULL""",
+    )
     assert breaches == 0
-    ny_auto = scalar(small_conn, """
+    ny_auto = scalar(
+        small_conn,
+        """
         SELECT count(*) FROM quotes WHERE state = 'NY' AND product_type = 'auto' AND status IN ('quoted', 'bound')
-          AND coverage_selections -> 'coverages' @> '[{"type": "personal_injury_protection"}, {"type": "uninsured_motorist"}]'""")
+          AND coverage_selections -> 'coverages' @> '[{"type": "personal_injury_protection"}, {"type": "uninsured_motorist"}]'""",
+    )
     assert ny_auto > 0
 
 
@@ -232,7 +280,10 @@ def test_the_load_builds_back_every_deferred_object_as_it_was(small: Generated, 
     cat = catalog.read(small_conn)
     small_conn.commit()
     assert deferral.plan(cat, "websocket_connections", foreign_keys=True).names == [
-        "ix_websocket_connections_last_ping_at", "ix_websocket_connections_user_id", "fk_websocket_connections_user_id_users"]
+        "ix_websocket_connections_last_ping_at",
+        "ix_websocket_connections_user_id",
+        "fk_websocket_connections_user_id_users",
+    ]
     assert deferral.plan(cat, "audit_logs", foreign_keys=False).indexes
 
 
@@ -249,7 +300,10 @@ def test_a_row_without_its_parent_fails_the_load_by_name_and_leaves_the_schema_w
     table's load at the key's validation, naming it; the table's transaction rolls back whole, so
     its rows are gone and its indexes and keys are back."""
     broken = volume.sql("websocket_connections").replace(
-        "pg_temp.user_id('ws.user', g)", "CASE WHEN g = 3 THEN '00000000-0000-4000-8000-000000000000'::uuid ELSE pg_temp.user_id('ws.user', g) END", 1)
+        "pg_temp.user_id('ws.user', g)",
+        "CASE WHEN g = 3 THEN '00000000-0000-4000-8000-000000000000'::uuid ELSE pg_temp.user_id('ws.user', g) END",
+        1,
+    )
     assert broken != volume.sql("websocket_connections")
     steps = {s.table: s for s in volume.STEPS}
     with migrations.temporary_database(server_url, "wb_volume_fk", revision="head") as url:
@@ -260,8 +314,11 @@ def test_a_row_without_its_parent_fails_the_load_by_name_and_leaves_the_schema_w
                 gen = volume.Generator(conn, SCALE, SEED, AS_OF, Console(quiet=True), scripts={"websocket_connections": broken})
                 gen.prepare()
                 gen.run([steps["users"]])
-                with pytest.raises(volume.VolumeError, match=r"websocket_connections: rows 1\.\.600 refused by the database: "
-                                                             r"websocket_connections: foreign key fk_websocket_connections_user_id_users refused"):
+                with pytest.raises(
+                    volume.VolumeError,
+                    match=r"websocket_connections: rows 1\.\.600 refused by the database: "
+                    r"websocket_connections: foreign key fk_websocket_connections_user_id_users refused",
+                ):
                     gen.run([steps["websocket_connections"]])
                 assert scalar(conn, "SELECT count(*) FROM websocket_connections") == 0
                 assert scalar(conn, "SELECT count(*) FROM users") == SCALE.users

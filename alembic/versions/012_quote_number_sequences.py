@@ -358,8 +358,9 @@ ORDER BY y.year
 """
 
 # The counter is read-only from 012 on (profile "reference"); the downgrade gives app_rw its writes back.
-COUNTER_GRANT = Step("REVOKE INSERT, UPDATE ON quote_number_counters FROM app_rw",
-                     "GRANT INSERT, UPDATE ON quote_number_counters TO app_rw")
+COUNTER_GRANT = Step(
+    "REVOKE INSERT, UPDATE ON quote_number_counters FROM app_rw", "GRANT INSERT, UPDATE ON quote_number_counters TO app_rw"
+)
 
 COMMENTS: tuple[Comment, ...] = (
     Comment(

@@ -20,8 +20,7 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200
 REFERENCE_LAST_YEAR = min(LAST_YEAR, UnitedStates.end_year)
 
 HOLIDAYS_OF_YEARS = sa.text(
-    "SELECT h.holiday, h.name FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS y, "
-    "us_federal_holidays(y) AS h"
+    "SELECT h.holiday, h.name FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS y, us_federal_holidays(y) AS h"
 )
 BUSINESS_DAYS_OF_RANGE = sa.text(
     "SELECT CAST(d AS date) AS day, is_us_business_day(CAST(d AS date)) AS business "

@@ -341,8 +341,7 @@ def table_sizes(conn: sa.Connection) -> dict[str, TableSize]:
 def column_correlation(conn: sa.Connection, table: str, column: str) -> float | None:
     """Average pg_stats physical-order correlation of a column over a table's partitions (None
     before ANALYZE): what decides whether a BRIN index on it can serve a range."""
-    value = conn.execute(sa.text(sql("column_correlation")),
-                         {"table": f'"{SCHEMA}"."{table}"', "column": column}).scalar_one()
+    value = conn.execute(sa.text(sql("column_correlation")), {"table": f'"{SCHEMA}"."{table}"', "column": column}).scalar_one()
     return None if value is None else float(value)
 
 
@@ -406,12 +405,8 @@ def read_definitions(conn: sa.Connection) -> Definitions:
     """Definitions for the dump, each row built by keyword from SQL whose columns are the fields."""
     schemas = tuple(SchemaInfo(**r) for r in conn.execute(sa.text(sql("schemas"))).mappings())
     names = [s.name for s in schemas]
-    functions = tuple(
-        FunctionDefinition(**r) for r in conn.execute(sa.text(sql("function_definitions")), {"schemas": names}).mappings()
-    )
-    event_triggers = tuple(
-        EventTrigger(**{**r, "tags": tuple(r["tags"])}) for r in conn.execute(sa.text(sql("event_triggers"))).mappings()
-    )
+    functions = tuple(FunctionDefinition(**r) for r in conn.execute(sa.text(sql("function_definitions")), {"schemas": names}).mappings())
+    event_triggers = tuple(EventTrigger(**{**r, "tags": tuple(r["tags"])}) for r in conn.execute(sa.text(sql("event_triggers"))).mappings())
     return Definitions(
         functions=functions,
         schemas=schemas,

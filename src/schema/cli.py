@@ -70,9 +70,7 @@ def db_start() -> None:
         eng.dispose()
     except database.DatabaseError as exc:
         raise fail(str(exc)) from None
-    console.print(
-        f"PostgreSQL {version // 10000}.{version % 10000} ready at {target} in {time.monotonic() - started:.2f}s"
-    )
+    console.print(f"PostgreSQL {version // 10000}.{version % 10000} ready at {target} in {time.monotonic() - started:.2f}s")
 
 
 @db_app.command("stop")

@@ -51,10 +51,7 @@ def to_sqlalchemy_url(libpq_url: str) -> URL:
     """Map a libpq URL (``postgresql://``, ``postgres://``, unix-socket ``?host=/dir``) to psycopg 3."""
     url = make_url(libpq_url.strip())
     if url.drivername not in {"postgresql", "postgres", "postgresql+psycopg"}:
-        raise DatabaseError(
-            f"{ENV_VAR} must be a postgresql:// URL, got driver {url.drivername!r} "
-            f"in {mask(url)}"
-        )
+        raise DatabaseError(f"{ENV_VAR} must be a postgresql:// URL, got driver {url.drivername!r} in {mask(url)}")
     return url.set(drivername="postgresql+psycopg")
 
 
@@ -103,8 +100,7 @@ def _pgserver() -> ModuleType:
             import pgserver.utils  # noqa: PLC0415 - as above
     except ImportError as exc:  # pragma: no cover - install problem, reported plainly
         raise DatabaseError(
-            "the embedded database needs the 'pgserver' package: run make install, "
-            f"or set {ENV_VAR} to an existing PostgreSQL >= 15"
+            f"the embedded database needs the 'pgserver' package: run make install, or set {ENV_VAR} to an existing PostgreSQL >= 15"
         ) from exc
     return pgserver
 
@@ -171,8 +167,7 @@ def check_server(eng: Engine) -> int:
         ) from None
     if version < MIN_SERVER_VERSION_NUM:
         raise DatabaseError(
-            f"PostgreSQL at {describe_host(eng.url)} is version {version // 10000}; "
-            "the schema needs PostgreSQL 15 or newer"
+            f"PostgreSQL at {describe_host(eng.url)} is version {version // 10000}; the schema needs PostgreSQL 15 or newer"
         )
     return version
 

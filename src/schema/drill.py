@@ -200,13 +200,18 @@ def read_state(conn: sa.Connection) -> DatabaseState:
     partitions = catalog.partition_bounds(conn, SCHEMAS)
     rls = catalog.rls_flags(conn)
     return DatabaseState(
-        tables=tables, constraints=constraints, partitions=partitions, rls=rls,
-        revision=migrations.current_revision(conn), schema_dump=dump.render(conn).text,
+        tables=tables,
+        constraints=constraints,
+        partitions=partitions,
+        rls=rls,
+        revision=migrations.current_revision(conn),
+        schema_dump=dump.render(conn).text,
     )
 
 
 def normalize_reparsed(text: str) -> str:
     """The dump text with re-parsed IN lists in their original form (see RESTORED_IN_LIST)."""
+
     def original(match: re.Match[str]) -> str:
         items = ", ".join(f"'{v}'::character varying" for v in RESTORED_IN_ITEM.findall(match.group(1)))
         return f"ANY ((ARRAY[{items}])::text[])"
@@ -230,8 +235,11 @@ def compare(source: DatabaseState, restored: DatabaseState) -> list[str]:
             out.append(f"constraint {name}: missing in the restored copy")
         elif name not in source.constraints:
             out.append(f"constraint {name}: not in the source")
-    out += [f"constraint {name}: not validated in the restored copy (convalidated = false)"
-            for name, (_, valid) in sorted(restored.constraints.items()) if not valid]
+    out += [
+        f"constraint {name}: not validated in the restored copy (convalidated = false)"
+        for name, (_, valid) in sorted(restored.constraints.items())
+        if not valid
+    ]
     if source.revision != restored.revision:
         out.append(f"migration version: {source.revision} in the source, {restored.revision} restored")
     if source.partitions != restored.partitions:
@@ -286,8 +294,11 @@ def restore(
         target_url = database.create_database(source_url, target_name)
         try:
             started = time.perf_counter()
-            _run([str(pg_restore), "--exit-on-error", f"--jobs={jobs}", f"--dbname={libpq_url(target_url)}", str(archive)],
-                 target_url, "pg_restore")
+            _run(
+                [str(pg_restore), "--exit-on-error", f"--jobs={jobs}", f"--dbname={libpq_url(target_url)}", str(archive)],
+                target_url,
+                "pg_restore",
+            )
             report.restore_seconds = time.perf_counter() - started
             if after_restore is not None:
                 after_restore(target_url)

@@ -223,7 +223,7 @@ class Dump:
     def blocks(self) -> dict[str, str]:
         """``'<kind>: <name>'`` -> the text of its block (what a revision is compared on)."""
         lines = self.text.splitlines()
-        return {key: "\n".join(lines[first - 1:last]) for key, (first, last) in self.block_lines().items()}
+        return {key: "\n".join(lines[first - 1 : last]) for key, (first, last) in self.block_lines().items()}
 
     def block_lines(self) -> dict[str, tuple[int, int]]:
         """``'<kind>: <name>'`` -> (first line, last line) of its block in the file."""
@@ -267,8 +267,7 @@ def render(conn: sa.Connection) -> Dump:
     parts += [view_block(v, cat) for v in defs.views]
     parts += [function_block(f, cat) for f in defs.functions]
     parts += [event_trigger_block(e) for e in defs.event_triggers]
-    parts += [reference_block(conn, cat.tables[name], order) for name, order in REFERENCE_TABLES.items()
-              if name in cat.tables]
+    parts += [reference_block(conn, cat.tables[name], order) for name, order in REFERENCE_TABLES.items() if name in cat.tables]
     return Dump("\n".join(parts))
 
 
@@ -317,8 +316,11 @@ def render_database(url: sa.URL) -> Dump:
 
 def difference(expected: str, actual: str, expected_name: str = SCHEMA_FILE, actual_name: str = "replay") -> str:
     """A unified diff, empty when equal: what the drift test prints."""
-    return "".join(difflib.unified_diff(expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                                        fromfile=expected_name, tofile=actual_name))
+    return "".join(
+        difflib.unified_diff(
+            expected.splitlines(keepends=True), actual.splitlines(keepends=True), fromfile=expected_name, tofile=actual_name
+        )
+    )
 
 
 def replay(server: sa.URL) -> Dump:

@@ -99,10 +99,7 @@ def fingerprint(cfg: Config, script: Script) -> Fingerprint:
     up_range = script.revision if down is None else f"{down}:{script.revision}"
     down_range = f"{script.revision}:{down or 'base'}"
     frozen_dir = path.parent / FROZEN_SQL_DIR
-    frozen = {
-        f"{FROZEN_SQL_DIR}/{f.name}": sha256(f.read_text())
-        for f in sorted(frozen_dir.glob(f"{script.revision}_*.sql"))
-    }
+    frozen = {f"{FROZEN_SQL_DIR}/{f.name}": sha256(f.read_text()) for f in sorted(frozen_dir.glob(f"{script.revision}_*.sql"))}
     return Fingerprint(
         revision=script.revision,
         file=sha256(path.read_text()),
@@ -155,17 +152,21 @@ def check(cfg: Config | None = None) -> list[Problem]:
         if before is None:
             problems.append(Problem(script.revision, f"not in {MANIFEST}: run `schema history record` to add it"))
         elif not now.sql_equal(before):
-            problems.append(Problem(
-                script.revision,
-                "released revision changed what it sends to the server (its offline SQL differs from the "
-                f"checksum in {MANIFEST}): revert the edit and change the schema with a new revision (fix forward)",
-            ))
+            problems.append(
+                Problem(
+                    script.revision,
+                    "released revision changed what it sends to the server (its offline SQL differs from the "
+                    f"checksum in {MANIFEST}): revert the edit and change the schema with a new revision (fix forward)",
+                )
+            )
         elif not now.source_equal(before):
-            problems.append(Problem(
-                script.revision,
-                "released revision file or frozen SQL edited; its offline SQL is unchanged (DDL-neutral), so "
-                "`schema history record` may record the edit for review",
-            ))
+            problems.append(
+                Problem(
+                    script.revision,
+                    "released revision file or frozen SQL edited; its offline SQL is unchanged (DDL-neutral), so "
+                    "`schema history record` may record the edit for review",
+                )
+            )
     for rev in sorted(set(recorded) - present):
         problems.append(Problem(rev, f"recorded in {MANIFEST} but missing from the chain: a released revision was removed"))
     return problems
@@ -197,8 +198,7 @@ def record(cfg: Config | None = None, replace_revisions: tuple[str, ...] = ()) -
             said.append(f"{script.revision}: replaced (unreleased)")
         elif not now.sql_equal(before):
             raise HistoryRefused(
-                f"revision {script.revision} is released and its offline SQL changed: fix forward with a new revision "
-                "instead of editing it"
+                f"revision {script.revision} is released and its offline SQL changed: fix forward with a new revision instead of editing it"
             )
         elif not now.source_equal(before):
             updated[script.revision] = now

@@ -18,9 +18,10 @@ def dump_command(
     out: Path | None = typer.Option(None, "--out", help="File to write (default: schema.sql of the checkout)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 with a diff when the file differs."),
     live: bool = typer.Option(
-        False, "--live",
+        False,
+        "--live",
         help="Dump the database in use as it is (e.g. to compare production with schema.sql) instead of a "
-             "replay of 001..head into a throw-away database.",
+        "replay of 001..head into a throw-away database.",
     ),
 ) -> None:
     """Render the schema at head: by default a replay of every revision into a throw-away database on
@@ -60,8 +61,7 @@ def history_check() -> None:
 
 @app.command("record")
 def history_record(
-    replace: list[str] = typer.Option(
-        [], "--replace", help="Re-record this revision whatever changed: only for one not yet released."),
+    replace: list[str] = typer.Option([], "--replace", help="Re-record this revision whatever changed: only for one not yet released."),
 ) -> None:
     """Add new revisions and DDL-neutral edits to alembic/released.toml (refuses any other change)."""
     try:

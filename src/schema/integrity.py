@@ -16,4 +16,3 @@ RESTRICT_REFUSALS: tuple[type[psycopg.Error], ...] = (
     psycopg.errors.ForeignKeyViolation,
     psycopg.errors.RestrictViolation,
 )
-

@@ -48,7 +48,6 @@ KEY_BYTES = 32  # AES-256
 DEFAULT_BATCH = 200
 
 
-
 class RotationError(RuntimeError):
     """The rotation cannot go on; the message names the table, column and row, or the key."""
 
@@ -126,8 +125,10 @@ class EncryptedColumn:
     def pending_where(self) -> str:
         """Rows holding a value not (entirely) under the new key, whose prefix is bound as :prefix."""
         if self.is_array:
-            return (f"{self.column} IS NOT NULL AND jsonb_path_exists({self.column}, "
-                    "'$[*] ? (!(@ starts with $p))', jsonb_build_object('p', CAST(:prefix AS text)))")
+            return (
+                f"{self.column} IS NOT NULL AND jsonb_path_exists({self.column}, "
+                "'$[*] ? (!(@ starts with $p))', jsonb_build_object('p', CAST(:prefix AS text)))"
+            )
         return f"{self.column} IS NOT NULL AND NOT starts_with({self.column}, :prefix)"
 
 
@@ -173,8 +174,10 @@ def _reseal(keyring: Keyring, new_key_id: str, value: str, where: str) -> str:
     try:
         plaintext = unseal(keyring, value)
     except (ValueError, RotationError) as exc:
-        raise RotationError(f"{where}: cannot decrypt the stored value ({exc}); nothing of this row was changed. "
-                            "A legacy or clear value is remediated by hand (revision 010's docstring), never skipped") from None
+        raise RotationError(
+            f"{where}: cannot decrypt the stored value ({exc}); nothing of this row was changed. "
+            "A legacy or clear value is remediated by hand (revision 010's docstring), never skipped"
+        ) from None
     return seal(keyring, new_key_id, plaintext)
 
 
@@ -204,8 +207,10 @@ def rotate(
         progress = ColumnProgress(col.name, _pending(conn, col, prefix))
         report.columns.append(progress)
         keys = ", ".join(col.key_columns)
-        select = sa.text(f"SELECT {keys}, {col.column} AS value FROM {col.table} WHERE {col.pending_where()} "
-                         f"ORDER BY {keys} LIMIT :limit FOR UPDATE SKIP LOCKED")
+        select = sa.text(
+            f"SELECT {keys}, {col.column} AS value FROM {col.table} WHERE {col.pending_where()} "
+            f"ORDER BY {keys} LIMIT :limit FOR UPDATE SKIP LOCKED"
+        )
         match = " AND ".join(f"{k} = :k_{k}" for k in col.key_columns)
         target = "CAST(:value AS jsonb)" if col.is_array else ":value"
         update = sa.text(f"UPDATE {col.table} SET {col.column} = {target} WHERE {match}")
@@ -230,7 +235,13 @@ def rotate(
 
 
 def _batch(
-    conn: sa.Connection, col: EncryptedColumn, select: sa.TextClause, keyring: Keyring, new_key_id: str, prefix: str, batch_size: int,
+    conn: sa.Connection,
+    col: EncryptedColumn,
+    select: sa.TextClause,
+    keyring: Keyring,
+    new_key_id: str,
+    prefix: str,
+    batch_size: int,
 ) -> tuple[int, list[dict[str, object]]]:
     """Lock and re-encrypt one batch of pending rows: (row count, UPDATE parameters)."""
     rows = conn.execute(select, {"prefix": prefix, "limit": batch_size}).all()

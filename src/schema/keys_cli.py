@@ -16,8 +16,9 @@ app = typer.Typer(help="Application-side encryption keys of the *_encrypted colu
 @app.command("rotate")
 def rotate_command(
     to: str = typer.Option(..., "--to", help="The new key id (must be in the keyring)."),
-    keyring_file: Path = typer.Option(..., "--keyring", exists=True, dir_okay=False,
-                                      help='JSON {"<key id>": "<base64 of 32 bytes>"} holding the old and the new keys.'),
+    keyring_file: Path = typer.Option(
+        ..., "--keyring", exists=True, dir_okay=False, help='JSON {"<key id>": "<base64 of 32 bytes>"} holding the old and the new keys.'
+    ),
     batch_size: int = typer.Option(keyrotation.DEFAULT_BATCH, "--batch-size", min=1, help="Rows per committed batch."),
 ) -> None:
     """Batched, resumable: run it again after an interruption. Exit 1 while values remain pending
@@ -27,7 +28,10 @@ def rotate_command(
     try:
         with eng.connect() as conn:
             report = keyrotation.rotate(
-                conn, keyring, to, batch_size=batch_size,
+                conn,
+                keyring,
+                to,
+                batch_size=batch_size,
                 on_batch=lambda p: console.print(f"{p.column}: {p.rotated}/{p.pending_at_start} re-encrypted ({p.batches} batches)"),
             )
     except keyrotation.RotationError as exc:

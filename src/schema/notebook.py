@@ -70,9 +70,7 @@ class NotebookError(RuntimeError):
 
 # Every cell whole, left-aligned, wrapping at the window: rule statements and refusal messages are
 # sentences, and the constraint name a demo checks sits at their end.
-TABLE_CSS = (
-    "text-align:left; vertical-align:top; white-space:pre-wrap; word-break:normal; overflow-wrap:anywhere"
-)
+TABLE_CSS = "text-align:left; vertical-align:top; white-space:pre-wrap; word-break:normal; overflow-wrap:anywhere"
 
 
 def json_cell(value: Any) -> str:
@@ -95,8 +93,8 @@ class Table:
 
     def _repr_html_(self) -> str:
         styler = (
-            self.frame.map(_cell).style
-            .format(lambda v: f"{v:g}" if isinstance(v, float) else ("—" if v is None else v), escape="html")
+            self.frame.map(_cell)
+            .style.format(lambda v: f"{v:g}" if isinstance(v, float) else ("—" if v is None else v), escape="html")
             .set_table_attributes('style="width:100%; table-layout:auto"')
             .set_table_styles([{"selector": "th, td", "props": TABLE_CSS}])
         )
@@ -155,8 +153,11 @@ def quiet_migration_progress() -> None:
 
 # What `%load_ext sql` displays when it reads [tool.jupysql.SqlMagic] from pyproject.toml: the
 # file it read and a table of the settings, the same in every notebook and no news to a reader.
-JUPYSQL_BANNER = (re.compile(r"^Loading configurations from .*pyproject\.toml\.$"), re.compile(r"^Settings changed:$"),
-                  re.compile(r"\|\s*Config\s*\|\s*value\s*\|", re.MULTILINE))
+JUPYSQL_BANNER = (
+    re.compile(r"^Loading configurations from .*pyproject\.toml\.$"),
+    re.compile(r"^Settings changed:$"),
+    re.compile(r"\|\s*Config\s*\|\s*value\s*\|", re.MULTILINE),
+)
 SQL_ENGINE_NAME = "workbench_engine"
 
 
@@ -295,8 +296,9 @@ def round_trip(steps: tuple[str, ...] = ("head", "-1", "head")) -> pd.DataFrame:
                 move(step, url=url)
                 with eng.connect() as conn:
                     revision = migrations.current_revision(conn)
-                rows.append({"command": f"{move.__name__} {step}", "revision after": revision,
-                             "seconds": round(time.perf_counter() - started, 2)})
+                rows.append(
+                    {"command": f"{move.__name__} {step}", "revision after": revision, "seconds": round(time.perf_counter() - started, 2)}
+                )
         finally:
             eng.dispose()
     return pd.DataFrame(rows)
@@ -348,8 +350,7 @@ def catalog_overview(eng: Engine) -> pd.DataFrame:
     """Per domain: how many tables, and what the catalog holds for them."""
     cat = read_catalog(eng)
     owners = domain_of()
-    frame = pd.DataFrame([{"domain": owners.get(name, "(no model)"), "tables": 1, **_counts(t)}
-                          for name, t in cat.tables.items()])
+    frame = pd.DataFrame([{"domain": owners.get(name, "(no model)"), "tables": 1, **_counts(t)} for name, t in cat.tables.items()])
     return frame.groupby("domain").sum()
 
 
@@ -357,8 +358,7 @@ def domain_rules(domain: str) -> pd.DataFrame:
     """The domain's business rules from the registry, with the catalog objects that enforce them."""
     module = importlib.import_module(f"schema.rules.{domain}")
     return pd.DataFrame(
-        [{"id": r.id, "statement": r.statement, "source": r.source, "implemented by": ", ".join(r.implemented_by)}
-         for r in module.RULES]
+        [{"id": r.id, "statement": r.statement, "source": r.source, "implemented by": ", ".join(r.implemented_by)} for r in module.RULES]
     ).set_index("id")
 
 
@@ -405,11 +405,25 @@ def demos_for(cat: catalog_module.Catalog, tables: list[str]) -> list[Demo]:
             demos.append(_check_demo(samples.FK_VIOLATIONS[con.name], con.kind_name))
         elif con.kind == "f":
             broken = samples.orphan_columns(con, cat.constraints)
-            demos.append(Demo(con.name, con.kind_name, con.table, f"{', '.join(broken)} point at no {con.referred_table} row",
-                              partial(samples.orphan_row, fk=con, constraints=cat.constraints)))
+            demos.append(
+                Demo(
+                    con.name,
+                    con.kind_name,
+                    con.table,
+                    f"{', '.join(broken)} point at no {con.referred_table} row",
+                    partial(samples.orphan_row, fk=con, constraints=cat.constraints),
+                )
+            )
         else:
-            demos.append(Demo(con.name, con.kind_name, con.table, f"repeats ({', '.join(con.columns)}) of an existing row",
-                              partial(samples.duplicate_row, key=con)))
+            demos.append(
+                Demo(
+                    con.name,
+                    con.kind_name,
+                    con.table,
+                    f"repeats ({', '.join(con.columns)}) of an existing row",
+                    partial(samples.duplicate_row, key=con),
+                )
+            )
     return [replace(d, partitions=tuple(p.name for p in cat.table(d.table).partitions)) for d in demos]
 
 
@@ -436,8 +450,15 @@ def constraint_demos(domain: str) -> pd.DataFrame:
                 try:
                     ctx = samples.Ctx(conn)
                     for demo in demos:
-                        rows.append({"constraint": demo.constraint, "kind": demo.kind, "table": demo.table, "bad row": demo.bad,
-                                     "refused with": _refusal(conn, demo, ctx)})
+                        rows.append(
+                            {
+                                "constraint": demo.constraint,
+                                "kind": demo.kind,
+                                "table": demo.table,
+                                "bad row": demo.bad,
+                                "refused with": _refusal(conn, demo, ctx),
+                            }
+                        )
                 finally:
                     trans.rollback()
         finally:
@@ -454,8 +475,10 @@ def _refusal(conn: sa.Connection, demo: Demo, ctx: samples.Ctx) -> str:
     if not isinstance(error, psycopg.errors.IntegrityError) or (
         diag.constraint_name != demo.constraint and not (demo.kind in ("UNIQUE", "PRIMARY KEY") and diag.table_name in demo.partitions)
     ):
-        raise NotebookError(f"{demo.table}: the bad row for {demo.constraint} was refused by "
-                            f"{diag.constraint_name or 'another check'}: {diag.message_primary}") from error
+        raise NotebookError(
+            f"{demo.table}: the bad row for {demo.constraint} was refused by "
+            f"{diag.constraint_name or 'another check'}: {diag.message_primary}"
+        ) from error
     via = f" (partition {diag.table_name})" if diag.table_name in demo.partitions else ""
     return f"{error.sqlstate}: {diag.message_primary}{via}"
 
@@ -477,16 +500,29 @@ def trigger_demos(domain: str) -> pd.DataFrame:
                 try:
                     ctx = samples.Ctx(conn)
                     for violation in (v for v in samples.TRIGGER_VIOLATIONS if v.table in tables):
-                        rows.append({"trigger": violation.trigger, "table": violation.table, "rule": violation.rule_id,
-                                     "what breaks it": violation.why,
-                                     "refused with": _trigger_refusal(conn, violation, ctx)})
+                        rows.append(
+                            {
+                                "trigger": violation.trigger,
+                                "table": violation.table,
+                                "rule": violation.rule_id,
+                                "what breaks it": violation.why,
+                                "refused with": _trigger_refusal(conn, violation, ctx),
+                            }
+                        )
                 finally:
                     trans.rollback()
             for act in samples.TRIGGER_ACTS:
                 if trigger_table.get(act.trigger) not in tables:
                     continue
-                rows.append({"trigger": act.trigger, "table": trigger_table[act.trigger], "rule": act.rule_id,
-                             "what breaks it": act.why, "refused with": _act_refusal(eng, act)})
+                rows.append(
+                    {
+                        "trigger": act.trigger,
+                        "table": trigger_table[act.trigger],
+                        "rule": act.rule_id,
+                        "what breaks it": act.why,
+                        "refused with": _act_refusal(eng, act),
+                    }
+                )
         finally:
             eng.dispose()
     return pd.DataFrame(rows).set_index("trigger")
@@ -564,12 +600,18 @@ class Diagram:
             " const drawn = await mermaid.render(%s + '-svg-' + Date.now(), %s); box.innerHTML = drawn.svg; }"
             " catch (error) { box.textContent = 'The diagram could not be drawn: ' + error; } })();"
         ) % (json.dumps(target), json.dumps(target), json.dumps(self.source))
-        return (f'<div id="{target}" style="max-width:100%;overflow:auto">'
-                f"<pre>{html.escape(self.source)}</pre></div>\n<script>{script}</script>\n<script>{draw}</script>")
+        return (
+            f'<div id="{target}" style="max-width:100%;overflow:auto">'
+            f"<pre>{html.escape(self.source)}</pre></div>\n<script>{script}</script>\n<script>{draw}</script>"
+        )
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        return {"text/vnd.mermaid": self.source, "text/html": self._html(),
-                "text/markdown": f"```mermaid\n{self.source}\n```", "text/plain": self.source}
+        return {
+            "text/vnd.mermaid": self.source,
+            "text/html": self._html(),
+            "text/markdown": f"```mermaid\n{self.source}\n```",
+            "text/plain": self.source,
+        }
 
 
 def erd(eng: Engine, domain: str) -> Diagram:
@@ -615,9 +657,19 @@ def profile(eng: Engine, kinds: tuple[str, ...] = ("read",), repeats: int = 3) -
     with eng.connect() as conn:
         results = run(conn, [p for p in PATTERNS if p.kind in kinds], allow_usable=True, repeats=repeats)
     return pd.DataFrame(
-        [{"pattern": r.pattern, "table": r.table, "index": r.index, "choice": r.choice, "ms with index": _rounded(r.ms_with, 3),
-          "ms without": _rounded(r.ms_without, 3), "speedup": _rounded(r.speedup, 1), "problems": "; ".join(r.problems)}
-         for r in results]
+        [
+            {
+                "pattern": r.pattern,
+                "table": r.table,
+                "index": r.index,
+                "choice": r.choice,
+                "ms with index": _rounded(r.ms_with, 3),
+                "ms without": _rounded(r.ms_without, 3),
+                "speedup": _rounded(r.speedup, 1),
+                "problems": "; ".join(r.problems),
+            }
+            for r in results
+        ]
     ).set_index("pattern")
 
 
@@ -631,8 +683,10 @@ def committed_timings() -> pd.DataFrame:
     by `schema perf --json` on a full seed), read by the same loader as the handbook's chart."""
     rows = charts.load_timings(generate.default_docs_dir() / charts.PERFORMANCE_JSON)
     return pd.DataFrame(
-        [{"pattern": t.pattern, "table": t.table, "ms with index": t.ms_with, "ms without": t.ms_without,
-          "speedup": t.speedup} for t in rows]
+        [
+            {"pattern": t.pattern, "table": t.table, "ms with index": t.ms_with, "ms without": t.ms_without, "speedup": t.speedup}
+            for t in rows
+        ]
     ).set_index("pattern")
 
 
@@ -644,8 +698,10 @@ def plot_timings(live: pd.DataFrame, committed: pd.DataFrame) -> Figure:
         raise NotebookError("no pattern is both in the live run and in docs/reports/performance.json")
     fig = Figure(figsize=(12, 0.28 * len(patterns) + 1.5))
     axes = fig.subplots(1, 2, sharex=True, sharey=True)
-    for ax, frame, title in ((axes[0], live, "this notebook (small scale, live)"),
-                             (axes[1], committed, "committed (full scale, docs/reports)")):
+    for ax, frame, title in (
+        (axes[0], live, "this notebook (small scale, live)"),
+        (axes[1], committed, "committed (full scale, docs/reports)"),
+    ):
         frame.loc[patterns, ["ms with index", "ms without"]].plot.barh(ax=ax, logx=True, legend=False)
         ax.set_title(title, loc="left")
         ax.set_xlabel("ms (log scale)")

@@ -167,9 +167,9 @@ def _readable(table: Table, role: str) -> list[str]:
     """Columns ``role`` is designed to read: not a secret (SEC-001) and, for the classified customer,
     policy and claim columns, within its need to know (SEC-029, schema.pii)."""
     return [
-        c.name for c in table.columns
-        if (not is_secret(c.name) or role in SECRET_READERS.get((table.name, c.name), {}))
-        and not pii.withheld(table.name, c.name, role)
+        c.name
+        for c in table.columns
+        if (not is_secret(c.name) or role in SECRET_READERS.get((table.name, c.name), {})) and not pii.withheld(table.name, c.name, role)
     ]
 
 
@@ -296,8 +296,11 @@ def role_problems(roles: dict[str, Role]) -> list[str]:
     problems = [f"group role {name} does not exist" for name in GROUP_ROLES if name not in roles]
     for role in roles.values():
         flags = {
-            "can log in": role.can_login, "is a superuser": role.is_superuser, "bypasses RLS": role.bypasses_rls,
-            "can create roles": role.can_create_role, "can create databases": role.can_create_db,
+            "can log in": role.can_login,
+            "is a superuser": role.is_superuser,
+            "bypasses RLS": role.bypasses_rls,
+            "can create roles": role.can_create_role,
+            "can create databases": role.can_create_db,
         }
         problems += [f"group role {role.name} {what}" for what, on in flags.items() if on]
         if role.member_of:

@@ -41,7 +41,7 @@ def envelope_check(column: str) -> str:
 
 def envelope_array_check(column: str) -> str:
     """CHECK text: every element of the JSON array ``column`` is a v1 envelope string (SEC-026)."""
-    return f"NOT jsonb_path_exists({column}, '$[*] ? (@.type() != \"string\" || !(@ like_regex \"{ENVELOPE_PATTERN}\"))')"
+    return f'NOT jsonb_path_exists({column}, \'$[*] ? (@.type() != "string" || !(@ like_regex "{ENVELOPE_PATTERN}"))\')'
 
 
 def hash_constraint_name(column: str) -> str:

@@ -22,7 +22,21 @@ from schema.samples import (
 )
 
 __all__ = [
-    "ACTING_IDENTITY", "ARGON2ID_HASH", "CHECK_VIOLATIONS", "FK_VIOLATIONS", "SAMPLES", "TRIGGER_ACTS",
-    "TRIGGER_COVERED_TABLES", "TRIGGER_VIOLATIONS", "CheckViolation", "Ctx", "NotRefused", "TriggerAct",
-    "TriggerViolation", "declare_actor", "envelope", "refusal", "refused",
+    "ACTING_IDENTITY",
+    "ARGON2ID_HASH",
+    "CHECK_VIOLATIONS",
+    "FK_VIOLATIONS",
+    "SAMPLES",
+    "TRIGGER_ACTS",
+    "TRIGGER_COVERED_TABLES",
+    "TRIGGER_VIOLATIONS",
+    "CheckViolation",
+    "Ctx",
+    "NotRefused",
+    "TriggerAct",
+    "TriggerViolation",
+    "declare_actor",
+    "envelope",
+    "refusal",
+    "refused",
 ]

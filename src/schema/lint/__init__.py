@@ -21,8 +21,17 @@ from schema.lint.reference import rule_docs, suppression_docs
 from schema.lint.suppressions import SUPPRESSIONS, Suppression, apply
 
 __all__ = [
-    "CATALOG_RULES", "CatalogRule", "Finding", "LintResult", "RuleDoc", "Suppression",
-    "lint_catalog", "lint_database", "rule_docs", "run_rule", "suppression_docs",
+    "CATALOG_RULES",
+    "CatalogRule",
+    "Finding",
+    "LintResult",
+    "RuleDoc",
+    "Suppression",
+    "lint_catalog",
+    "lint_database",
+    "rule_docs",
+    "run_rule",
+    "suppression_docs",
 ]
 
 

@@ -32,8 +32,7 @@ class Finding:
     line: int | None = None
 
     def as_dict(self) -> dict[str, builtins.object]:  # "object" is a field of this class
-        return {"rule": self.rule, "object": self.object, "message": self.message, "fix": self.fix,
-                "path": self.path, "line": self.line}
+        return {"rule": self.rule, "object": self.object, "message": self.message, "fix": self.fix, "path": self.path, "line": self.line}
 
 
 class Problem(NamedTuple):

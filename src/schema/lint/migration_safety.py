@@ -60,42 +60,70 @@ def allow(revision: str, squawk_rule: str, reason: str) -> Suppression:
 
 # Per-revision allowances: (revision, Squawk rule, reason).
 REVISION_ALLOWANCES: tuple[Suppression, ...] = (
-    allow("007", "ban-drop-constraint",
-          "COR-021: uq_customers_email goes on purpose (household members share an e-mail); customer_number stays "
-          "the unique business key and ix_customers_email serves the lookup"),
-    allow("007", "ban-drop-not-null",
-          "COR-021 and COR-016: customers.email and claims.claimed_amount become optional on purpose (agency-written "
-          "business without an e-mail; first notice of loss before the amount is known); a catalog-only change"),
-    allow("007", "constraint-missing-not-valid",
-          "the CHECKs on claims and policies are added NOT VALID and validated in the revision's one transaction, so "
-          "that its refusal on violating rows (checked first) and the constraints land or roll back together; the "
-          "validation scan of policies / claims runs under the lock ADD CONSTRAINT took (no rewrite), a short scan "
-          "of two tables of at most a few hundred thousand rows at full scale"),
-    allow("007", "require-concurrent-index-creation",
-          "ix_customers_email replaces uq_customers_email in the same transaction (so sign-up lookups never lose "
-          "their index); CONCURRENTLY cannot run inside it. The build holds a SHARE lock on customers (reads go on, "
-          "writes wait) for about a second per million customers"),
-    allow("008", "constraint-missing-not-valid",
-          "each revision runs in one transaction (alembic/env.py), and --reset and pytest-alembic run all revisions "
-          "in the caller's transaction, where autocommit_block cannot commit between ADD ... NOT VALID and VALIDATE; "
-          "the revision's preflight has already shown no violator, so each VALIDATE is one index-less scan of "
-          "quotes under the lock (milliseconds at small scale). A table too large for that gets its VALIDATE in a "
-          "follow-up revision"),
-    allow("008", "require-concurrent-index-creation",
-          "ix_policies_binding_key is built in the revision's transaction for the same reason (CONCURRENTLY cannot "
-          "run inside a transaction); the build takes a SHARE lock on policies: reads continue, binds wait for it"),
-    allow("009", "ban-drop-constraint",
-          "each dropped CHECK of rate_tables/discount_rules is re-added in the same transaction (wider vocabularies "
-          "for coverage and filing ids, a stricter discount bound): no moment without the guarantee"),
-    allow("009", "constraint-missing-not-valid",
-          "the constraints are added NOT VALID and validated in the revision's transaction on rate_tables, "
-          "discount_rules and admin_rate_approvals, reference and staff tables of tens to hundreds of rows (the lock "
-          "lasts milliseconds); the revision's prechecks have already proven no row breaks them"),
-    allow("009", "require-concurrent-index-creation",
-          "uq_admin_rate_approvals_pending_rate_table_id is built on admin_rate_approvals, a staff-sized table "
-          "(hundreds of rows): the SHARE lock lasts milliseconds, and CONCURRENTLY would split the revision's transaction"),
     allow(
-        "010", "constraint-missing-not-valid",
+        "007",
+        "ban-drop-constraint",
+        "COR-021: uq_customers_email goes on purpose (household members share an e-mail); customer_number stays "
+        "the unique business key and ix_customers_email serves the lookup",
+    ),
+    allow(
+        "007",
+        "ban-drop-not-null",
+        "COR-021 and COR-016: customers.email and claims.claimed_amount become optional on purpose (agency-written "
+        "business without an e-mail; first notice of loss before the amount is known); a catalog-only change",
+    ),
+    allow(
+        "007",
+        "constraint-missing-not-valid",
+        "the CHECKs on claims and policies are added NOT VALID and validated in the revision's one transaction, so "
+        "that its refusal on violating rows (checked first) and the constraints land or roll back together; the "
+        "validation scan of policies / claims runs under the lock ADD CONSTRAINT took (no rewrite), a short scan "
+        "of two tables of at most a few hundred thousand rows at full scale",
+    ),
+    allow(
+        "007",
+        "require-concurrent-index-creation",
+        "ix_customers_email replaces uq_customers_email in the same transaction (so sign-up lookups never lose "
+        "their index); CONCURRENTLY cannot run inside it. The build holds a SHARE lock on customers (reads go on, "
+        "writes wait) for about a second per million customers",
+    ),
+    allow(
+        "008",
+        "constraint-missing-not-valid",
+        "each revision runs in one transaction (alembic/env.py), and --reset and pytest-alembic run all revisions "
+        "in the caller's transaction, where autocommit_block cannot commit between ADD ... NOT VALID and VALIDATE; "
+        "the revision's preflight has already shown no violator, so each VALIDATE is one index-less scan of "
+        "quotes under the lock (milliseconds at small scale). A table too large for that gets its VALIDATE in a "
+        "follow-up revision",
+    ),
+    allow(
+        "008",
+        "require-concurrent-index-creation",
+        "ix_policies_binding_key is built in the revision's transaction for the same reason (CONCURRENTLY cannot "
+        "run inside a transaction); the build takes a SHARE lock on policies: reads continue, binds wait for it",
+    ),
+    allow(
+        "009",
+        "ban-drop-constraint",
+        "each dropped CHECK of rate_tables/discount_rules is re-added in the same transaction (wider vocabularies "
+        "for coverage and filing ids, a stricter discount bound): no moment without the guarantee",
+    ),
+    allow(
+        "009",
+        "constraint-missing-not-valid",
+        "the constraints are added NOT VALID and validated in the revision's transaction on rate_tables, "
+        "discount_rules and admin_rate_approvals, reference and staff tables of tens to hundreds of rows (the lock "
+        "lasts milliseconds); the revision's prechecks have already proven no row breaks them",
+    ),
+    allow(
+        "009",
+        "require-concurrent-index-creation",
+        "uq_admin_rate_approvals_pending_rate_table_id is built on admin_rate_approvals, a staff-sized table "
+        "(hundreds of rows): the SHARE lock lasts milliseconds, and CONCURRENTLY would split the revision's transaction",
+    ),
+    allow(
+        "010",
+        "constraint-missing-not-valid",
         "the secret-format CHECKs (SEC-025/026) are validated in the revision's transaction: users, admin_users, "
         "oauth2_clients, sso_providers and user_mfa_settings are account registries of thousands of rows at most, so "
         "the scan under the ADD's lock takes milliseconds, and the revision stays all-or-nothing",
@@ -163,7 +191,9 @@ def run_squawk(sql_by_revision: dict[str, str]) -> list[Finding]:
             files[str(path)] = rev
         proc = subprocess.run(
             [squawk_binary(), "--reporter", "json", f"--pg-version={SQUAWK_PG_VERSION}", *files],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"squawk failed (exit {proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
@@ -254,12 +284,16 @@ def check_revision_source(revision: Revision) -> list[Finding]:
     downgrade = _function(tree, "downgrade")
     rev, path = revision.id, revision.display_path
     if downgrade is None or all(_does_nothing(s) for s in downgrade.body):
-        return [Finding(
-            REVISION_WITHOUT_DOWNGRADE, rev,
-            f"revision {rev} has no downgrade that undoes its upgrade",
-            "write downgrade(): guard_data_loss(*tables), then drop what upgrade created, in reverse order",
-            path, downgrade.lineno if downgrade else None,
-        )]
+        return [
+            Finding(
+                REVISION_WITHOUT_DOWNGRADE,
+                rev,
+                f"revision {rev} has no downgrade that undoes its upgrade",
+                "write downgrade(): guard_data_loss(*tables), then drop what upgrade created, in reverse order",
+                path,
+                downgrade.lineno if downgrade else None,
+            )
+        ]
     constants = _module_constants(tree)
     drops = _drops(downgrade, constants)
     if not drops:
@@ -267,13 +301,17 @@ def check_revision_source(revision: Revision) -> list[Finding]:
     guards = [c for c in ast.walk(downgrade) if isinstance(c, ast.Call) and _called_name(c) == GUARD_FUNCTION]
     first_drop = drops[0][0]
     if not guards or min(g.lineno for g in guards) > first_drop:
-        return [Finding(
-            DOWNGRADE_WITHOUT_GUARD, rev,
-            f"the downgrade of revision {rev} drops a table "
-            + ("without calling guard_data_loss" if not guards else "before calling guard_data_loss"),
-            f"call {GUARD_FUNCTION}(*tables) first in downgrade(), naming every table it drops",
-            path, first_drop,
-        )]
+        return [
+            Finding(
+                DOWNGRADE_WITHOUT_GUARD,
+                rev,
+                f"the downgrade of revision {rev} drops a table "
+                + ("without calling guard_data_loss" if not guards else "before calling guard_data_loss"),
+                f"call {GUARD_FUNCTION}(*tables) first in downgrade(), naming every table it drops",
+                path,
+                first_drop,
+            )
+        ]
     guarded: set[str] = set()
     for guard in guards:
         for arg in guard.args:
@@ -282,10 +320,16 @@ def check_revision_source(revision: Revision) -> list[Finding]:
                 return []
             guarded |= names
     return [
-        Finding(DOWNGRADE_WITHOUT_GUARD, rev,
-                f"the downgrade of revision {rev} drops {table} but guard_data_loss does not check it",
-                f"add '{table}' to the tables passed to {GUARD_FUNCTION}", path, line)
-        for line, names in drops if names is not None
+        Finding(
+            DOWNGRADE_WITHOUT_GUARD,
+            rev,
+            f"the downgrade of revision {rev} drops {table} but guard_data_loss does not check it",
+            f"add '{table}' to the tables passed to {GUARD_FUNCTION}",
+            path,
+            line,
+        )
+        for line, names in drops
+        if names is not None
         for table in sorted(names - guarded)
     ]
 
@@ -297,16 +341,21 @@ def _apply_policy(findings: list[Finding], policy: dict[str, str]) -> list[Findi
     fired = {f.rule.removeprefix(SQUAWK_PREFIX) for f in findings if f.rule.startswith(SQUAWK_PREFIX)}
     kept = [f for f in findings if not (f.rule.startswith(SQUAWK_PREFIX) and f.rule.removeprefix(SQUAWK_PREFIX) in policy)]
     kept.extend(
-        Finding(UNUSED_SUPPRESSION, f"squawk-policy:{rule}",
-                f"the project-wide Squawk policy for {rule} matched no finding in any revision ({reason})",
-                "delete it from SQUAWK_POLICY in schema.lint.migration_safety")
-        for rule, reason in policy.items() if rule not in fired
+        Finding(
+            UNUSED_SUPPRESSION,
+            f"squawk-policy:{rule}",
+            f"the project-wide Squawk policy for {rule} matched no finding in any revision ({reason})",
+            "delete it from SQUAWK_POLICY in schema.lint.migration_safety",
+        )
+        for rule, reason in policy.items()
+        if rule not in fired
     )
     return kept
 
 
-def settle(findings: list[Finding], allowances: tuple[Suppression, ...] = REVISION_ALLOWANCES,
-           policy: dict[str, str] = SQUAWK_POLICY) -> list[Finding]:
+def settle(
+    findings: list[Finding], allowances: tuple[Suppression, ...] = REVISION_ALLOWANCES, policy: dict[str, str] = SQUAWK_POLICY
+) -> list[Finding]:
     """Raw findings minus the Squawk policy and the per-revision allowances, plus any left unused."""
     for a in allowances:
         if not a.rule.startswith(SQUAWK_PREFIX):
@@ -323,10 +372,15 @@ def raw_findings(revs: list[Revision]) -> list[Finding]:
         try:
             rendered[rev.id] = render_sql(rev)
         except Exception as exc:  # noqa: BLE001 - any failure to render is reported, naming the revision
-            findings.append(Finding(REVISION_NOT_RENDERABLE, rev.id,
-                                    f"revision {rev.id} cannot be rendered offline: {type(exc).__name__}: {exc}",
-                                    "make upgrade() work in offline mode (no op.get_bind() reads, no inspection)",
-                                    rev.display_path))
+            findings.append(
+                Finding(
+                    REVISION_NOT_RENDERABLE,
+                    rev.id,
+                    f"revision {rev.id} cannot be rendered offline: {type(exc).__name__}: {exc}",
+                    "make upgrade() work in offline mode (no op.get_bind() reads, no inspection)",
+                    rev.display_path,
+                )
+            )
     return findings + run_squawk(rendered)
 
 
@@ -339,10 +393,9 @@ MIGRATION_RULE_DOCS: tuple[RuleDoc, ...] = (
     RuleDoc(
         REVISION_WITHOUT_DOWNGRADE,
         title="Every revision can be rolled back",
-        what="A revision module without downgrade(), or whose downgrade() only passes, holds a docstring or "
-             "raises NotImplementedError.",
+        what="A revision module without downgrade(), or whose downgrade() only passes, holds a docstring or raises NotImplementedError.",
         why="The seed: 'NEVER create migrations without rollback procedures'. A release that cannot be rolled "
-            "back turns a bad deploy into an outage; discovering it during the incident is too late.",
+        "back turns a bad deploy into an outage; discovering it during the incident is too late.",
         fix="Write downgrade(): guard_data_loss(*tables) first, then undo upgrade() in reverse order.",
         bad_example="def downgrade() -> None:\n    pass",
         good_example='def downgrade() -> None:\n    guard_data_loss("quotes")\n    op.drop_index("ix_quotes_customer_id", table_name="quotes")\n    op.drop_table("quotes")',
@@ -353,10 +406,10 @@ MIGRATION_RULE_DOCS: tuple[RuleDoc, ...] = (
         DOWNGRADE_WITHOUT_GUARD,
         title="A downgrade checks for data before dropping a table",
         what="A downgrade() that drops a table (op.drop_table or DROP TABLE in op.execute) without first calling "
-             "revision_ops.guard_data_loss, or whose guard does not name a table it drops.",
+        "revision_ops.guard_data_loss, or whose guard does not name a table it drops.",
         why="Rolling back schema must not silently roll back business data. The guard refuses to drop a table "
-            "that holds rows unless the operator passed -x allow-data-loss=true, and checks every table "
-            "before anything is dropped.",
+        "that holds rows unless the operator passed -x allow-data-loss=true, and checks every table "
+        "before anything is dropped.",
         fix="Begin downgrade() with guard_data_loss(*TABLES), TABLES naming every table the downgrade drops.",
         bad_example='def downgrade() -> None:\n    op.drop_table("quotes")',
         good_example='TABLES = ("quotes",)\n\ndef downgrade() -> None:\n    guard_data_loss(*TABLES)\n    op.drop_table("quotes")',
@@ -368,7 +421,7 @@ MIGRATION_RULE_DOCS: tuple[RuleDoc, ...] = (
         title="Every revision renders as offline SQL",
         what="A revision whose upgrade fails under `alembic upgrade <prev>:<rev> --sql`.",
         why="Operators review (and some run) the offline SQL; Squawk can only check what renders. A revision "
-            "that reads the live database while upgrading cannot be reviewed before it runs.",
+        "that reads the live database while upgrading cannot be reviewed before it runs.",
         fix="Keep upgrade() declarative: no op.get_bind() queries or inspection; put data-dependent logic in SQL.",
         bad_example='def upgrade() -> None:\n    if op.get_bind().execute(sa.text("SELECT 1")).scalar():\n        op.add_column(...)',
         good_example="def upgrade() -> None:\n    op.add_column(...)",
@@ -379,17 +432,17 @@ MIGRATION_RULE_DOCS: tuple[RuleDoc, ...] = (
         "squawk",
         title="Squawk: lock-safe DDL (findings squawk/<rule>)",
         what="Any Squawk rule (https://squawkhq.com/docs/rules) reported on a revision's offline SQL, other than "
-             "the project-wide policy exceptions listed with the suppressions.",
+        "the project-wide policy exceptions listed with the suppressions.",
         why="DDL that takes an ACCESS EXCLUSIVE lock or rewrites a table blocks production traffic for as long as "
-            "it runs. On a table created in the same revision it is harmless, which is what per-revision "
-            "allowances record.",
+        "it runs. On a table created in the same revision it is harmless, which is what per-revision "
+        "allowances record.",
         fix="Follow the linked Squawk rule (CREATE INDEX CONCURRENTLY, ADD CONSTRAINT ... NOT VALID then VALIDATE), "
-            "or add an allowance (revision, rule, reason) in schema.lint.migration_safety.REVISION_ALLOWANCES.",
+        "or add an allowance (revision, rule, reason) in schema.lint.migration_safety.REVISION_ALLOWANCES.",
         bad_example="ALTER TABLE policies ADD CONSTRAINT fk_policies_agent_id_users\n"
-                    "    FOREIGN KEY (agent_id) REFERENCES users (id) ON DELETE RESTRICT;",
+        "    FOREIGN KEY (agent_id) REFERENCES users (id) ON DELETE RESTRICT;",
         good_example="ALTER TABLE policies ADD CONSTRAINT fk_policies_agent_id_users\n"
-                     "    FOREIGN KEY (agent_id) REFERENCES users (id) ON DELETE RESTRICT NOT VALID;\n"
-                     "ALTER TABLE policies VALIDATE CONSTRAINT fk_policies_agent_id_users;",
+        "    FOREIGN KEY (agent_id) REFERENCES users (id) ON DELETE RESTRICT NOT VALID;\n"
+        "ALTER TABLE policies VALIDATE CONSTRAINT fk_policies_agent_id_users;",
         scope="migration",
     ),
 )

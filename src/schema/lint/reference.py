@@ -35,6 +35,8 @@ def suppression_docs() -> list[ExceptionEntry]:
     return [
         *(ExceptionEntry("suppression", s.rule, s.object, s.reason) for s in SUPPRESSIONS),
         *(ExceptionEntry("revision allowance", a.rule, a.object, a.reason) for a in migration_safety.REVISION_ALLOWANCES),
-        *(ExceptionEntry("squawk policy", migration_safety.SQUAWK_PREFIX + rule, "every revision", reason)
-          for rule, reason in migration_safety.SQUAWK_POLICY.items()),
+        *(
+            ExceptionEntry("squawk policy", migration_safety.SQUAWK_PREFIX + rule, "every revision", reason)
+            for rule, reason in migration_safety.SQUAWK_POLICY.items()
+        ),
     ]

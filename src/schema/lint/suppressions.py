@@ -80,7 +80,7 @@ UNUSED_SUPPRESSION_DOC = RuleDoc(
     title="A suppression still suppresses something",
     what="A suppression (or a migration allowance) that matched no finding in this run.",
     why="An exception outlives its reason when the object is renamed or fixed; a stale entry then hides "
-        "the next real finding on a name that comes back. Reporting it keeps the list exactly as long as needed.",
+    "the next real finding on a name that comes back. Reporting it keeps the list exactly as long as needed.",
     fix="Delete the entry from schema.lint.suppressions.SUPPRESSIONS (or the migration allowances).",
     bad_example='SUPPRESSIONS = (Suppression("fk-without-index", "fk_gone_table_id_parents", "parent has three rows"),)',
     good_example="SUPPRESSIONS = ()",

@@ -56,8 +56,10 @@ class AdminRole(Base):
         sa.ForeignKeyConstraint(["parent_role_id"], ["admin_roles.id"], ondelete="RESTRICT"),
         sa.UniqueConstraint("name"),
         sa.Index("ix_admin_roles_parent_role_id", "parent_role_id"),
-        {"comment": "Roles of the admin console. A role holds the permissions linked in admin_role_permissions "
-                    "(ADM-002) and inherits its parent's; ADM-001: the hierarchy has no cycle and at most 5 levels."},
+        {
+            "comment": "Roles of the admin console. A role holds the permissions linked in admin_role_permissions "
+            "(ADM-002) and inherits its parent's; ADM-001: the hierarchy has no cycle and at most 5 levels."
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -68,9 +70,10 @@ class AdminRole(Base):
         sa.Text, nullable=False, comment="What the role is for; an auditor reads it when reviewing who holds which rights."
     )
     parent_role_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.Uuid, nullable=True,
+        sa.Uuid,
+        nullable=True,
         comment="ADM-001: role whose permissions this role inherits; NULL for a top-level role. RESTRICT: a role with "
-                "child roles cannot be deleted (the children would silently lose what they inherit).",
+        "child roles cannot be deleted (the children would silently lose what they inherit).",
     )
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
@@ -87,9 +90,10 @@ class AdminPermission(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     resource: Mapped[str] = mapped_column(
-        sa.String(50), nullable=False,
+        sa.String(50),
+        nullable=False,
         comment="ADM-003: what the permission is about, in lower snake case (quotes, policies, rate_tables, "
-                "system_settings...). An open list on purpose: a new console module adds its resource as a row.",
+        "system_settings...). An open list on purpose: a new console module adds its resource as a row.",
     )
     action: Mapped[str] = mapped_column(
         sa.String(50), nullable=False, comment="ADM-003: what may be done to the resource; one of ck_admin_permissions_action_allowed."
@@ -108,11 +112,13 @@ class AdminRolePermission(Base):
     )
 
     role_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, primary_key=True,
+        sa.Uuid,
+        primary_key=True,
         comment="ADM-002: role holding the permission; CASCADE, the grant is owned by the role and goes with it.",
     )
     permission_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, primary_key=True,
+        sa.Uuid,
+        primary_key=True,
         comment="ADM-002: permission granted; RESTRICT, a permission still granted to a role cannot be deleted.",
     )
     created_at: Mapped[dt.datetime] = created_at()
@@ -122,9 +128,7 @@ class AdminUser(Base):
     __tablename__ = "admin_users"
     __table_args__ = (
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
-        sa.CheckConstraint(
-            "NOT two_factor_enabled OR two_factor_secret_encrypted IS NOT NULL", name="two_factor_secret_when_enabled"
-        ),
+        sa.CheckConstraint("NOT two_factor_enabled OR two_factor_secret_encrypted IS NOT NULL", name="two_factor_secret_when_enabled"),
         sa.CheckConstraint("failed_login_attempts >= 0", name="failed_login_attempts_non_negative"),
         sa.CheckConstraint("(last_login_at IS NULL) = (last_login_ip IS NULL)", name="last_login_at_with_ip"),
         sa.CheckConstraint("created_by <> id", name="not_self_created"),
@@ -143,8 +147,10 @@ class AdminUser(Base):
         sa.UniqueConstraint("email"),
         sa.Index("ix_admin_users_role_id", "role_id"),
         sa.Index("ix_admin_users_created_by", "created_by"),
-        {"comment": "Accounts of the admin console (separate from users: different authentication and audit). "
-                    "ADM-010: deactivated, never deleted."},
+        {
+            "comment": "Accounts of the admin console (separate from users: different authentication and audit). "
+            "ADM-010: deactivated, never deleted."
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -155,21 +161,27 @@ class AdminUser(Base):
         sa.Text, nullable=False, comment="Password hash (argon2/bcrypt); SEC-001: never the password itself."
     )
     role_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, nullable=False,
+        sa.Uuid,
+        nullable=False,
         comment="ADM-004: the admin's role (super admins too); RESTRICT, a role with admins cannot be deleted.",
     )
     is_super_admin: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="ADM-005: bypasses permission checks; false unless another super admin grants it explicitly.",
     )
     two_factor_enabled: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="ADM-006: off until the admin has enrolled an authenticator; then a secret must be stored.",
     )
     two_factor_secret_encrypted: Mapped[str | None] = mapped_column(
-        sa.Text, nullable=True,
+        sa.Text,
+        nullable=True,
         comment="SEC-001/ADM-006: TOTP secret encrypted with the KMS key; NULL until the admin enrolls "
-                "(required while two_factor_enabled).",
+        "(required while two_factor_enabled).",
     )
     last_login_at: Mapped[dt.datetime | None] = mapped_column(
         sa.DateTime(timezone=True), nullable=True, comment="Last successful login; NULL until the first one."
@@ -178,22 +190,27 @@ class AdminUser(Base):
         postgresql.INET, nullable=True, comment="Client address of the last successful login; NULL until the first one."
     )
     failed_login_attempts: Mapped[int] = mapped_column(
-        sa.Integer, nullable=False, server_default=sa.text("0"),
+        sa.Integer,
+        nullable=False,
+        server_default=sa.text("0"),
         comment="ADM-007: consecutive failed logins since the last success; starts at 0, never negative.",
     )
     locked_until: Mapped[dt.datetime | None] = mapped_column(
-        sa.DateTime(timezone=True), nullable=True,
+        sa.DateTime(timezone=True),
+        nullable=True,
         comment="Login refused until this time (lockout after repeated failures); NULL when the account is not locked.",
     )
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
     created_by: Mapped[uuid.UUID | None] = mapped_column(
-        sa.Uuid, nullable=True,
+        sa.Uuid,
+        nullable=True,
         comment="ADM-008: admin who created this account; NULL only for the single bootstrap super admin "
-                "(ex_admin_users_single_bootstrap). RESTRICT (ADM-010).",
+        "(ex_admin_users_single_bootstrap). RESTRICT (ADM-010).",
     )
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(
-        sa.DateTime(timezone=True), nullable=True,
+        sa.DateTime(timezone=True),
+        nullable=True,
         comment="ADM-010: when the account was deactivated (instead of deleted); NULL while it is active.",
     )
 
@@ -210,8 +227,10 @@ class SystemSetting(Base):
         admin_fk("last_modified_by"),
         sa.UniqueConstraint("category", "key"),
         sa.Index("ix_system_settings_last_modified_by", "last_modified_by"),
-        {"comment": "Platform configuration the admin console edits, one value per (category, key). "
-                    "ADM-015: row-level security hides sensitive settings from roles without the right."},
+        {
+            "comment": "Platform configuration the admin console edits, one value per (category, key). "
+            "ADM-015: row-level security hides sensitive settings from roles without the right."
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -222,37 +241,45 @@ class SystemSetting(Base):
         sa.String(100), nullable=False, comment="Name of the setting within its category (lower case, dots allowed)."
     )
     value: Mapped[object] = mapped_column(
-        postgresql.JSONB, nullable=False,
+        postgresql.JSONB,
+        nullable=False,
         comment="ADM-009: the value as JSON of the type data_type names; a JSON string of ciphertext when encrypted.",
     )
     data_type: Mapped[str] = mapped_column(
-        sa.String(20), nullable=False,
+        sa.String(20),
+        nullable=False,
         comment="ADM-009: type of the (decrypted) value; one of ck_system_settings_data_type_allowed.",
     )
     validation_rules: Mapped[dict | None] = mapped_column(
-        postgresql.JSONB, nullable=True,
+        postgresql.JSONB,
+        nullable=True,
         comment="JSON object of extra constraints the console enforces (min, max, pattern...); NULL when the "
-                "data_type check is the only rule.",
+        "data_type check is the only rule.",
     )
     is_sensitive: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("true"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("true"),
         comment="ADM-011: hidden from app_rw, app_ro and auditor by row-level security (ADM-015); true until an "
-                "admin classifies the setting as not sensitive (fail closed).",
+        "admin classifies the setting as not sensitive (fail closed).",
     )
     encrypted: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="ADM-011: whether value holds ciphertext the application encrypted with the KMS key; false "
-                "unless the writer says so (the database does not encrypt). Only sensitive settings are encrypted.",
+        "unless the writer says so (the database does not encrypt). Only sensitive settings are encrypted.",
     )
     last_modified_by: Mapped[uuid.UUID | None] = mapped_column(
-        sa.Uuid, nullable=True,
-        comment="ADM-012: admin who last changed the setting; NULL when a migration or seed script wrote it. "
-                "RESTRICT (ADM-010).",
+        sa.Uuid,
+        nullable=True,
+        comment="ADM-012: admin who last changed the setting; NULL when a migration or seed script wrote it. RESTRICT (ADM-010).",
     )
     last_modified_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP"),
-        comment="ADM-012: when the setting last changed; insert time, then kept true by trigger "
-                "trg_system_settings_set_last_modified_at.",
+        sa.DateTime(timezone=True),
+        nullable=False,
+        server_default=sa.text("CURRENT_TIMESTAMP"),
+        comment="ADM-012: when the setting last changed; insert time, then kept true by trigger trg_system_settings_set_last_modified_at.",
     )
 
 
@@ -268,30 +295,35 @@ class AdminActivityLog(Base):
         sa.Index("ix_admin_activity_logs_admin_user_id_created_at", "admin_user_id", "created_at"),
         sa.Index("ix_admin_activity_logs_created_at", "created_at"),
         sa.Index("ix_admin_activity_logs_resource_type_resource_id", "resource_type", "resource_id"),
-        {"comment": "What each admin did in the console, successful or not. ADM-014: append-only; "
-                    "ADM-016: insert-only for the application, readable by auditors (row-level security)."},
+        {
+            "comment": "What each admin did in the console, successful or not. ADM-014: append-only; "
+            "ADM-016: insert-only for the application, readable by auditors (row-level security)."
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     admin_user_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, nullable=False,
-        comment="ADM-010: the admin who acted (unauthenticated attempts go to audit_logs); RESTRICT, the log "
-                "outlives nobody it names.",
+        sa.Uuid,
+        nullable=False,
+        comment="ADM-010: the admin who acted (unauthenticated attempts go to audit_logs); RESTRICT, the log outlives nobody it names.",
     )
     action: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="What the admin did (e.g. setting.update, rate.approve).")
     resource_type: Mapped[str] = mapped_column(
-        sa.String(50), nullable=False,
+        sa.String(50),
+        nullable=False,
         comment="ADM-003: kind of object acted on, in the resource vocabulary of admin_permissions (lower snake case).",
     )
     resource_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.Uuid, nullable=True, comment="Object acted on; NULL when the action targets no single row (a search, an export)."
     )
     old_values: Mapped[dict | None] = mapped_column(
-        postgresql.JSONB, nullable=True,
+        postgresql.JSONB,
+        nullable=True,
         comment="JSON object of the changed fields before the action; NULL when nothing existed before (create, read).",
     )
     new_values: Mapped[dict | None] = mapped_column(
-        postgresql.JSONB, nullable=True,
+        postgresql.JSONB,
+        nullable=True,
         comment="JSON object of the changed fields after the action; NULL when nothing was written (read, delete, refusal).",
     )
     ip_address: Mapped[ipaddress.IPv4Address | ipaddress.IPv6Address | None] = mapped_column(
@@ -331,13 +363,15 @@ class AdminDashboard(Base):
     layout: Mapped[dict] = mapped_column(postgresql.JSONB, nullable=False, comment="Grid layout as a JSON object.")
     widgets: Mapped[list] = mapped_column(postgresql.JSONB, nullable=False, comment="Widget definitions as a JSON array.")
     refresh_interval: Mapped[int] = mapped_column(
-        sa.Integer, nullable=False, server_default=sa.text("60"),
+        sa.Integer,
+        nullable=False,
+        server_default=sa.text("60"),
         comment="ADM-017: seconds between refreshes, 60 unless set, between 5 (database load) and 3600 (staleness).",
     )
     required_permission_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, nullable=False,
-        comment="ADM-018: permission an admin needs to open the dashboard; RESTRICT, a permission a dashboard "
-                "requires cannot be deleted.",
+        sa.Uuid,
+        nullable=False,
+        comment="ADM-018: permission an admin needs to open the dashboard; RESTRICT, a permission a dashboard requires cannot be deleted.",
     )
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
@@ -371,26 +405,31 @@ class AdminRateApproval(Base):
         sa.Index("ix_admin_rate_approvals_rejected_by", "rejected_by"),
         sa.Index("ix_admin_rate_approvals_submitted_at", "submitted_at", postgresql_where=sa.text("status = 'pending'")),
         # ADM-024 (revision 009): at most one pending approval per rate row.
-        sa.Index("uq_admin_rate_approvals_pending_rate_table_id", "rate_table_id", unique=True,
-                 postgresql_where=sa.text("status = 'pending'")),
-        {"comment": "Approval workflow of rate table changes: submitted by one admin, approved or rejected by "
-                    "another (ADM-020), final once decided (ADM-021)."},
+        sa.Index(
+            "uq_admin_rate_approvals_pending_rate_table_id", "rate_table_id", unique=True, postgresql_where=sa.text("status = 'pending'")
+        ),
+        {
+            "comment": "Approval workflow of rate table changes: submitted by one admin, approved or rejected by "
+            "another (ADM-020), final once decided (ADM-021)."
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     rate_table_id: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, nullable=False,
+        sa.Uuid,
+        nullable=False,
         comment="Rate table whose change is submitted; RESTRICT, a rate table with approval records cannot be deleted.",
     )
-    submitted_by: Mapped[uuid.UUID] = mapped_column(
-        sa.Uuid, nullable=False, comment="Admin who submitted the change; RESTRICT (ADM-010)."
-    )
+    submitted_by: Mapped[uuid.UUID] = mapped_column(sa.Uuid, nullable=False, comment="Admin who submitted the change; RESTRICT (ADM-010).")
     submitted_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP"),
+        sa.DateTime(timezone=True),
+        nullable=False,
+        server_default=sa.text("CURRENT_TIMESTAMP"),
         comment="ADM-019: when the change was submitted, which is when the row is inserted.",
     )
     approved_by: Mapped[uuid.UUID | None] = mapped_column(
-        sa.Uuid, nullable=True,
+        sa.Uuid,
+        nullable=True,
         comment="ADM-019/ADM-020: admin who approved, never the submitter; NULL unless status is approved. RESTRICT (ADM-010).",
     )
     approved_at: Mapped[dt.datetime | None] = mapped_column(
@@ -412,6 +451,8 @@ class AdminRateApproval(Base):
         sa.Date, nullable=False, comment="Calendar date from which the approved change applies."
     )
     status: Mapped[str] = mapped_column(
-        sa.String(20), nullable=False, server_default=sa.text("'pending'::character varying"),
+        sa.String(20),
+        nullable=False,
+        server_default=sa.text("'pending'::character varying"),
         comment="ADM-019: every submission starts pending, then is approved or rejected once (ADM-021).",
     )

@@ -145,7 +145,13 @@ class Policy(Base):
         sa.UniqueConstraint("policy_number"),
         # QUO-016 (revision 008, quotes domain): target of fk_quotes_binding_agrees_with_policy.
         sa.Index(
-            "ix_policies_binding_key", "id", "customer_id", "product_type", "state", "effective_date", "premium_amount",
+            "ix_policies_binding_key",
+            "id",
+            "customer_id",
+            "product_type",
+            "state",
+            "effective_date",
+            "premium_amount",
             unique=True,
         ),
         sa.Index("ix_policies_customer_id", "customer_id"),
@@ -153,7 +159,9 @@ class Policy(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    policy_number: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Business key POL-YYYY-NNNNNN printed on the declarations page.")
+    policy_number: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, comment="Business key POL-YYYY-NNNNNN printed on the declarations page."
+    )
     customer_id: Mapped[uuid.UUID] = mapped_column(
         sa.Uuid,
         sa.ForeignKey("customers.id", ondelete="RESTRICT"),
@@ -162,16 +170,26 @@ class Policy(Base):
     )
     product_type: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Line of business: auto, home or renters.")
     state: Mapped[str] = mapped_column(sa.String(2), nullable=False, comment="COR-003: state whose regulator governs the policy.")
-    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Lifecycle status; set explicitly at bind (no default: a policy is never silently active); "
-        "COR-018: starts pending or active and moves only as policy_status_transitions allows.")
-    effective_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="First day of coverage (a calendar date in the policy's state).")
+    status: Mapped[str] = mapped_column(
+        sa.String(20),
+        nullable=False,
+        comment="Lifecycle status; set explicitly at bind (no default: a policy is never silently active); "
+        "COR-018: starts pending or active and moves only as policy_status_transitions allows.",
+    )
+    effective_date: Mapped[dt.date] = mapped_column(
+        sa.Date, nullable=False, comment="First day of coverage (a calendar date in the policy's state)."
+    )
     expiration_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="Day coverage ends; COR-007: after effective_date.")
-    premium_amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), nullable=False, comment="Written premium for the term in USD, penny precision.")
+    premium_amount: Mapped[Decimal] = mapped_column(
+        sa.Numeric(12, 2), nullable=False, comment="Written premium for the term in USD, penny precision."
+    )
     coverage_data: Mapped[dict] = mapped_column(
         JSONB, nullable=False, comment="Coverages with limits and deductibles, as bound; COR-013: a payload validate_policy_data accepts."
     )
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(
-        sa.DateTime(timezone=True), nullable=True, comment="NULL unless status is cancelled; then when the cancellation took effect (COR-008)."
+        sa.DateTime(timezone=True),
+        nullable=True,
+        comment="NULL unless status is cancelled; then when the cancellation took effect (COR-008).",
     )
     created_at: Mapped[dt.datetime] = created_at(SERVER_OWNED_CREATED_AT_COMMENT)
     updated_at: Mapped[dt.datetime] = updated_at()
@@ -183,9 +201,7 @@ class Claim(Base):
         sa.CheckConstraint(in_values("status", CLAIM_STATUSES), name="status_allowed"),
         sa.CheckConstraint("claimed_amount >= 0", name="claimed_amount_non_negative"),
         sa.CheckConstraint("approved_amount >= 0", name="approved_amount_non_negative"),
-        sa.CheckConstraint(
-            "(status IN ('approved', 'paid')) <= (approved_amount IS NOT NULL)", name="approved_amount_when_approved"
-        ),
+        sa.CheckConstraint("(status IN ('approved', 'paid')) <= (approved_amount IS NOT NULL)", name="approved_amount_when_approved"),
         sa.CheckConstraint("claim_number ~ '^CLM-[0-9]{4}-[0-9]{6}$'", name="claim_number_format"),
         sa.CheckConstraint(
             "(status IN ('under_review', 'approved', 'paid')) <= (claimed_amount IS NOT NULL)", name="claimed_amount_when_reviewed"
@@ -203,9 +219,15 @@ class Claim(Base):
         nullable=False,
         comment="Policy the loss is claimed under; RESTRICT, claims are legal records that outlive nothing they cite.",
     )
-    status: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Claim workflow status; COR-017: starts submitted and moves only as claim_status_transitions allows.")
+    status: Mapped[str] = mapped_column(
+        sa.String(20),
+        nullable=False,
+        comment="Claim workflow status; COR-017: starts submitted and moves only as claim_status_transitions allows.",
+    )
     loss_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="Calendar date the loss occurred.")
-    reported_at: Mapped[dt.datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False, comment="When the loss was reported to the carrier.")
+    reported_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime(timezone=True), nullable=False, comment="When the loss was reported to the carrier."
+    )
     description: Mapped[str] = mapped_column(sa.Text, nullable=False, comment="Claimant's account of the loss.")
     claimed_amount: Mapped[Decimal | None] = mapped_column(
         sa.Numeric(12, 2),
@@ -227,14 +249,18 @@ def _transitions_table_args(table: str, entity: str, statuses: tuple[str, ...], 
         sa.CheckConstraint("from_status <> to_status", name="changes_status"),
         sa.CheckConstraint("rule_id ~ '^[A-Z]{3}-[0-9]{3}$'", name="rule_id_format"),
         sa.UniqueConstraint("from_status", "to_status", postgresql_nulls_not_distinct=True),
-        {"comment": f"{rule_id}: the allowed {entity} status changes, one row each (a lifecycle as data); "
-                    "trigger check_core_status_transition refuses any other."},
+        {
+            "comment": f"{rule_id}: the allowed {entity} status changes, one row each (a lifecycle as data); "
+            "trigger check_core_status_transition refuses any other."
+        },
     )
 
 
 def _transition_id(rule_id: str) -> Mapped[int]:
     return mapped_column(
-        sa.Integer, sa.Identity(always=False), primary_key=True,
+        sa.Integer,
+        sa.Identity(always=False),
+        primary_key=True,
         comment=f"Technical surrogate key: from_status is NULL for a starting status, so (from_status, to_status) "
         f"cannot be the primary key ({rule_id}).",
     )
@@ -242,7 +268,8 @@ def _transition_id(rule_id: str) -> Mapped[int]:
 
 def _from_status(entity: str, rule_id: str) -> Mapped[str | None]:
     return mapped_column(
-        sa.String(20), nullable=True,
+        sa.String(20),
+        nullable=True,
         comment=f"Status before the change; NULL: the status a new {entity} may start in ([*] in the state diagram, {rule_id}).",
     )
 

@@ -61,11 +61,26 @@ AUTO_OPTIONAL = ("rental_reimbursement", "towing_and_labor", "uninsured_motorist
 PROPERTY_OPTIONAL = ("scheduled_personal_property", "water_backup", "identity_fraud_expense")
 COVERAGES_BY_PRODUCT: dict[str, tuple[str, ...]] = {
     "auto": (
-        "bodily_injury", "property_damage", "collision", "comprehensive", "uninsured_motorist",
-        "underinsured_motorist", "personal_injury_protection", "medical_payments", *AUTO_OPTIONAL,
+        "bodily_injury",
+        "property_damage",
+        "collision",
+        "comprehensive",
+        "uninsured_motorist",
+        "underinsured_motorist",
+        "personal_injury_protection",
+        "medical_payments",
+        *AUTO_OPTIONAL,
     ),
-    "home": ("dwelling", "other_structures", "personal_property", "loss_of_use", "liability", "medical_payments_to_others",
-             *PROPERTY_OPTIONAL, "ordinance_or_law"),
+    "home": (
+        "dwelling",
+        "other_structures",
+        "personal_property",
+        "loss_of_use",
+        "liability",
+        "medical_payments_to_others",
+        *PROPERTY_OPTIONAL,
+        "ordinance_or_law",
+    ),
     "renters": ("personal_property", "loss_of_use", "liability", "medical_payments_to_others", *PROPERTY_OPTIONAL),
 }
 COVERAGE_TYPES: tuple[str, ...] = tuple(dict.fromkeys(c for cs in COVERAGES_BY_PRODUCT.values() for c in cs))
@@ -99,8 +114,10 @@ def coverage_fits_product_check() -> str:
 def filing_id_matches_check() -> str:
     """An internal filing id names the rate's state and line; a SERFF tracking number carries neither."""
     whens = " ".join(f"WHEN '{p}' THEN '{code}'" for p, code in FILING_LINE_CODES.items())
-    return (f"filing_id ~ '^{SERFF_TRACKING_NUMBER}$' OR "
-            f"(substr(filing_id, 1, 2) = state AND substr(filing_id, 4, 4) = CASE product_type {whens} END)")
+    return (
+        f"filing_id ~ '^{SERFF_TRACKING_NUMBER}$' OR "
+        f"(substr(filing_id, 1, 2) = state AND substr(filing_id, 4, 4) = CASE product_type {whens} END)"
+    )
 
 
 def factor_table_check(column: str, key_pattern: str) -> sa.CheckConstraint:
@@ -141,8 +158,10 @@ class RateTable(Base):
         sa.CheckConstraint(filing_id_matches_check(), name="filing_id_matches_state_product"),
         sa.UniqueConstraint("state", "product_type", "coverage_type", "effective_date"),
         sa.Index("ix_rate_tables_filing_id", "filing_id"),
-        {"comment": "Filed base rates per state, product and coverage, with their rating factors, from an "
-                    "effective date (RAT-001..RAT-009). Changed only through the admin approval workflow."},
+        {
+            "comment": "Filed base rates per state, product and coverage, with their rating factors, from an "
+            "effective date (RAT-001..RAT-009). Changed only through the admin approval workflow."
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -152,19 +171,22 @@ class RateTable(Base):
         sa.String(50), nullable=False, comment="RAT-002: coverage rated, one its product offers (ck_rate_tables_product_offers_coverage)."
     )
     base_rate: Mapped[Decimal] = mapped_column(
-        sa.Numeric(8, 6), nullable=False,
+        sa.Numeric(8, 6),
+        nullable=False,
         comment="RAT-003: premium per 1,000 USD of coverage limit before factors; positive, six decimals as filed.",
     )
     min_premium: Mapped[Decimal] = mapped_column(
-        sa.Numeric(10, 2), nullable=False,
+        sa.Numeric(10, 2),
+        nullable=False,
         comment="RAT-003: minimum premium for the coverage, USD; 0.00 when the filing sets no minimum.",
     )
     max_premium: Mapped[Decimal | None] = mapped_column(
-        sa.Numeric(10, 2), nullable=True,
+        sa.Numeric(10, 2),
+        nullable=True,
         comment="RAT-003: maximum premium for the coverage, USD, at least min_premium; NULL when the filing sets no cap.",
     )
     territory_factors: Mapped[dict] = _factors(
-        "RAT-006: multiplier by ZIP prefix of the state (JSON object, e.g. {\"900\": 1.25}); {} rates the state flat.",
+        'RAT-006: multiplier by ZIP prefix of the state (JSON object, e.g. {"900": 1.25}); {} rates the state flat.',
         nullable=False,
     )
     vehicle_factors: Mapped[dict | None] = _factors(
@@ -181,18 +203,21 @@ class RateTable(Base):
         sa.Date, nullable=False, comment="RAT-008: first day the rate applies to new and renewal business."
     )
     expiration_date: Mapped[dt.date | None] = mapped_column(
-        sa.Date, nullable=True,
+        sa.Date,
+        nullable=True,
         comment="RAT-008: first day the rate no longer applies (after effective_date); NULL: open-ended, in force until superseded.",
     )
     filing_id: Mapped[str] = mapped_column(
-        sa.String(50), nullable=False,
+        sa.String(50),
+        nullable=False,
         comment="RAT-009: the state rate filing this row implements: its SERFF tracking number (AAAA-123456789) or "
-                "<state>-<AUTO|HOME|RENT>-<year>-<nnn>, e.g. CA-AUTO-2026-001.",
+        "<state>-<AUTO|HOME|RENT>-<year>-<nnn>, e.g. CA-AUTO-2026-001.",
     )
     approved_by: Mapped[str | None] = mapped_column(
-        sa.String(100), nullable=True,
+        sa.String(100),
+        nullable=True,
         comment="Regulator's examiner who approved the filing, as on the approval letter; NULL while the state has not "
-                "approved it (use-and-file and file-and-use states let a filed rate apply first).",
+        "approved it (use-and-file and file-and-use states let a filed rate apply first).",
     )
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
@@ -206,9 +231,7 @@ class DiscountRule(Base):
         sa.CheckConstraint("discount_value > 0", name="discount_value_positive"),
         sa.CheckConstraint("discount_type <> 'percentage' OR discount_value < 100", name="percentage_below_100"),
         sa.CheckConstraint("max_discount_amount > 0", name="max_discount_amount_positive"),
-        sa.CheckConstraint(
-            "max_discount_amount IS NULL OR discount_type = 'percentage'", name="max_discount_amount_only_percentage"
-        ),
+        sa.CheckConstraint("max_discount_amount IS NULL OR discount_type = 'percentage'", name="max_discount_amount_only_percentage"),
         sa.CheckConstraint("jsonb_typeof(product_types) = 'array'", name="product_types_is_array"),
         sa.CheckConstraint("product_types <> '[]'::jsonb", name="product_types_not_empty"),
         sa.CheckConstraint(f"product_types <@ {json_array_literal(PRODUCT_TYPES)}", name="product_types_known"),
@@ -219,42 +242,54 @@ class DiscountRule(Base):
         sa.CheckConstraint("priority > 0", name="priority_positive"),
         sa.CheckConstraint("expiration_date > effective_date", name="expiration_after_effective"),
         sa.UniqueConstraint("code"),
-        {"comment": "Discounts the rating engine may apply, where, to which products, how much, in which order "
-                    "and whether they stack (RAT-010..RAT-014)."},
+        {
+            "comment": "Discounts the rating engine may apply, where, to which products, how much, in which order "
+            "and whether they stack (RAT-010..RAT-014)."
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     code: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="RAT-014: stable business key, upper-case, e.g. GOOD_DRIVER.")
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="Name shown on the quote and the declarations page.")
-    description: Mapped[str] = mapped_column(sa.Text, nullable=False, comment="What the discount rewards and how eligibility is judged, as filed.")
+    description: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, comment="What the discount rewards and how eligibility is judged, as filed."
+    )
     product_types: Mapped[list] = mapped_column(
         JSONB, nullable=False, comment="RAT-013: products the discount applies to (non-empty JSON array of product types)."
     )
     states: Mapped[list] = mapped_column(
         JSONB, nullable=False, comment="RAT-013: states the discount is filed in (non-empty JSON array of USPS codes)."
     )
-    discount_type: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="RAT-010: percentage of premium, or fixed USD amount.")
+    discount_type: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, comment="RAT-010: percentage of premium, or fixed USD amount."
+    )
     discount_value: Mapped[Decimal] = mapped_column(
         sa.Numeric(10, 2), nullable=False, comment="RAT-010: percent (0 < v < 100) or USD amount (> 0), per discount_type."
     )
     max_discount_amount: Mapped[Decimal | None] = mapped_column(
-        sa.Numeric(10, 2), nullable=True,
+        sa.Numeric(10, 2),
+        nullable=True,
         comment="RAT-010: cap in USD on a percentage discount; NULL: uncapped (always NULL for fixed discounts).",
     )
     eligibility_rules: Mapped[dict] = mapped_column(
         JSONB, nullable=False, comment="Conditions a quote must meet, by criterion (JSON object); {} means every quote is eligible."
     )
     stackable: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("true"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("true"),
         comment="RAT-011: discounts combine with others unless filed as exclusive (false).",
     )
     priority: Mapped[int] = mapped_column(
-        sa.Integer, nullable=False, server_default=sa.text("100"),
+        sa.Integer,
+        nullable=False,
+        server_default=sa.text("100"),
         comment="RAT-012: application order, lowest first; 100 is the standard tier.",
     )
     effective_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False, comment="RAT-008: first day the discount applies.")
     expiration_date: Mapped[dt.date | None] = mapped_column(
-        sa.Date, nullable=True,
+        sa.Date,
+        nullable=True,
         comment="RAT-008: first day the discount no longer applies (after effective_date); NULL: open-ended.",
     )
     created_at: Mapped[dt.datetime] = created_at()
@@ -293,37 +328,46 @@ class StateRatingRule(Base):
         sa.CheckConstraint("btrim(citation) <> ''", name="citation_not_blank"),
         sa.CheckConstraint("effective_to > effective_from", name="effective_to_after_from"),
         sa.Index("ix_state_rating_rules_state_product_type_kind", "state", "product_type", "kind"),
-        {"comment": "RAT-017: state insurance regulation the rating engine obeys, as data: one row per rule of a state and "
-                    "product, with its parameters, the statute or regulation it comes from and when it applies. Triggers on "
-                    "rate_tables, discount_rules and quotes read it (RAT-018..RAT-020): a new state is rows, not code."},
+        {
+            "comment": "RAT-017: state insurance regulation the rating engine obeys, as data: one row per rule of a state and "
+            "product, with its parameters, the statute or regulation it comes from and when it applies. Triggers on "
+            "rate_tables, discount_rules and quotes read it (RAT-018..RAT-020): a new state is rows, not code."
+        },
     )
 
     rule_id: Mapped[str] = mapped_column(
-        sa.String(40), primary_key=True,
+        sa.String(40),
+        primary_key=True,
         comment="RAT-017: stable id of the state rule, <state>-<AUTO|HOME|RENT>-<words>, e.g. CA-AUTO-NO-CREDIT; named in refusals.",
     )
     state: Mapped[str] = mapped_column(sa.String(2), nullable=False, comment="COR-003: USPS code of the state whose law this is.")
-    product_type: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="Line of business the rule governs: auto, home or renters.")
+    product_type: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, comment="Line of business the rule governs: auto, home or renters."
+    )
     kind: Mapped[str] = mapped_column(
-        sa.String(30), nullable=False,
+        sa.String(30),
+        nullable=False,
         comment="RAT-017: banned_factor, minimum_discount, mandatory_coverage or minimum_liability_limits; says how parameters reads.",
     )
     parameters: Mapped[dict] = mapped_column(
-        JSONB, nullable=False,
+        JSONB,
+        nullable=False,
         comment="RAT-017: what the rule requires, by kind (ck_state_rating_rules_parameters_match_kind): banned_factor "
-                "{factor, key_pattern, rate_column?}; minimum_discount {discount_code, minimum_percent}; "
-                "mandatory_coverage {coverages: [...]}; minimum_liability_limits {bodily_injury_per_person, "
-                "bodily_injury_per_accident, property_damage} in USD.",
+        "{factor, key_pattern, rate_column?}; minimum_discount {discount_code, minimum_percent}; "
+        "mandatory_coverage {coverages: [...]}; minimum_liability_limits {bodily_injury_per_person, "
+        "bodily_injury_per_accident, property_damage} in USD.",
     )
     citation: Mapped[str] = mapped_column(
         sa.Text, nullable=False, comment="RAT-017: the statute or regulation the rule implements, as a compliance reviewer cites it."
     )
     effective_from: Mapped[dt.date] = mapped_column(
-        sa.Date, nullable=False,
+        sa.Date,
+        nullable=False,
         comment="RAT-017: first day the rule applies (rates, discounts by their period; quotes by effective_date).",
     )
     effective_to: Mapped[dt.date | None] = mapped_column(
-        sa.Date, nullable=True,
+        sa.Date,
+        nullable=True,
         comment="RAT-017: first day the rule no longer applies (after effective_from); NULL: in force until repealed.",
     )
     created_at: Mapped[dt.datetime] = created_at()

@@ -58,12 +58,9 @@ SSO_PROVIDER_TYPES: tuple[str, ...] = ("google", "azure", "okta", "auth0")
 HTTP_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 # A JSON array of strings that all start with https:// (jsonpath: no element fails the test).
-HTTPS_ONLY_ARRAY = "NOT jsonb_path_exists({column}, '$[*] ? (@.type() != \"string\" || !(@ like_regex \"^https://\"))')"
+HTTPS_ONLY_ARRAY = 'NOT jsonb_path_exists({column}, \'$[*] ? (@.type() != "string" || !(@ like_regex "^https://"))\')'
 # E-mail domains, lower-case, at least one dot.
-DOMAIN_ARRAY = (
-    "NOT jsonb_path_exists(allowed_domains, "
-    "'$[*] ? (@.type() != \"string\" || !(@ like_regex \"^[a-z0-9-]+([.][a-z0-9-]+)+$\"))')"
-)
+DOMAIN_ARRAY = 'NOT jsonb_path_exists(allowed_domains, \'$[*] ? (@.type() != "string" || !(@ like_regex "^[a-z0-9-]+([.][a-z0-9-]+)+$"))\')'
 
 
 def https_check(column: str) -> sa.CheckConstraint:
@@ -103,32 +100,51 @@ class SsoProvider(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    provider_name: Mapped[str] = mapped_column(sa.String(50), nullable=False, comment="Unique display name of the provider, shown on the sign-in page.")
-    provider_type: Mapped[str] = mapped_column(sa.String(20), nullable=False, comment="SEC-006: identity product; one of the values of ck_sso_providers_provider_type_allowed.")
-    client_id: Mapped[str] = mapped_column(sa.String(255), nullable=False, comment="OAuth client id the provider issued to us (public, not a secret).")
+    provider_name: Mapped[str] = mapped_column(
+        sa.String(50), nullable=False, comment="Unique display name of the provider, shown on the sign-in page."
+    )
+    provider_type: Mapped[str] = mapped_column(
+        sa.String(20), nullable=False, comment="SEC-006: identity product; one of the values of ck_sso_providers_provider_type_allowed."
+    )
+    client_id: Mapped[str] = mapped_column(
+        sa.String(255), nullable=False, comment="OAuth client id the provider issued to us (public, not a secret)."
+    )
     client_secret_encrypted: Mapped[str] = mapped_column(
         sa.Text, nullable=False, comment="SEC-001: OAuth client secret encrypted with the KMS key; never stored in clear."
     )
-    issuer_url: Mapped[str] = mapped_column(sa.Text, nullable=False, comment="SEC-007: OIDC issuer (https); the other endpoints are discovered from it.")
+    issuer_url: Mapped[str] = mapped_column(
+        sa.Text, nullable=False, comment="SEC-007: OIDC issuer (https); the other endpoints are discovered from it."
+    )
     authorize_url: Mapped[str | None] = mapped_column(
-        sa.Text, nullable=True, comment="SEC-007: https authorization endpoint; NULL means discovered from the issuer's /.well-known/openid-configuration."
+        sa.Text,
+        nullable=True,
+        comment="SEC-007: https authorization endpoint; NULL means discovered from the issuer's /.well-known/openid-configuration.",
     )
     token_url: Mapped[str | None] = mapped_column(
-        sa.Text, nullable=True, comment="SEC-007: https token endpoint; NULL means discovered from the issuer's /.well-known/openid-configuration."
+        sa.Text,
+        nullable=True,
+        comment="SEC-007: https token endpoint; NULL means discovered from the issuer's /.well-known/openid-configuration.",
     )
     userinfo_url: Mapped[str | None] = mapped_column(
-        sa.Text, nullable=True, comment="SEC-007: https userinfo endpoint; NULL means discovered from the issuer's /.well-known/openid-configuration."
+        sa.Text,
+        nullable=True,
+        comment="SEC-007: https userinfo endpoint; NULL means discovered from the issuer's /.well-known/openid-configuration.",
     )
     enabled: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="SEC-004: SSO providers start disabled until an admin verifies them.",
     )
     auto_create_users: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="SEC-005: just-in-time user creation is off until an admin opts in; then allowed_domains must be non-empty.",
     )
     allowed_domains: Mapped[list] = mapped_column(
-        postgresql.JSONB, nullable=False,
+        postgresql.JSONB,
+        nullable=False,
         comment="SEC-005: JSON array of lower-case e-mail domains allowed to sign in; [] means any account the provider vouches for that already exists here.",
     )
     created_at: Mapped[dt.datetime] = created_at()
@@ -143,7 +159,7 @@ class OAuth2Client(Base):
         sa.CheckConstraint(HTTPS_ONLY_ARRAY.format(column="redirect_uris"), name="redirect_uris_https"),
         jsonb_array_check("allowed_grant_types"),
         sa.CheckConstraint(
-            "allowed_grant_types <@ '[\"authorization_code\", \"client_credentials\", \"refresh_token\"]'::jsonb "
+            'allowed_grant_types <@ \'["authorization_code", "client_credentials", "refresh_token"]\'::jsonb '
             "AND allowed_grant_types <> '[]'::jsonb",
             name="allowed_grant_types_allowed",
         ),
@@ -159,32 +175,47 @@ class OAuth2Client(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    client_id: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="Public client identifier presented with every token request.")
+    client_id: Mapped[str] = mapped_column(
+        sa.String(100), nullable=False, comment="Public client identifier presented with every token request."
+    )
     client_secret_hash: Mapped[str] = mapped_column(
         sa.Text, nullable=False, comment="SEC-001: hash (argon2/bcrypt) of the client secret; the secret is shown once at registration."
     )
-    client_name: Mapped[str] = mapped_column(sa.String(100), nullable=False, comment="Who the client is (partner or system name), for consent screens and audits.")
+    client_name: Mapped[str] = mapped_column(
+        sa.String(100), nullable=False, comment="Who the client is (partner or system name), for consent screens and audits."
+    )
     redirect_uris: Mapped[list] = mapped_column(
         postgresql.JSONB, nullable=False, comment="SEC-007: JSON array of exact https redirect URIs; [] for clients without a browser flow."
     )
     allowed_grant_types: Mapped[list] = mapped_column(
-        postgresql.JSONB, nullable=False, comment="SEC-010: JSON array of OAuth2 grants, a non-empty subset of authorization_code, client_credentials, refresh_token."
+        postgresql.JSONB,
+        nullable=False,
+        comment="SEC-010: JSON array of OAuth2 grants, a non-empty subset of authorization_code, client_credentials, refresh_token.",
     )
-    allowed_scopes: Mapped[list] = mapped_column(postgresql.JSONB, nullable=False, comment="JSON array of API scopes the client may request.")
+    allowed_scopes: Mapped[list] = mapped_column(
+        postgresql.JSONB, nullable=False, comment="JSON array of API scopes the client may request."
+    )
     rate_limit_per_minute: Mapped[int] = mapped_column(
-        sa.Integer, nullable=False, server_default=sa.text("60"),
+        sa.Integer,
+        nullable=False,
+        server_default=sa.text("60"),
         comment="SEC-008: requests per minute; 60 unless the partner agreement says otherwise.",
     )
     rate_limit_per_hour: Mapped[int] = mapped_column(
-        sa.Integer, nullable=False, server_default=sa.text("1000"),
+        sa.Integer,
+        nullable=False,
+        server_default=sa.text("1000"),
         comment="SEC-008: requests per hour; 1000 unless the partner agreement says otherwise; never below the per-minute limit.",
     )
     active: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("true"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("true"),
         comment="SEC-009: a client is active from registration (an admin act) until revoked.",
     )
     expires_at: Mapped[dt.datetime | None] = mapped_column(
-        sa.DateTime(timezone=True), nullable=True,
+        sa.DateTime(timezone=True),
+        nullable=True,
         comment="SEC-009: when the credentials stop working; NULL means no fixed expiry (valid until revoked via active).",
     )
     created_at: Mapped[dt.datetime] = created_at()
@@ -219,26 +250,35 @@ class UserMfaSettings(Base):
         sa.Text, nullable=True, comment="SEC-001: TOTP seed, encrypted; NULL until the user enrols an authenticator app."
     )
     totp_enabled: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="SEC-011: off until TOTP enrolment is confirmed; SEC-012: only with a secret.",
     )
     webauthn_credentials: Mapped[list | None] = mapped_column(
-        postgresql.JSONB, nullable=True,
+        postgresql.JSONB,
+        nullable=True,
         comment="JSON array of registered WebAuthn credentials (credential id, public key, sign count: public material); NULL until the first security key is registered.",
     )
     webauthn_enabled: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="SEC-011: off until a security key is registered; SEC-012: only with at least one credential.",
     )
     sms_phone_encrypted: Mapped[str | None] = mapped_column(
         sa.Text, nullable=True, comment="SEC-001: phone number for SMS codes, encrypted (PII); NULL until the user adds one."
     )
     sms_enabled: Mapped[bool] = mapped_column(
-        sa.Boolean, nullable=False, server_default=sa.text("false"),
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.text("false"),
         comment="SEC-011: SMS is a backup factor, off until the phone is verified; SEC-012: only with a phone.",
     )
     recovery_codes_encrypted: Mapped[list | None] = mapped_column(
-        postgresql.JSONB, nullable=True, comment="SEC-001: JSON array of encrypted one-time recovery codes; NULL until the user generates them."
+        postgresql.JSONB,
+        nullable=True,
+        comment="SEC-001: JSON array of encrypted one-time recovery codes; NULL until the user generates them.",
     )
     created_at: Mapped[dt.datetime] = created_at()
     updated_at: Mapped[dt.datetime] = updated_at()
@@ -261,7 +301,9 @@ class PartitionPolicy(Base):
         sa.Integer, nullable=False, comment="Monthly partitions kept ready beyond the current month (at least 3: SEC-016)."
     )
     retention_months: Mapped[int] = mapped_column(
-        sa.Integer, nullable=False, comment="Months a partition stays attached after its month ends; older ones are detached, never dropped (SEC-014: audit logs >= 84)."
+        sa.Integer,
+        nullable=False,
+        comment="Months a partition stays attached after its month ends; older ones are detached, never dropped (SEC-014: audit logs >= 84).",
     )
     rule_id: Mapped[str] = mapped_column(sa.String(7), nullable=False, comment="The business rule (SEC-/ANA- id) that sets this retention.")
     created_at: Mapped[dt.datetime] = created_at()
@@ -304,10 +346,16 @@ class AuditLog(Base):
     ip_address: Mapped[ipaddress.IPv4Address | ipaddress.IPv6Address | None] = mapped_column(
         postgresql.INET, nullable=True, comment="Client address; NULL when the action did not come over the network (database job, CLI)."
     )
-    user_agent: Mapped[str | None] = mapped_column(sa.Text, nullable=True, comment="HTTP User-Agent; NULL when no HTTP client was involved.")
-    session_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True, comment="Login session the action ran in; NULL outside an authenticated session.")
+    user_agent: Mapped[str | None] = mapped_column(
+        sa.Text, nullable=True, comment="HTTP User-Agent; NULL when no HTTP client was involved."
+    )
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.Uuid, nullable=True, comment="Login session the action ran in; NULL outside an authenticated session."
+    )
     action: Mapped[str] = mapped_column(
-        sa.String(100), nullable=False, comment="SEC-019: what was done, dotted lower-case verb phrase, e.g. quote.create, user.login_failed."
+        sa.String(100),
+        nullable=False,
+        comment="SEC-019: what was done, dotted lower-case verb phrase, e.g. quote.create, user.login_failed.",
     )
     resource_type: Mapped[str] = mapped_column(
         sa.String(50), nullable=False, comment="SEC-019: kind of resource acted on, snake_case (usually a table name, e.g. quotes)."
@@ -316,11 +364,16 @@ class AuditLog(Base):
         sa.Uuid, nullable=True, comment="Id of the resource acted on; NULL when the action concerns no single row (login, search, export)."
     )
     request_method: Mapped[str | None] = mapped_column(
-        sa.String(10), nullable=True, comment="SEC-017: HTTP method; NULL when the action was not an HTTP request (then request_path is NULL too)."
+        sa.String(10),
+        nullable=True,
+        comment="SEC-017: HTTP method; NULL when the action was not an HTTP request (then request_path is NULL too).",
     )
-    request_path: Mapped[str | None] = mapped_column(sa.Text, nullable=True, comment="SEC-017: HTTP path without query secrets; NULL exactly when request_method is NULL.")
+    request_path: Mapped[str | None] = mapped_column(
+        sa.Text, nullable=True, comment="SEC-017: HTTP path without query secrets; NULL exactly when request_method is NULL."
+    )
     request_body: Mapped[dict | list | None] = mapped_column(
-        postgresql.JSONB, nullable=True,
+        postgresql.JSONB,
+        nullable=True,
         comment="SEC-001: request payload with secrets redacted by the application (JSON object or array); NULL when there was none.",
     )
     response_status: Mapped[int | None] = mapped_column(
@@ -365,7 +418,8 @@ class PartitionArchiveLedger(Base):
         sa.Text, nullable=False, comment="Schema-qualified name of the archive table, as format('%I.%I') writes it."
     )
     event: Mapped[str] = mapped_column(
-        sa.String(20), nullable=False,
+        sa.String(20),
+        nullable=False,
         comment="SEC-023: detach (retention detached it), late_rows (rows of its month joined the archive), "
         "adopted (detached before revision 010; recorded as found).",
     )
@@ -377,7 +431,8 @@ class PartitionArchiveLedger(Base):
     )
     row_count: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, comment="Rows in the archive when the entry was written.")
     checksum: Mapped[str] = mapped_column(
-        sa.Text, nullable=False,
+        sa.Text,
+        nullable=False,
         comment="SEC-023: md5sum64:<n>, the sum modulo 2^64 of the first 64 bits of md5(row::text) over the archive's rows (order-independent).",
     )
     recorded_by: Mapped[str] = mapped_column(
@@ -413,27 +468,40 @@ class DdlAuditLog(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     occurred_at: Mapped[dt.datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False,
+        sa.DateTime(timezone=True),
+        nullable=False,
         comment="SEC-040: when the DDL statement started (statement_timestamp()), written by the event trigger, not defaulted.",
     )
     event: Mapped[str] = mapped_column(
-        sa.String(20), nullable=False,
+        sa.String(20),
+        nullable=False,
         comment="SEC-040: the event trigger event that recorded the row: ddl_command_end (created or altered) or sql_drop (dropped).",
     )
-    command_tag: Mapped[str] = mapped_column(sa.String(64), nullable=False, comment="SEC-040: the command, e.g. CREATE TABLE, ALTER TABLE, DROP INDEX.")
-    object_type: Mapped[str] = mapped_column(sa.String(64), nullable=False, comment="SEC-040: kind of object changed, e.g. table, index, function, table constraint.")
+    command_tag: Mapped[str] = mapped_column(
+        sa.String(64), nullable=False, comment="SEC-040: the command, e.g. CREATE TABLE, ALTER TABLE, DROP INDEX."
+    )
+    object_type: Mapped[str] = mapped_column(
+        sa.String(64), nullable=False, comment="SEC-040: kind of object changed, e.g. table, index, function, table constraint."
+    )
     schema_name: Mapped[str | None] = mapped_column(
-        sa.String(63), nullable=True, comment="SEC-040: schema of the object; NULL for objects outside any schema (a schema itself, an extension, a GRANT)."
+        sa.String(63),
+        nullable=True,
+        comment="SEC-040: schema of the object; NULL for objects outside any schema (a schema itself, an extension, a GRANT).",
     )
     object_identity: Mapped[str | None] = mapped_column(
-        sa.Text, nullable=True,
+        sa.Text,
+        nullable=True,
         comment="SEC-040: schema-qualified identity of the object (pg_identify_object); NULL only for commands that name no "
         "single object (GRANT, ALTER DEFAULT PRIVILEGES).",
     )
-    session_user_name: Mapped[str] = mapped_column(sa.String(63), nullable=False, comment="SEC-040: the role that logged in (session_user).")
+    session_user_name: Mapped[str] = mapped_column(
+        sa.String(63), nullable=False, comment="SEC-040: the role that logged in (session_user)."
+    )
     current_user_name: Mapped[str] = mapped_column(
-        sa.String(63), nullable=False, comment="SEC-040: the role the command ran as: the SET ROLE in effect, else session_user (DDL inside another role's "
-        "SECURITY DEFINER function is recorded under the session's role)."
+        sa.String(63),
+        nullable=False,
+        comment="SEC-040: the role the command ran as: the SET ROLE in effect, else session_user (DDL inside another role's "
+        "SECURITY DEFINER function is recorded under the session's role).",
     )
     application_name: Mapped[str | None] = mapped_column(
         sa.Text, nullable=True, comment="SEC-040: the client's application_name (psql, alembic...); NULL when the client set none."
@@ -441,12 +509,15 @@ class DdlAuditLog(Base):
     client_addr: Mapped[ipaddress.IPv4Address | ipaddress.IPv6Address | None] = mapped_column(
         postgresql.INET, nullable=True, comment="SEC-040: client address (inet_client_addr()); NULL over a local unix socket."
     )
-    backend_pid: Mapped[int] = mapped_column(sa.Integer, nullable=False, comment="SEC-040: server process of the session, to join with the server log.")
+    backend_pid: Mapped[int] = mapped_column(
+        sa.Integer, nullable=False, comment="SEC-040: server process of the session, to join with the server log."
+    )
     transaction_id: Mapped[int] = mapped_column(
         sa.BigInteger, nullable=False, comment="SEC-040: transaction of the command (txid_current()): the rows of one migration share it."
     )
     migration_revision: Mapped[str | None] = mapped_column(
-        sa.String(32), nullable=True,
+        sa.String(32),
+        nullable=True,
         comment="SEC-043: the Alembic revision whose transaction ran the command (SET LOCAL app.migration_revision by alembic/env.py); "
         "NULL when the command ran outside a revision (by hand, by a job such as partition maintenance).",
     )

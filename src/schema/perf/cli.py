@@ -44,15 +44,20 @@ def perf(
     markdown_file: Path | None = typer.Option(None, "--markdown", help="Write the handbook page here."),
     plans_only: bool = typer.Option(False, "--plans-only", help="Check plan shapes only; no timings."),
     allow_usable: bool = typer.Option(
-        False, "--allow-usable",
-        help="Accept an index the planner uses only with enable_seqscan=off (reported as 'usable'; for small scale)."),
+        False,
+        "--allow-usable",
+        help="Accept an index the planner uses only with enable_seqscan=off (reported as 'usable'; for small scale).",
+    ),
     require_speedup: bool = typer.Option(
-        False, "--require-speedup", help="Fail when a timed pattern is under 10x and documents no reason."),
+        False, "--require-speedup", help="Fail when a timed pattern is under 10x and documents no reason."
+    ),
     repeats: int = typer.Option(5, help="Timed runs per pattern with its index (half as many without)."),
     pattern: list[str] = typer.Option([], "--pattern", help="Only these patterns (repeatable)."),
     from_json: Path | None = typer.Option(
-        None, "--from-json",
-        help="Measure nothing: re-render the results table of the --markdown page from this committed JSON (after a layout change)."),
+        None,
+        "--from-json",
+        help="Measure nothing: re-render the results table of the --markdown page from this committed JSON (after a layout change).",
+    ),
 ) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) every query pattern on seeded data, then time it with and without its index.
 
@@ -86,8 +91,14 @@ def perf(
         with eng.connect() as conn:
             migrations.require_head(conn)
             conn.commit()
-            results = run(conn, chosen, plans_only=plans_only, allow_usable=allow_usable, repeats=repeats,
-                          progress=lambda p: console.print(f"  {p.name}", highlight=False))
+            results = run(
+                conn,
+                chosen,
+                plans_only=plans_only,
+                allow_usable=allow_usable,
+                repeats=repeats,
+                progress=lambda p: console.print(f"  {p.name}", highlight=False),
+            )
             counts = row_counts(conn, sorted({p.table for p in chosen}))
             round_trip = round_trip_ms(conn)
             info = machine.describe(conn)
@@ -100,11 +111,14 @@ def perf(
     if json_file:
         json_file.write_text(json.dumps(report.to_json(results), indent=2) + "\n")
     if markdown_file:
-        context = {"mode": "plans only" if plans_only else "plans and timings",
-                   "rows": ", ".join(f"{t} {n:,}" for t, n in counts.items()),
-                   "client round trip (SELECT 1, median, not in the timings)": f"{round_trip:.3f} ms"}
-        markdown_file.write_text(report.markdown(results, title="Query patterns and their indexes",
-                                                 context=context, machine_info=info, indexes=indexes))
+        context = {
+            "mode": "plans only" if plans_only else "plans and timings",
+            "rows": ", ".join(f"{t} {n:,}" for t, n in counts.items()),
+            "client round trip (SELECT 1, median, not in the timings)": f"{round_trip:.3f} ms",
+        }
+        markdown_file.write_text(
+            report.markdown(results, title="Query patterns and their indexes", context=context, machine_info=info, indexes=indexes)
+        )
     failed = [r for r in results if not r.ok]
     slow = [r for r in results if require_speedup and r.meets_target is False]
     for r in slow:

@@ -44,8 +44,7 @@ def nodes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield from nodes(child)
 
 
-def explain(conn: sa.Connection, query: str, params: Mapping[str, Any], *, analyze: bool = True,
-            timing: bool = True) -> dict[str, Any]:
+def explain(conn: sa.Connection, query: str, params: Mapping[str, Any], *, analyze: bool = True, timing: bool = True) -> dict[str, Any]:
     """The JSON plan of ``query``; with ``analyze`` the query really runs (callers roll back).
     ``timing=False`` keeps the total times but drops the per-node clock reads, which would
     otherwise tax a sequential scan row by row and flatter an index."""
@@ -57,8 +56,7 @@ def explain(conn: sa.Connection, query: str, params: Mapping[str, Any], *, analy
 
 def facts(document: Mapping[str, Any], roots: Mapping[str, str]) -> PlanFacts:
     """Summarise a plan; names missing from ``roots`` (CTEs, functions) are kept as they are."""
-    out = PlanFacts(planning_ms=float(document.get("Planning Time", 0.0)),
-                    execution_ms=float(document.get("Execution Time", 0.0)))
+    out = PlanFacts(planning_ms=float(document.get("Planning Time", 0.0)), execution_ms=float(document.get("Execution Time", 0.0)))
     top = document["Plan"]
     out.shared_hit = int(top.get("Shared Hit Blocks", 0))
     out.shared_read = int(top.get("Shared Read Blocks", 0))

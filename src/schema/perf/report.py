@@ -97,9 +97,14 @@ def results_table(rows: list[dict[str, Any]], *, timed: bool, indexes: set[str])
         cells = [code(row["pattern"], row["pattern"])]
         if timed:
             speedup = row["speedup"]
-            cells += [_cell(speedup, ".1f") + ("x" if speedup is not None else ""),
-                      _cell(row["ms_with"], ".3f"), _cell(row["ms_without"], ".3f")]
-        pruning = "" if row["pruned"] is None else f"{'yes' if row['pruned'] else 'NO'} ({row['partitions_read']}/{row['partitions_total']})"
+            cells += [
+                _cell(speedup, ".1f") + ("x" if speedup is not None else ""),
+                _cell(row["ms_with"], ".3f"),
+                _cell(row["ms_without"], ".3f"),
+            ]
+        pruning = (
+            "" if row["pruned"] is None else f"{'yes' if row['pruned'] else 'NO'} ({row['partitions_read']}/{row['partitions_total']})"
+        )
         cells += [row["table"], _index_link(row, domains, indexes), row["choice"], pruning, _plan(row["plan"])]
         if timed:
             cells.append(_json_target(row))
@@ -117,8 +122,7 @@ def retable(page: str, rows: list[dict[str, Any]], indexes: set[str]) -> str:
     return "\n".join([*lines[:start], *results_table(rows, timed=timed, indexes=indexes), *lines[end:]])
 
 
-def markdown(results: list[PatternResult], *, title: str, context: dict[str, str],
-             machine_info: dict[str, str], indexes: set[str]) -> str:
+def markdown(results: list[PatternResult], *, title: str, context: dict[str, str], machine_info: dict[str, str], indexes: set[str]) -> str:
     """A handbook page: how to read it, one row per pattern, notes, the machine."""
     timed = any(r.ms_with is not None for r in results)
     lines = [

@@ -187,7 +187,8 @@ class Runner:
             wanted = "chosen or usable" if self.allow_usable or pattern.small_table else "chosen"
             result.problems.append(
                 f"plan does not use {pattern.index} ({wanted} required); plan: {result.plan}; "
-                f"indexes used: {', '.join(result.indexes_seen) or 'none'}{self.brin_hint(pattern.index)}")
+                f"indexes used: {', '.join(result.indexes_seen) or 'none'}{self.brin_hint(pattern.index)}"
+            )
         table = self.catalog.table(pattern.table)
         if pattern.prunes:
             result.partitions_total = len(table.partitions)
@@ -195,8 +196,8 @@ class Runner:
             result.pruned = table.is_partitioned and result.partitions_read < result.partitions_total
             if not result.pruned:
                 result.problems.append(
-                    f"no partition pruning: read {result.partitions_read} of {result.partitions_total} "
-                    f"partitions of {pattern.table}")
+                    f"no partition pruning: read {result.partitions_read} of {result.partitions_total} partitions of {pattern.table}"
+                )
 
     def brin_hint(self, name: str) -> str:
         """Why a BRIN index may be rightly ignored: rows not stored in the order of its column."""
@@ -208,8 +209,10 @@ class Runner:
         self.conn.commit()
         if value is None:
             return ""
-        return (f"; {index.table}.{column} has physical-order correlation {value:.2f} (pg_stats): a BRIN index "
-                "only helps when rows are stored in that order (append order in production)")
+        return (
+            f"; {index.table}.{column} has physical-order correlation {value:.2f} (pg_stats): a BRIN index "
+            "only helps when rows are stored in that order (append order in production)"
+        )
 
     def time_pattern(self, pattern: Pattern, params: Mapping[str, Any], result: PatternResult) -> None:
         trans = self._begin()
@@ -227,8 +230,9 @@ class Runner:
             trans.rollback()
 
     def run_one(self, pattern: Pattern, *, plans_only: bool) -> PatternResult:
-        result = PatternResult(pattern.name, pattern.title, pattern.table, pattern.index,
-                               speedup_note=pattern.speedup_note, why_no_index=pattern.why_no_index)
+        result = PatternResult(
+            pattern.name, pattern.title, pattern.table, pattern.index, speedup_note=pattern.speedup_note, why_no_index=pattern.why_no_index
+        )
         self.validate(pattern, result)
         if result.problems:
             return result
@@ -246,8 +250,15 @@ class Runner:
         return result
 
 
-def run(conn: sa.Connection, patterns: Iterable[Pattern] = PATTERNS, *, plans_only: bool = False,
-        allow_usable: bool = False, repeats: int = 5, progress: Any = None) -> list[PatternResult]:
+def run(
+    conn: sa.Connection,
+    patterns: Iterable[Pattern] = PATTERNS,
+    *,
+    plans_only: bool = False,
+    allow_usable: bool = False,
+    repeats: int = 5,
+    progress: Any = None,
+) -> list[PatternResult]:
     """Check (and unless ``plans_only``, time) every pattern; ANALYZE their tables first."""
     chosen = list(patterns)
     runner = Runner(conn, allow_usable=allow_usable, repeats=repeats)

@@ -42,10 +42,26 @@ DISTRIBUTED: dict[str, tuple[str, str]] = {
 TENANT_GROUP = frozenset(t for t, (col, _) in DISTRIBUTED.items() if (t, col) == ("customers", "id") or col == "customer_id")
 REFERENCE_WHY = "small, read by every shard's joins and checks, changed rarely: a copy on every node"
 REFERENCE: tuple[str, ...] = (
-    "users", "user_mfa_settings", "sso_providers", "oauth2_clients", "rate_tables", "discount_rules",
-    "quote_number_counters", "partition_policies", "admin_roles", "admin_permissions", "admin_role_permissions",
-    "admin_users", "admin_dashboards", "system_settings", "admin_rate_approvals", "state_rating_rules",
-    "claim_status_transitions", "policy_status_transitions", "quote_status_transitions", "partition_archive_ledger",
+    "users",
+    "user_mfa_settings",
+    "sso_providers",
+    "oauth2_clients",
+    "rate_tables",
+    "discount_rules",
+    "quote_number_counters",
+    "partition_policies",
+    "admin_roles",
+    "admin_permissions",
+    "admin_role_permissions",
+    "admin_users",
+    "admin_dashboards",
+    "system_settings",
+    "admin_rate_approvals",
+    "state_rating_rules",
+    "claim_status_transitions",
+    "policy_status_transitions",
+    "quote_status_transitions",
+    "partition_archive_ledger",
     # SEC-040: schema changes are rare and run on the coordinator, which propagates them; the trail stays small.
     "ddl_audit_log",
 )
@@ -77,50 +93,78 @@ def blockers(cat: catalog.Catalog) -> list[Blocker]:
         table = cat.table(name)
         names = {c.name for c in table.columns}
         if column not in names:
-            out.append(Blocker(name, f"{name}.{column}", "the distribution column does not exist",
-                               f"add {column} NOT NULL (filled from the parent row) and make the FK to the parent "
-                               f"composite, carrying {column}"))
+            out.append(
+                Blocker(
+                    name,
+                    f"{name}.{column}",
+                    "the distribution column does not exist",
+                    f"add {column} NOT NULL (filled from the parent row) and make the FK to the parent composite, carrying {column}",
+                )
+            )
         elif not table.column(column).not_null:
-            out.append(Blocker(name, f"{name}.{column}", "the distribution column is nullable",
-                               f"make {column} NOT NULL or distribute by another column"))
+            out.append(
+                Blocker(
+                    name,
+                    f"{name}.{column}",
+                    "the distribution column is nullable",
+                    f"make {column} NOT NULL or distribute by another column",
+                )
+            )
         for con in table.constraints:
             if con.kind in ("p", "u") and column not in con.columns:
                 if con.kind == "u":
                     keys = ", ".join(con.columns)
-                    change = (f"global uniqueness of ({keys}) cannot be checked per shard: move it to a lookup table "
-                              f"keyed by ({keys}) holding {column} (distributed by that key, or a reference table "
-                              "while small), written in the same transaction; a DB-generated number stays unique by "
-                              "its generator")
+                    change = (
+                        f"global uniqueness of ({keys}) cannot be checked per shard: move it to a lookup table "
+                        f"keyed by ({keys}) holding {column} (distributed by that key, or a reference table "
+                        "while small), written in the same transaction; a DB-generated number stays unique by "
+                        "its generator"
+                    )
                 else:
                     change = f"make it PRIMARY KEY ({column}, {', '.join(con.columns)})"
                 out.append(Blocker(name, con.name, f"{con.kind_name} ({', '.join(con.columns)}) lacks {column}", change))
         for idx in table.indexes:
             if idx.is_unique and not idx.constraint_name and column not in idx.key_columns:
-                out.append(Blocker(name, idx.name, f"UNIQUE index ({', '.join(idx.key_columns)}) lacks {column}",
-                                   f"add {column} to the index"))
+                out.append(
+                    Blocker(name, idx.name, f"UNIQUE index ({', '.join(idx.key_columns)}) lacks {column}", f"add {column} to the index")
+                )
     for fk in cat.constraints:
         if fk.kind != "f":
             continue
         child, parent = _dist(fk.table), _dist(fk.referred_table or "")
         if fk.table in REFERENCE and parent is not None:
-            out.append(Blocker(fk.table, fk.name, f"reference table {fk.table} points at distributed {fk.referred_table}",
-                               "drop the FK (check in the application) or distribute the referencing table too"))
+            out.append(
+                Blocker(
+                    fk.table,
+                    fk.name,
+                    f"reference table {fk.table} points at distributed {fk.referred_table}",
+                    "drop the FK (check in the application) or distribute the referencing table too",
+                )
+            )
         elif child is not None and parent is not None and not (fk.table in TENANT_GROUP and fk.referred_table in TENANT_GROUP):
-            out.append(Blocker(
-                fk.table, fk.name,
-                f"{fk.table} (by {child}) and {fk.referred_table} (by {parent}) are not co-located: Citus enforces "
-                "foreign keys only between co-located tables",
-                "drop the FK and let the writer guarantee it (an event names the quote it was emitted for), or carry "
-                f"customer_id on {fk.table} and distribute it with the customer group"))
+            out.append(
+                Blocker(
+                    fk.table,
+                    fk.name,
+                    f"{fk.table} (by {child}) and {fk.referred_table} (by {parent}) are not co-located: Citus enforces "
+                    "foreign keys only between co-located tables",
+                    "drop the FK and let the writer guarantee it (an event names the quote it was emitted for), or carry "
+                    f"customer_id on {fk.table} and distribute it with the customer group",
+                )
+            )
         elif child is not None and parent is not None:
             pairs = dict(zip(fk.columns, fk.referred_columns, strict=True))
             if pairs.get(child) != parent:
-                out.append(Blocker(
-                    fk.table, fk.name,
-                    f"FK ({', '.join(fk.columns)}) -> {fk.referred_table} ({', '.join(fk.referred_columns)}) "
-                    "does not carry the distribution column on both sides",
-                    f"FK ({', '.join(dict.fromkeys([*fk.columns, child]))}) -> {fk.referred_table} "
-                    f"({', '.join(dict.fromkeys([*fk.referred_columns, parent]))}) with a UNIQUE on the parent's columns"))
+                out.append(
+                    Blocker(
+                        fk.table,
+                        fk.name,
+                        f"FK ({', '.join(fk.columns)}) -> {fk.referred_table} ({', '.join(fk.referred_columns)}) "
+                        "does not carry the distribution column on both sides",
+                        f"FK ({', '.join(dict.fromkeys([*fk.columns, child]))}) -> {fk.referred_table} "
+                        f"({', '.join(dict.fromkeys([*fk.referred_columns, parent]))}) with a UNIQUE on the parent's columns",
+                    )
+                )
     return out
 
 
@@ -138,8 +182,11 @@ def size_table(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kep
     total = sum(s.bytes for name, s in measured.items() if name in cat.tables)
     if total == 0 or not any(s.rows for s in measured.values()):
         return ["No rows to measure: run `schema seed volume --scale full` and regenerate this page."]
-    lines = ["| table | share of bytes today | at 100 TB | bytes/row | retention | per monthly partition | "
-             f"per partition shard ({SHARD_COUNT} shards) | advice |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| table | share of bytes today | at 100 TB | bytes/row | retention | per monthly partition | "
+        f"per partition shard ({SHARD_COUNT} shards) | advice |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in sorted(cat.tables, key=lambda n: -measured.get(n, catalog.TableSize(0, 0)).bytes):
         size = measured.get(name)
         if size is None or size.bytes * 1000 < total:  # under 0.1 %: not a sizing question
@@ -152,16 +199,26 @@ def size_table(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kep
             months, rule = kept[name]
             monthly = at_target / months
             per_shard = monthly / (SHARD_COUNT if name in DISTRIBUTED else 1)
-            advice = ("monthly partitions are fine" if per_shard <= PARTITION_SHARD_LIMIT
-                      else "split partitions weekly: a month per shard exceeds 50 GiB")
+            advice = (
+                "monthly partitions are fine"
+                if per_shard <= PARTITION_SHARD_LIMIT
+                else "split partitions weekly: a month per shard exceeds 50 GiB"
+            )
             row += [f"{months} months ({rule})", _gib(monthly), _gib(per_shard), advice]
         else:
             per_shard = at_target / (SHARD_COUNT if name in DISTRIBUTED else 1)
-            row += ["kept", "–", _gib(per_shard) + " per shard" if name in DISTRIBUTED else "reference copy",
-                    "" if name in DISTRIBUTED or at_target < 100 * 2**30 else "too large for a reference table"]
+            row += [
+                "kept",
+                "–",
+                _gib(per_shard) + " per shard" if name in DISTRIBUTED else "reference copy",
+                "" if name in DISTRIBUTED or at_target < 100 * 2**30 else "too large for a reference table",
+            ]
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "Shares are today's bytes (heap, TOAST and indexes) in this database; the 100 TB is split in the "
-              "same proportions, and a partitioned table's bytes over its retention give a month's partition."]
+    lines += [
+        "",
+        "Shares are today's bytes (heap, TOAST and indexes) in this database; the 100 TB is split in the "
+        "same proportions, and a partitioned table's bytes over its retention give a month's partition.",
+    ]
     return lines
 
 
@@ -190,10 +247,13 @@ def placement_diagram(cat: catalog.Catalog) -> str:
         lines.append(f'\t\treference_tables["{"<br/>".join(reference)}"]')
         lines.append("\tend")
     distributed = {t for tables in groups.values() for t in tables}
-    arrows = sorted({
-        (fk.table, fk.referred_table) for fk in cat.constraints
-        if fk.kind == "f" and fk.table in distributed and fk.referred_table in distributed and fk.table != fk.referred_table
-    })
+    arrows = sorted(
+        {
+            (fk.table, fk.referred_table)
+            for fk in cat.constraints
+            if fk.kind == "f" and fk.table in distributed and fk.referred_table in distributed and fk.table != fk.referred_table
+        }
+    )
     lines.extend(f"\t{child} --> {parent}" for child, parent in arrows)
     return "```mermaid\n" + "\n".join(lines) + "\n```"
 
@@ -232,7 +292,7 @@ def markdown(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept:
         placement_diagram(cat),
         "",
     ]
-    if (missing := unplanned(cat)):
+    if missing := unplanned(cat):
         lines += ["**Not yet placed** (decide before distributing): " + ", ".join(missing), ""]
     lines += ["## What today's constraints would block, and the change", ""]
     if found:
@@ -242,13 +302,20 @@ def markdown(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept:
         lines.append("Nothing: every constraint already carries its distribution column.")
     triggers = [tr for t in DISTRIBUTED if t in cat.tables for tr in cat.table(t).triggers]
     if triggers:
-        lines += ["", "Triggers on distributed tables run on the shards (Citus `enable_unsafe_triggers`); those that "
-                  "read or write other tables must only touch co-located shards or reference tables:",
-                  "", *(f"- `{tr.name}` on {tr.table} ({tr.function_name})" for tr in triggers)]
+        lines += [
+            "",
+            "Triggers on distributed tables run on the shards (Citus `enable_unsafe_triggers`); those that "
+            "read or write other tables must only touch co-located shards or reference tables:",
+            "",
+            *(f"- `{tr.name}` on {tr.table} ({tr.function_name})" for tr in triggers),
+        ]
     policied = [t for t in DISTRIBUTED if t in cat.tables and cat.table(t).policies]
     if policied:
-        lines += ["", "Row-level security policies on distributed tables must be created through the coordinator so "
-                  "they reach every shard: " + ", ".join(policied) + "."]
+        lines += [
+            "",
+            "Row-level security policies on distributed tables must be created through the coordinator so "
+            "they reach every shard: " + ", ".join(policied) + ".",
+        ]
     lines += ["", "## Partition sizes and retention at 100 TB", "", *size_table(cat, measured, kept), ""]
     return "\n".join(lines)
 

@@ -71,14 +71,25 @@ def parents(conninfo: str) -> tuple[list[tuple[Any, ...]], list[Any]]:
     return customers, users
 
 
-async def _client(conninfo: str, stats: Stats, transactions: int, customers: list[tuple[Any, ...]], users: list[Any],
-                  gate: asyncio.Semaphore, barrier: asyncio.Barrier, deadline: list[float], rng: random.Random,
-                  think_s: float, numbers: Iterator[str] | None) -> None:
+async def _client(
+    conninfo: str,
+    stats: Stats,
+    transactions: int,
+    customers: list[tuple[Any, ...]],
+    users: list[Any],
+    gate: asyncio.Semaphore,
+    barrier: asyncio.Barrier,
+    deadline: list[float],
+    rng: random.Random,
+    think_s: float,
+    numbers: Iterator[str] | None,
+) -> None:
     conn = None
     try:
         async with gate:
-            conn = await psycopg.AsyncConnection.connect(conninfo, autocommit=True, prepare_threshold=None,
-                                                          cursor_factory=psycopg.AsyncClientCursor)
+            conn = await psycopg.AsyncConnection.connect(
+                conninfo, autocommit=True, prepare_threshold=None, cursor_factory=psycopg.AsyncClientCursor
+            )
         stats.connected += 1
     except psycopg.Error as exc:
         stats.errors.append(f"connect: {str(exc).strip().splitlines()[0]}")
@@ -94,8 +105,13 @@ async def _client(conninfo: str, stats: Stats, transactions: int, customers: lis
                 stats.not_run += transactions - i
                 return
             customer_id, state, zip_code = rng.choice(customers)
-            params = {"customer_id": customer_id, "state": state, "zip_code": zip_code,
-                      "product_type": rng.choice(("auto", "home", "renters")), "user_id": rng.choice(users)}
+            params = {
+                "customer_id": customer_id,
+                "state": state,
+                "zip_code": zip_code,
+                "product_type": rng.choice(("auto", "home", "renters")),
+                "user_id": rng.choice(users),
+            }
             statement = QUOTE_INSERT
             if numbers is not None:  # the baseline: the client brings the number
                 params["quote_number"] = next(numbers)
@@ -116,18 +132,26 @@ async def _client(conninfo: str, stats: Stats, transactions: int, customers: lis
         await conn.close()
 
 
-async def run_async(conninfo: str, clients: int, transactions: int, timeout_s: float, seed: int = 7,
-                    on_connected: Callable[[], object] | None = None, think_s: float = 0.0,
-                    numbers: Iterator[str] | None = None) -> Stats:
+async def run_async(
+    conninfo: str,
+    clients: int,
+    transactions: int,
+    timeout_s: float,
+    seed: int = 7,
+    on_connected: Callable[[], object] | None = None,
+    think_s: float = 0.0,
+    numbers: Iterator[str] | None = None,
+) -> Stats:
     customers, users = await asyncio.to_thread(parents, conninfo)
     stats = Stats(clients)
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
     barrier = asyncio.Barrier(clients + 1)
     deadline = [float("inf")]
     rng = random.Random(seed)
-    tasks = [asyncio.create_task(_client(conninfo, stats, transactions, customers, users, gate, barrier, deadline, rng,
-                                         think_s, numbers))
-             for _ in range(clients)]
+    tasks = [
+        asyncio.create_task(_client(conninfo, stats, transactions, customers, users, gate, barrier, deadline, rng, think_s, numbers))
+        for _ in range(clients)
+    ]
     started = time.perf_counter()
     await barrier.wait()
     stats.connect_seconds = time.perf_counter() - started
@@ -140,13 +164,18 @@ async def run_async(conninfo: str, clients: int, transactions: int, timeout_s: f
     return stats
 
 
-def run(conninfo: str, clients: int, transactions: int, timeout_s: float = 300.0,
-        on_connected: Callable[[], object] | None = None, think_s: float = 0.0,
-        numbers: Iterator[str] | None = None) -> Stats:
+def run(
+    conninfo: str,
+    clients: int,
+    transactions: int,
+    timeout_s: float = 300.0,
+    on_connected: Callable[[], object] | None = None,
+    think_s: float = 0.0,
+    numbers: Iterator[str] | None = None,
+) -> Stats:
     """Connect ``clients`` at once, then each runs ``transactions`` quote inserts; stops at the deadline.
 
     ``numbers``: the client supplies each quote's number from this iterator (the physical baseline,
     run with the numbering trigger disabled); without it the database issues them (QUO-003).
     """
-    return asyncio.run(run_async(conninfo, clients, transactions, timeout_s, on_connected=on_connected, think_s=think_s,
-                                 numbers=numbers))
+    return asyncio.run(run_async(conninfo, clients, transactions, timeout_s, on_connected=on_connected, think_s=think_s, numbers=numbers))

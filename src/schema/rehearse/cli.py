@@ -65,34 +65,44 @@ def write_remediation(run: remediation.RemediationRun, json_file: Path | None, m
 
 def rehearse_cmd(
     from_revision: str | None = typer.Option(
-        None, "--from", help="Start here (default: the revision of the database in use if behind --to, "
-                             "else the revision before --to)."),
+        None, "--from", help="Start here (default: the revision of the database in use if behind --to, else the revision before --to)."
+    ),
     to_revision: str = typer.Option("head", "--to", help="Rehearse up to this revision (or head)."),
     scale: str = typer.Option("small", help=f"Seed scale: {', '.join(scales.SCALES)}."),
     workload: int = typer.Option(4, "--workload", help="Concurrent workload connections."),
     workload_seconds: float = typer.Option(
-        1800.0, "--workload-seconds", help="Stop the workload after this long (it must outlast every revision's "
-                                            "up and down: medium scale takes minutes)."),
+        1800.0,
+        "--workload-seconds",
+        help="Stop the workload after this long (it must outlast every revision's up and down: medium scale takes minutes).",
+    ),
     json_file: Path | None = typer.Option(None, "--json", help="Write every measurement as JSON here."),
     markdown_file: Path | None = typer.Option(None, "--markdown", help="Write the rehearsal page here."),
-    lock_threshold: str = typer.Option("1s", "--lock-threshold",
-                                       help="Fail a lock that blocks the workload held longer than this."),
+    lock_threshold: str = typer.Option("1s", "--lock-threshold", help="Fail a lock that blocks the workload held longer than this."),
     sample_ms: float = typer.Option(15.0, "--sample-ms", help="pg_locks sampling period (ms)."),
     downgrade: bool = typer.Option(True, "--downgrade/--no-downgrade", help="Roll each revision back again."),
     squawk: bool = typer.Option(True, "--squawk/--no-squawk", help="Put Squawk's findings beside the measurements."),
     pages_dir: Path | None = typer.Option(
-        None, "--pages", help="Write one page and one JSON per revision here (<rev>.md, <rev>.json): the handbook's "
-                              "Reports > Rehearsals."),
+        None, "--pages", help="Write one page and one JSON per revision here (<rev>.md, <rev>.json): the handbook's Reports > Rehearsals."
+    ),
     remediate: bool = typer.Option(
-        False, "--remediate", help="Rehearse the operator's path for old data instead: seed at --from with the "
-                                   "generator of that time (--seed-sql), alembic upgrade --to, run the refusing "
-                                   "revision's REMEDIATION_SQL on each refusal, upgrade again; timed, no workload."),
+        False,
+        "--remediate",
+        help="Rehearse the operator's path for old data instead: seed at --from with the "
+        "generator of that time (--seed-sql), alembic upgrade --to, run the refusing "
+        "revision's REMEDIATION_SQL on each refusal, upgrade again; timed, no workload.",
+    ),
     seed_sql: Path | None = typer.Option(
-        None, "--seed-sql", help="With --remediate: a directory of generator SQL files as they were at --from "
-                                 "(e.g. tests/seed_006), replacing today's files of the same name."),
+        None,
+        "--seed-sql",
+        help="With --remediate: a directory of generator SQL files as they were at --from "
+        "(e.g. tests/seed_006), replacing today's files of the same name.",
+    ),
     render: Path | None = typer.Option(
-        None, "--render", help="Rehearse nothing: render the revision pages of this directory again from their JSON "
-                               "with the operator notes as they are now (after editing operator_notes.toml)."),
+        None,
+        "--render",
+        help="Rehearse nothing: render the revision pages of this directory again from their JSON "
+        "with the operator notes as they are now (after editing operator_notes.toml).",
+    ),
     seed: int = typer.Option(42, "--seed", help="Volume generator seed."),
     as_of: str | None = typer.Option(None, "--as-of", help="Seeded history ends this day (YYYY-MM-DD; default today)."),
 ) -> None:
@@ -107,10 +117,17 @@ def rehearse_cmd(
         return
     try:
         scales.get(scale)
-        base = Options(to_revision=to_revision, scale=scale, workload=WorkloadOptions(clients=workload, max_seconds=workload_seconds),
-                       thresholds=Thresholds(lock_threshold_s=parse_duration(lock_threshold)),
-                       sample_period_s=sample_ms / 1000, downgrade=downgrade, squawk=squawk, seed=seed,
-                       as_of=dt.date.fromisoformat(as_of) if as_of else None)
+        base = Options(
+            to_revision=to_revision,
+            scale=scale,
+            workload=WorkloadOptions(clients=workload, max_seconds=workload_seconds),
+            thresholds=Thresholds(lock_threshold_s=parse_duration(lock_threshold)),
+            sample_period_s=sample_ms / 1000,
+            downgrade=downgrade,
+            squawk=squawk,
+            seed=seed,
+            as_of=dt.date.fromisoformat(as_of) if as_of else None,
+        )
         start = from_revision
         if start is None and to_revision != "head":
             start = pending_from(to_revision, base)
@@ -135,8 +152,9 @@ def rehearse_cmd(
         out.print(line, highlight=False)
     o = result.overhead
     if o is not None:
-        out.print(f"sampler overhead: {o.alone.ops_per_s:,.0f} -> {o.sampled.ops_per_s:,.0f} queries/s "
-                  f"(ratio {o.ratio:.2f})", highlight=False)
+        out.print(
+            f"sampler overhead: {o.alone.ops_per_s:,.0f} -> {o.sampled.ops_per_s:,.0f} queries/s (ratio {o.ratio:.2f})", highlight=False
+        )
     if json_file:
         json_file.write_text(json.dumps(report.to_json(result), indent=2) + "\n")
     if markdown_file:

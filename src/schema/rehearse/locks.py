@@ -11,8 +11,14 @@ from __future__ import annotations
 
 # Weakest to strongest, as pg_locks.mode spells them.
 MODES: tuple[str, ...] = (
-    "AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
-    "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock",
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
 )
 RANK = {mode: i for i, mode in enumerate(MODES)}
 
@@ -20,12 +26,15 @@ CONFLICTS: dict[str, frozenset[str]] = {
     "AccessShareLock": frozenset({"AccessExclusiveLock"}),
     "RowShareLock": frozenset({"ExclusiveLock", "AccessExclusiveLock"}),
     "RowExclusiveLock": frozenset({"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}),
-    "ShareUpdateExclusiveLock": frozenset({"ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock",
-                                           "ExclusiveLock", "AccessExclusiveLock"}),
-    "ShareLock": frozenset({"RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareRowExclusiveLock",
-                            "ExclusiveLock", "AccessExclusiveLock"}),
-    "ShareRowExclusiveLock": frozenset({"RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock",
-                                        "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}),
+    "ShareUpdateExclusiveLock": frozenset(
+        {"ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
+    ),
+    "ShareLock": frozenset(
+        {"RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
+    ),
+    "ShareRowExclusiveLock": frozenset(
+        {"RowExclusiveLock", "ShareUpdateExclusiveLock", "ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}
+    ),
     "ExclusiveLock": frozenset(MODES[1:]),
     "AccessExclusiveLock": frozenset(MODES),
 }

@@ -47,9 +47,13 @@ class Note:
     statement: str | None = None
 
     def matches(self, revision: str, direction: str, reason: verdicts.Reason) -> bool:
-        return (self.revision == revision and self.direction == direction and self.kind == reason.kind
-                and (self.table is None or self.table == reason.table)
-                and (self.statement is None or self.statement in reason.message))
+        return (
+            self.revision == revision
+            and self.direction == direction
+            and self.kind == reason.kind
+            and (self.table is None or self.table == reason.table)
+            and (self.statement is None or self.statement in reason.message)
+        )
 
 
 def default_path() -> Path:
@@ -105,6 +109,9 @@ def apply_all(verdicts_: list[verdicts.Verdict], notes: list[Note]) -> list[str]
     for verdict in verdicts_:
         verdict.reasons = [*verdict.reasons, *(a.reason for a in verdict.accepted)]
         verdict.accepted = []
-        stale += [f"{STALE_PREFIX}{n.direction} {n.revision} ({n.kind}{', ' + n.table if n.table else ''}) matched no "
-                  "finding of this run: remove it if the finding is gone" for n in apply(verdict, notes)]
+        stale += [
+            f"{STALE_PREFIX}{n.direction} {n.revision} ({n.kind}{', ' + n.table if n.table else ''}) matched no "
+            "finding of this run: remove it if the finding is gone"
+            for n in apply(verdict, notes)
+        ]
     return stale

@@ -50,8 +50,7 @@ class Hold:
     @property
     def held_s(self) -> float:
         """How long the migration held it, the probe's own queries in between taken out."""
-        return max(0.0, (self.released_s if self.released_s is not None else self.acquired_s) - self.acquired_s
-                   - self.probe_s)
+        return max(0.0, (self.released_s if self.released_s is not None else self.acquired_s) - self.acquired_s - self.probe_s)
 
     @property
     def is_table(self) -> bool:
@@ -138,8 +137,12 @@ class Probe:
         event.listen(self.conn, "rollback", self._tx_end)
 
     def detach(self) -> None:
-        for name, fn in (("before_cursor_execute", self._before), ("after_cursor_execute", self._after),
-                         ("commit", self._tx_end), ("rollback", self._tx_end)):
+        for name, fn in (
+            ("before_cursor_execute", self._before),
+            ("after_cursor_execute", self._after),
+            ("commit", self._tx_end),
+            ("rollback", self._tx_end),
+        ):
             event.remove(self.conn, name, fn)
 
     def _dbapi(self) -> Any:
@@ -148,11 +151,13 @@ class Probe:
     def _snapshot(self) -> tuple[dict[tuple[str, str], tuple[str, str]], dict[int, int], dict[str, tuple[int, int]]]:
         """Own locks, relfilenodes and this transaction's row counts, in one round trip."""
         started = self.clock()
-        (locks_, nodes, tuples), = _rows(self._dbapi(), queries.SNAPSHOT, {"schema": catalog.SCHEMA})
+        ((locks_, nodes, tuples),) = _rows(self._dbapi(), queries.SNAPSHOT, {"schema": catalog.SCHEMA})
         self._paused(started)
-        return ({(r[0], r[1]): (r[2], r[3]) for r in locks_},
-                {int(r[0]): int(r[1]) for r in nodes},
-                {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in tuples})
+        return (
+            {(r[0], r[1]): (r[2], r[3]) for r in locks_},
+            {int(r[0]): int(r[1]) for r in nodes},
+            {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in tuples},
+        )
 
     def _paused(self, started: float) -> None:
         ended = self.clock()
@@ -171,8 +176,7 @@ class Probe:
         hold.released_s = at
         hold.probe_s = self.probe_time(hold.acquired_s, at)
 
-    def _before(self, conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any,
-                executemany: bool) -> None:
+    def _before(self, conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         if self._current is not None:  # the previous statement raised and the caller went on
             self.failed("failed")
         harness = bool(HARNESS.search(statement))
@@ -182,13 +186,19 @@ class Probe:
             self._close_missing(locks_, self._tx_ended_s if self._tx_ended_s is not None else self.clock())
             self._tx_ended_s = None
         self._last = None  # whatever runs now changes what the session holds and has touched
-        stmt = Statement(len(self.statements), self.revision, self.direction, statement, self.clock(),
-                         harness=harness, in_transaction=not self._dbapi().autocommit)
+        stmt = Statement(
+            len(self.statements),
+            self.revision,
+            self.direction,
+            statement,
+            self.clock(),
+            harness=harness,
+            in_transaction=not self._dbapi().autocommit,
+        )
         self.statements.append(stmt)
         self._current = stmt
 
-    def _after(self, conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any,
-               executemany: bool) -> None:
+    def _after(self, conn: sa.Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         stmt = self._current
         if stmt is None:
             return
@@ -210,8 +220,7 @@ class Probe:
         changed = [oid for oid, node in after.items() if oid in self._nodes and self._nodes[oid] != node]
         if created or changed:
             started = self.clock()
-            names = {int(r[0]): (r[1], r[2], r[3])
-                     for r in _rows(self._dbapi(), queries.DESCRIBE, {"oids": created + changed})}
+            names = {int(r[0]): (r[1], r[2], r[3]) for r in _rows(self._dbapi(), queries.DESCRIBE, {"oids": created + changed})}
             self._paused(started)
             stmt.created = [Rewrite(*names[oid]) for oid in created if oid in names]
             stmt.rewrites = [Rewrite(*names[oid]) for oid in changed if oid in names]

@@ -118,8 +118,9 @@ def era_scripts(folder: Path) -> dict[str, str]:
     return files
 
 
-def seed_at(conn: sa.Connection, revision: str, scale: scales.Scale, seed: int, as_of: dt.date,
-            scripts: dict[str, str], console: Console) -> volume.VolumeReport:
+def seed_at(
+    conn: sa.Connection, revision: str, scale: scales.Scale, seed: int, as_of: dt.date, scripts: dict[str, str], console: Console
+) -> volume.VolumeReport:
     """The volume generator on a database deliberately at ``revision`` (not head), with the era's files."""
     migrations.require_head(conn, revision)
     conn.commit()
@@ -153,8 +154,9 @@ def refusal_of(exc: sa.exc.DBAPIError, revision: str, seconds: float) -> Refusal
     diag = getattr(exc.orig, "diag", None)
     message = (getattr(diag, "message_primary", None) or str(exc.orig)).strip()
     rule, found = parse_refusal(message)
-    return Refusal(revision, rule, found, sqlstate, message, getattr(diag, "message_detail", None),
-                   getattr(diag, "message_hint", None), seconds)
+    return Refusal(
+        revision, rule, found, sqlstate, message, getattr(diag, "message_detail", None), getattr(diag, "message_hint", None), seconds
+    )
 
 
 def parse_refusal(message: str) -> tuple[str | None, int | None]:
@@ -193,8 +195,9 @@ def run_remediation(url: URL, sql: str) -> float:
         eng.dispose()
 
 
-def rehearse_remediation(options: Options, scripts: dict[str, str], server: URL | None = None,
-                         console: Console | None = None) -> RemediationRun:
+def rehearse_remediation(
+    options: Options, scripts: dict[str, str], server: URL | None = None, console: Console | None = None
+) -> RemediationRun:
     """Seed at ``options.from_revision`` with the era's generator, then upgrade, remediating each refusal."""
     console = console or Console(stderr=True)
     start, to, revs = chain(options)
@@ -223,8 +226,9 @@ def rehearse_remediation(options: Options, scripts: dict[str, str], server: URL 
     return run
 
 
-def attempt_all(run: RemediationRun, options: Options, revs: list[tuple[str, str | None]], eng: sa.Engine,
-                url: URL, console: Console) -> None:
+def attempt_all(
+    run: RemediationRun, options: Options, revs: list[tuple[str, str | None]], eng: sa.Engine, url: URL, console: Console
+) -> None:
     remediated: set[str] = set()
     for _ in range(MAX_ATTEMPTS):
         with eng.connect() as conn:

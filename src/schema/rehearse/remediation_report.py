@@ -37,12 +37,14 @@ def render_pages(folder: Path) -> list[str]:
 def summary(run: RemediationRun) -> list[str]:
     out = [f"seeded at {run.from_revision} ({run.scale}) in {run.seed_seconds:,.1f} s"]
     for a in run.attempts:
-        outcome = (f"refused by {a.refusal.revision}: {a.refusal.rule} {a.refusal.count} row(s)" if a.refusal
-                   else f"reached {a.reached}")
+        outcome = f"refused by {a.refusal.revision}: {a.refusal.rule} {a.refusal.count} row(s)" if a.refusal else f"reached {a.reached}"
         out.append(f"upgrade {a.target} from {a.started_at}: {a.seconds:,.1f} s, {outcome}")
         done = [r for r in run.remediations if a.refusal and r.revision == a.refusal.revision]
-        out.extend(f"  REMEDIATION_SQL of {r.revision}: {r.seconds:,.1f} s, audit records "
-                   + (", ".join(f"{k} {n:,}" for k, n in r.audit_records.items()) or "none") for r in done)
+        out.extend(
+            f"  REMEDIATION_SQL of {r.revision}: {r.seconds:,.1f} s, audit records "
+            + (", ".join(f"{k} {n:,}" for k, n in r.audit_records.items()) or "none")
+            for r in done
+        )
     if run.error:
         out.append(f"error: {run.error}")
     return out
@@ -69,11 +71,16 @@ def markdown(run: RemediationRun, title: str | None = None) -> str:
         f"- rows seeded at {run.from_revision}: " + ", ".join(f"{t} {n:,}" for t, n in sorted(run.rows.items())),
         f"- seed: {run.seed_seconds:,.0f} s",
         *(f"- {n}" for n in run.notes),
-        *([] if run.unremediated is None else [
-            "",
-            f"Revision {run.unremediated} refused the data, and gives no `REMEDIATION_SQL` to run (its docstring may "
-            "describe the remediation in prose): an upgrade of such data past it needs a reviewed remediation written "
-            "first; the revisions after it were not reached."]),
+        *(
+            []
+            if run.unremediated is None
+            else [
+                "",
+                f"Revision {run.unremediated} refused the data, and gives no `REMEDIATION_SQL` to run (its docstring may "
+                "describe the remediation in prose): an upgrade of such data past it needs a reviewed remediation written "
+                "first; the revisions after it were not reached.",
+            ]
+        ),
         "",
         "## Refusals",
         "",
@@ -83,9 +90,11 @@ def markdown(run: RemediationRun, title: str | None = None) -> str:
     for i, a in enumerate(run.attempts, start=1):
         if a.refusal:
             r = a.refusal
-            lines.append(f"| {i} | {r.revision} | {r.rule or '(none named)'} | "
-                         f"{'' if r.count is None else f'{r.count:,}'} | {r.sqlstate} | {r.seconds:,.1f} | "
-                         f"{_cell(r.message)} |")
+            lines.append(
+                f"| {i} | {r.revision} | {r.rule or '(none named)'} | "
+                f"{'' if r.count is None else f'{r.count:,}'} | {r.sqlstate} | {r.seconds:,.1f} | "
+                f"{_cell(r.message)} |"
+            )
     lines += ["", "## Remediations", "", "| revision | seconds | audit records written |", "|---|---|---|"]
     for m in run.remediations:
         written = ", ".join(f"`{k}` {n:,}" for k, n in m.audit_records.items()) or "none"

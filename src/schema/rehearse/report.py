@@ -56,10 +56,13 @@ def to_json(r: Rehearsal) -> dict[str, Any]:
         steps.append(item)
     overhead = None
     if r.overhead is not None:
-        overhead = dict(_plain(r.overhead), ratio=round(r.overhead.ratio, 4),
-                        latency_ratio=round(r.overhead.latency_ratio, 4),
-                        alone_ops_per_s=round(r.overhead.alone.ops_per_s, 2),
-                        sampled_ops_per_s=round(r.overhead.sampled.ops_per_s, 2))
+        overhead = dict(
+            _plain(r.overhead),
+            ratio=round(r.overhead.ratio, 4),
+            latency_ratio=round(r.overhead.latency_ratio, 4),
+            alone_ops_per_s=round(r.overhead.alone.ops_per_s, 2),
+            sampled_ops_per_s=round(r.overhead.sampled.ops_per_s, 2),
+        )
     plan = r.workload_plan
     return {
         "from_revision": r.from_revision,
@@ -73,9 +76,14 @@ def to_json(r: Rehearsal) -> dict[str, Any]:
         "ops_total": r.ops_total,
         "probe_seconds": round(r.probe_seconds, 6),
         "overhead": overhead,
-        "workload": None if plan is None else {
-            "patterns": [p.name for p, _ in plan.patterns], "skipped": plan.skipped, "inserts": plan.inserts,
-            "footprint": plan.footprint.modes},
+        "workload": None
+        if plan is None
+        else {
+            "patterns": [p.name for p, _ in plan.patterns],
+            "skipped": plan.skipped,
+            "inserts": plan.inserts,
+            "footprint": plan.footprint.modes,
+        },
         "baseline_failures": _plain(r.baseline_failures),
         "notes": r.notes,
         "machine": r.machine,
@@ -93,8 +101,7 @@ def _build(tp: Any, value: Any) -> Any:
         return _build(next(a for a in args if a is not type(None)), value)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         hints = typing.get_type_hints(tp)
-        return tp(**{f.name: _build(hints[f.name], value[f.name])
-                     for f in dataclasses.fields(tp) if f.init and f.name in value})
+        return tp(**{f.name: _build(hints[f.name], value[f.name]) for f in dataclasses.fields(tp) if f.init and f.name in value})
     if origin is list:
         return [_build(args[0], v) for v in value]
     if origin is dict:
@@ -119,8 +126,9 @@ def from_json(document: dict[str, Any]) -> Rehearsal:
         r.overhead = _build(Overhead, document["overhead"])
     w = document.get("workload")
     if w is not None:  # the bound patterns themselves are not kept: a page needs their names and footprint
-        r.workload_plan = Plan([], {str(k): str(v) for k, v in w["skipped"].items()}, [], [],
-                               Footprint(dict(w["footprint"])), list(w["inserts"]))
+        r.workload_plan = Plan(
+            [], {str(k): str(v) for k, v in w["skipped"].items()}, [], [], Footprint(dict(w["footprint"])), list(w["inserts"])
+        )
     return r
 
 
@@ -140,16 +148,23 @@ def relevant_holds(step: Step, footprint: dict[str, str]) -> list[Hold]:
 
 def gantt(r: Rehearsal) -> list[str]:
     footprint = r.workload_plan.footprint.modes if r.workload_plan else {}
-    lines = ["```mermaid", "gantt", "    title Locks held by the migration and workload queries that waited (ms)",
-             "    dateFormat x", "    axisFormat %S.%L"]
+    lines = [
+        "```mermaid",
+        "gantt",
+        "    title Locks held by the migration and workload queries that waited (ms)",
+        "    dateFormat x",
+        "    axisFormat %S.%L",
+    ]
     for step in r.steps:
         tasks = []
         for h in sorted(relevant_holds(step, footprint), key=lambda h: (-locks.RANK[h.mode], h.acquired_s)):
             blocked = locks.what_it_blocks(h.mode, footprint.get(h.table))
             tag = "crit, " if blocked else ""
             start = _ms(h.acquired_s)
-            tasks.append(f"    {_label(locks.sql_name(h.mode))} {h.table} (stmt {h.statement}) :{tag}{start}, "
-                         f"{max(start + 1, _ms(h.released_s or h.acquired_s))}")
+            tasks.append(
+                f"    {_label(locks.sql_name(h.mode))} {h.table} (stmt {h.statement}) :{tag}{start}, "
+                f"{max(start + 1, _ms(h.released_s or h.acquired_s))}"
+            )
         for b in step.blocked:
             start = _ms(b.began_s)
             tasks.append(f"    waited {_label(b.query[:40])} :active, {start}, {max(start + 1, _ms(b.last_s))}")
@@ -166,8 +181,10 @@ def _cell(text: str) -> str:
 
 
 def statement_rows(step: Step, footprint: dict[str, str]) -> list[str]:
-    rows = ["| # | statement | ms | row visits | locks held (table: mode, ms) | rewrote / rebuilt | blocked queries | "
-            "Squawk |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| # | statement | ms | row visits | locks held (table: mode, ms) | rewrote / rebuilt | blocked queries | Squawk |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for st in step.statements:
         if st.harness:
             continue
@@ -179,7 +196,8 @@ def statement_rows(step: Step, footprint: dict[str, str]) -> list[str]:
         held = "; ".join(
             f"{'**' if locks.what_it_blocks(h.mode, footprint.get(t)) else ''}{t}: {locks.sql_name(h.mode)} "
             f"{h.held_s * 1000:,.0f}{'**' if locks.what_it_blocks(h.mode, footprint.get(t)) else ''}"
-            for t, h in sorted(strongest.items()))
+            for t, h in sorted(strongest.items())
+        )
         rewrites = ", ".join(f"{w.what} {w.relation}" for w in st.rewrites)
         blocked = [b for b in step.blocked if b.statement == st.index]
         waits = f"{len(blocked)} (max {max(b.waited_s for b in blocked) * 1000:,.0f} ms)" if blocked else ""
@@ -188,8 +206,10 @@ def statement_rows(step: Step, footprint: dict[str, str]) -> list[str]:
         squawk = ", ".join(sorted({f.rule for f in step.squawk if matches(f, st.sql)}))
         error = f" **error: {st.error}**" if st.error else ""
         sql = _cell(st.short_sql.replace("`", "'"))
-        rows.append(f"| {st.index} | `{sql}`{_cell(error)} | {st.duration_s * 1000:,.1f} | {rows_text} | "
-                    f"{_cell(held)} | {rewrites} | {waits} | {squawk} |")
+        rows.append(
+            f"| {st.index} | `{sql}`{_cell(error)} | {st.duration_s * 1000:,.1f} | {rows_text} | "
+            f"{_cell(held)} | {rewrites} | {waits} | {squawk} |"
+        )
     return rows
 
 
@@ -197,11 +217,17 @@ def step_summary(step: Step, footprint: dict[str, str]) -> str:
     """The numbers an operator asks first: the longest lock the workload queued behind, what waited, what failed."""
     blocking = [h for h in relevant_holds(step, footprint) if locks.what_it_blocks(h.mode, footprint.get(h.table))]
     longest = max(blocking, key=lambda h: h.held_s, default=None)
-    held = (f"longest lock blocking the workload: {locks.sql_name(longest.mode)} on {longest.table} for "
-            f"{longest.held_s * 1000:,.0f} ms (statement {longest.statement})" if longest
-            else "no lock that blocks the workload")
-    waits = (f"{len(step.blocked)} workload queries waited (longest {max(b.waited_s for b in step.blocked) * 1000:,.0f} ms)"
-             if step.blocked else "no workload query waited")
+    held = (
+        f"longest lock blocking the workload: {locks.sql_name(longest.mode)} on {longest.table} for "
+        f"{longest.held_s * 1000:,.0f} ms (statement {longest.statement})"
+        if longest
+        else "no lock that blocks the workload"
+    )
+    waits = (
+        f"{len(step.blocked)} workload queries waited (longest {max(b.waited_s for b in step.blocked) * 1000:,.0f} ms)"
+        if step.blocked
+        else "no workload query waited"
+    )
     return f"{step.ended_s - step.started_s:,.1f} s; {held}; {waits}; {len(step.failures)} failed"
 
 
@@ -215,8 +241,11 @@ def verdict_lines(step: Step) -> list[str]:
     if v.accepted:
         lines += ["", "Findings over a threshold that the operator notes (`operator_notes.toml`) accept:", ""]
         for a in v.accepted:
-            lines += [f"- {a.reason.kind}: {a.reason.message}", f"    - why it is acceptable: {a.why}",
-                      f"    - in production: {a.production}"]
+            lines += [
+                f"- {a.reason.kind}: {a.reason.message}",
+                f"    - why it is acceptable: {a.why}",
+                f"    - in production: {a.production}",
+            ]
     return lines
 
 
@@ -254,12 +283,16 @@ SUMMARY_PAGE = "summary.md"
 
 def summary_page(runs: list[Rehearsal]) -> str:
     """One table over the revision pages: verdict and the numbers an operator reads first, per step."""
-    lines = ["# Rehearsal summary", "",
-             "One row per revision and direction, from the revision pages beside this one (each links its run). "
-             "Written by `schema rehearse --pages` and `--render`; `make rehearsals` runs them at medium scale.", "",
-             "| revision | direction | verdict | scale | seconds | longest lock blocking the workload | "
-             "workload queries waited (longest) | failed | seed s | sampler throughput ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Rehearsal summary",
+        "",
+        "One row per revision and direction, from the revision pages beside this one (each links its run). "
+        "Written by `schema rehearse --pages` and `--render`; `make rehearsals` runs them at medium scale.",
+        "",
+        "| revision | direction | verdict | scale | seconds | longest lock blocking the workload | "
+        "workload queries waited (longest) | failed | seed s | sampler throughput ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in sorted(runs, key=lambda r: r.revisions):
         footprint = r.workload_plan.footprint.modes if r.workload_plan else {}
         for step in r.steps:
@@ -268,12 +301,13 @@ def summary_page(runs: list[Rehearsal]) -> str:
             blocking = [h for h in relevant_holds(step, footprint) if locks.what_it_blocks(h.mode, footprint.get(h.table))]
             longest = max(blocking, key=lambda h: h.held_s, default=None)
             held = f"{locks.sql_name(longest.mode)} {longest.table} {longest.held_s * 1000:,.0f} ms" if longest else ""
-            waited = (f"{len(step.blocked)} ({max(b.waited_s for b in step.blocked) * 1000:,.0f} ms)"
-                      if step.blocked else "0")
+            waited = f"{len(step.blocked)} ({max(b.waited_s for b in step.blocked) * 1000:,.0f} ms)" if step.blocked else "0"
             ratio = f"{r.overhead.ratio:.2f}" if r.overhead else ""
-            lines.append(f"| [{step.revision}]({step.revision}.md) | {step.direction} | {mark} | {r.scale} | "
-                         f"{step.ended_s - step.started_s:,.1f} | {held} | {waited} | {len(step.failures)} | "
-                         f"{r.seed_seconds:,.0f} | {ratio} |")
+            lines.append(
+                f"| [{step.revision}]({step.revision}.md) | {step.direction} | {mark} | {r.scale} | "
+                f"{step.ended_s - step.started_s:,.1f} | {held} | {waited} | {len(step.failures)} | "
+                f"{r.seed_seconds:,.0f} | {ratio} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -311,18 +345,27 @@ def markdown(r: Rehearsal, title: str | None = None) -> str:
         lines.append(
             f"- sampler overhead (same run, alternating windows): {o.alone.ops_per_s:,.0f} queries/s alone, "
             f"{o.sampled.ops_per_s:,.0f} with pg_locks sampled every {r.options.sample_period_s * 1000:.0f} ms "
-            f"({o.samples:,} samples): throughput ratio {o.ratio:.2f}, median latency ratio {o.latency_ratio:.2f}")
+            f"({o.samples:,} samples): throughput ratio {o.ratio:.2f}, median latency ratio {o.latency_ratio:.2f}"
+        )
     probed = sum(1 for s in r.steps for st in s.statements if not st.harness)
-    lines.append(f"- probe: {r.probe_seconds * 1000:,.0f} ms of catalog queries in the whole run ({probed} statements "
-                 "on this page), run in the migration's own session: they lengthen its transactions by that much (the "
-                 "workload's waits include them), and are taken out of the lock hold times below")
+    lines.append(
+        f"- probe: {r.probe_seconds * 1000:,.0f} ms of catalog queries in the whole run ({probed} statements "
+        "on this page), run in the migration's own session: they lengthen its transactions by that much (the "
+        "workload's waits include them), and are taken out of the lock hold times below"
+    )
     if r.seed_seconds:
         lines.append(f"- seed: {r.seed_seconds:,.0f} s (generate at head, then migrate to {r.from_revision}, ANALYZE)")
     lines += [f"- {n}" for n in r.notes]
     lines += ["", "## Timeline", "", *gantt(r), ""]
     for step in r.steps:
-        lines += [f"## {step.direction.capitalize()} {step.revision}", "", *verdict_lines(step), "",
-                  f"Measured: {step_summary(step, footprint)}.", ""]
+        lines += [
+            f"## {step.direction.capitalize()} {step.revision}",
+            "",
+            *verdict_lines(step),
+            "",
+            f"Measured: {step_summary(step, footprint)}.",
+            "",
+        ]
         if step.error:
             lines += [f"The migration failed: `{step.error}`", ""]
         lines += statement_rows(step, footprint)
@@ -334,10 +377,17 @@ def markdown(r: Rehearsal, title: str | None = None) -> str:
         if unmatched:
             lines.append(f"({len(unmatched)} Squawk finding(s) on statements rendered differently offline.)")
         if step.blocked:
-            lines += ["", "Blocked workload queries:", "",
-                      "| query | waited for | lock wanted | waited ms | statement |", "|---|---|---|---|---|"]
-            lines += [f"| `{_cell(b.query[:80])}` | {b.table} | {locks.sql_name(b.mode)} | {b.waited_s * 1000:,.0f} | "
-                      f"{b.statement} |" for b in step.blocked[:30]]
+            lines += [
+                "",
+                "Blocked workload queries:",
+                "",
+                "| query | waited for | lock wanted | waited ms | statement |",
+                "|---|---|---|---|---|",
+            ]
+            lines += [
+                f"| `{_cell(b.query[:80])}` | {b.table} | {locks.sql_name(b.mode)} | {b.waited_s * 1000:,.0f} | {b.statement} |"
+                for b in step.blocked[:30]
+            ]
         if step.failures:
             lines += ["", "Failed workload queries:", ""]
             lines += [f"- {f.op}: {f.kind} ({_cell(f.message)}), statement {f.statement}" for f in step.failures[:30]]
@@ -353,10 +403,10 @@ def summary(r: Rehearsal) -> list[str]:
     for s in r.steps:
         v = s.verdict
         mark = "ok  " if v and v.passed else "FAIL"
-        out.append(f"{mark} {s.direction} {s.revision}: {len([x for x in s.statements if not x.harness])} statements, "
-                   f"{len(s.blocked)} blocked queries, {len(s.failures)} failed, {s.ended_s - s.started_s:.2f} s")
+        out.append(
+            f"{mark} {s.direction} {s.revision}: {len([x for x in s.statements if not x.harness])} statements, "
+            f"{len(s.blocked)} blocked queries, {len(s.failures)} failed, {s.ended_s - s.started_s:.2f} s"
+        )
         out.extend(f"       {reason.kind}: {reason.message}" for reason in (v.reasons if v else []))
-        out.extend(f"       accepted by an operator note: {a.reason.kind}: {a.reason.message}"
-                   for a in (v.accepted if v else []))
+        out.extend(f"       accepted by an operator note: {a.reason.kind}: {a.reason.message}" for a in (v.accepted if v else []))
     return out
-

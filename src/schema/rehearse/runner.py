@@ -257,14 +257,15 @@ def merge_sampled(step: Step, samples: Samples) -> None:
             else:
                 runs.append([t, t])
         for first, last in runs:
-            covered = any(h.relation == relation and h.mode == mode and h.acquired_s <= last
-                          and (h.released_s or h.acquired_s) + gap >= first for h in step.holds)
+            covered = any(
+                h.relation == relation and h.mode == mode and h.acquired_s <= last and (h.released_s or h.acquired_s) + gap >= first
+                for h in step.holds
+            )
             if covered:
                 continue
             stmt = statement_at(step.statements, first)
             relkind, table = relkinds[relation]
-            hold = Hold(relation, relkind, table, mode, stmt.index if stmt else -1, first,
-                        last + samples.period_s, seen_by="sampler")
+            hold = Hold(relation, relkind, table, mode, stmt.index if stmt else -1, first, last + samples.period_s, seen_by="sampler")
             step.holds.append(hold)
 
 
@@ -282,10 +283,12 @@ def attribute_waits(step: Step, samples: Samples) -> None:
         if not step.started_s <= w.at_s <= step.ended_s + TAIL_S:
             continue
         key = (w.pid, w.query, w.query_started)
-        holder = [h for h in step.holds if h.table == w.table and h.acquired_s <= w.at_s
-                  and (h.released_s is None or h.released_s >= w.at_s - samples.period_s)]
-        stmt = max(holder, key=lambda h: h.held_s).statement if holder else getattr(
-            statement_at(step.statements, w.at_s), "index", None)
+        holder = [
+            h
+            for h in step.holds
+            if h.table == w.table and h.acquired_s <= w.at_s and (h.released_s is None or h.released_s >= w.at_s - samples.period_s)
+        ]
+        stmt = max(holder, key=lambda h: h.held_s).statement if holder else getattr(statement_at(step.statements, w.at_s), "index", None)
         if key in groups:
             g = groups[key]
             g.last_s, g.waited_s = w.at_s, max(g.waited_s, w.waited_s)
@@ -383,8 +386,7 @@ class Rehearser:
                 time.sleep(opts.overhead_window_s / 2)
                 sampled_to = self.clock()
                 # The baseline after the workload has written for a while: later checks see the same kind of data.
-                plans_ok = ({p for p, problems in check_plans(checker, allow_usable).items() if not problems}
-                            if opts.plans else set())
+                plans_ok = {p for p, problems in check_plans(checker, allow_usable).items() if not problems} if opts.plans else set()
                 probe.attach()
                 try:
                     for rev, down in revs:
@@ -394,8 +396,7 @@ class Rehearser:
                             break
                     if opts.downgrade and not any(s.error for s in result.steps):
                         for rev, down in reversed(revs):
-                            step = self.apply(probe, checker, "downgrade", rev, down, down or "base", allow_usable,
-                                              None)
+                            step = self.apply(probe, checker, "downgrade", rev, down, down or "base", allow_usable, None)
                             result.steps.append(step)
                             if step.error:
                                 break
@@ -412,8 +413,9 @@ class Rehearser:
         result.probe_seconds = probe.busy_s
         result.overhead = Overhead(throughput(ops, alone), throughput(ops, sampled), samples.count, samples.busy_s)
         first = result.steps[0].started_s if result.steps else sampled_to
-        result.baseline_failures = [Failure(o.name, o.failure or "", o.error or "", o.ended_s, None)
-                                    for o in ops if o.failure and o.ended_s < first]
+        result.baseline_failures = [
+            Failure(o.name, o.failure or "", o.error or "", o.ended_s, None) for o in ops if o.failure and o.ended_s < first
+        ]
         footprint = plan.footprint.modes
         operator_notes = notes_module.load(opts.notes_file)
         for step in result.steps:
@@ -425,23 +427,44 @@ class Rehearser:
             attribute_failures(step, ops)
             sizes = verdicts.Sizes(step.sizes, opts.thresholds.production_bytes)
             step.verdict = verdicts.judge(
-                step.revision, step.direction, step.statements, step.holds, sizes, footprint, set(step.sizes),
-                [(f.statement, f.kind, f"{f.op}: {f.message}") for f in step.failures], step.plan_regressions,
-                opts.thresholds)
+                step.revision,
+                step.direction,
+                step.statements,
+                step.holds,
+                sizes,
+                footprint,
+                set(step.sizes),
+                [(f.statement, f.kind, f"{f.op}: {f.message}") for f in step.failures],
+                step.plan_regressions,
+                opts.thresholds,
+            )
             if step.error:
                 step.verdict.reasons.append(verdicts.Reason("migration failed", None, None, step.error))
         result.notes.extend(notes_module.apply_all([s.verdict for s in result.steps if s.verdict], operator_notes))
         last_op = max((o.ended_s for o in ops), default=0.0)
         bare = [f"{s.direction} {s.revision}" for s in result.steps if s.started_s > last_op]
         if bare:  # bounded by --workload's count or seconds: say which steps ran without traffic
-            result.notes.append(f"the workload had stopped (max_ops or max_seconds reached) before: {', '.join(bare)}; "
-                                "their verdicts saw no traffic: rehearse again with a longer workload")
+            result.notes.append(
+                f"the workload had stopped (max_ops or max_seconds reached) before: {', '.join(bare)}; "
+                "their verdicts saw no traffic: rehearse again with a longer workload"
+            )
         if result.baseline_failures:
-            result.notes.append(f"{len(result.baseline_failures)} workload queries failed before any revision ran: "
-                                f"{result.baseline_failures[0].op}: {result.baseline_failures[0].message}")
+            result.notes.append(
+                f"{len(result.baseline_failures)} workload queries failed before any revision ran: "
+                f"{result.baseline_failures[0].op}: {result.baseline_failures[0].message}"
+            )
 
-    def apply(self, probe: Probe, checker: sa.Connection, direction: str, rev: str, down: str | None, target: str,
-              allow_usable: bool, plans_ok: set[str] | None) -> Step:
+    def apply(
+        self,
+        probe: Probe,
+        checker: sa.Connection,
+        direction: str,
+        rev: str,
+        down: str | None,
+        target: str,
+        allow_usable: bool,
+        plans_ok: set[str] | None,
+    ) -> Step:
         sizes = table_sizes(checker)
         probe.revision, probe.direction = rev, direction
         self.console.print(f"  {direction} {rev}", highlight=False)
@@ -460,8 +483,9 @@ class Rehearser:
         if plans_ok is not None and self.options.plans and error is None:
             # A revision changes the plans of the tables it altered; the others keep their last check.
             step.plan_problems = check_plans(checker, allow_usable, only=probe.touched_since(first_statement))
-            step.plan_regressions = [f"{name}: {'; '.join(problems)}" for name, problems in sorted(step.plan_problems.items())
-                                     if problems and name in plans_ok]
+            step.plan_regressions = [
+                f"{name}: {'; '.join(problems)}" for name, problems in sorted(step.plan_problems.items()) if problems and name in plans_ok
+            ]
             plans_ok.difference_update(step.plan_problems)
             plans_ok.update(p for p, problems in step.plan_problems.items() if not problems)
         if self.options.squawk and direction == "upgrade":

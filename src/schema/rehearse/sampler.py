@@ -69,8 +69,9 @@ def _blocked_by(pid: int, waiters: dict[int, list[int]]) -> dict[int, bool]:
 class Sampler(threading.Thread):
     """Samples until stopped; ``pid`` may change between revisions (one migrating session here)."""
 
-    def __init__(self, engine: sa.Engine, pid: int, clock: Callable[[], float], period_s: float = DEFAULT_PERIOD_S,
-                 watch_migrator: bool = True) -> None:
+    def __init__(
+        self, engine: sa.Engine, pid: int, clock: Callable[[], float], period_s: float = DEFAULT_PERIOD_S, watch_migrator: bool = True
+    ) -> None:
         super().__init__(name="rehearse-sampler", daemon=True)
         self.engine = engine
         self.pid = pid
@@ -107,9 +108,19 @@ class Sampler(threading.Thread):
         blocked = _blocked_by(self.pid, {r.pid: list(r.blockers or []) for r in rows})
         for r in rows:
             if r.pid in blocked:
-                self.samples.waits.append(WaitSample(at, r.pid, r.query, float(r.waited_s or 0.0),
-                                                     float(r.query_started or 0.0), r.relname,
-                                                     r.root, r.mode, blocked[r.pid]))
+                self.samples.waits.append(
+                    WaitSample(
+                        at,
+                        r.pid,
+                        r.query,
+                        float(r.waited_s or 0.0),
+                        float(r.query_started or 0.0),
+                        r.relname,
+                        r.root,
+                        r.mode,
+                        blocked[r.pid],
+                    )
+                )
         self.samples.count += 1
 
     def stop(self) -> Samples:

@@ -47,7 +47,7 @@ def statement_at(sql: str, line: int) -> str:
     end = line - 1
     while end < len(lines) - 1 and not lines[end].rstrip().endswith(";"):
         end += 1
-    return normalise("\n".join(x for x in lines[start:end + 1] if not x.lstrip().startswith("--")))
+    return normalise("\n".join(x for x in lines[start : end + 1] if not x.lstrip().startswith("--")))
 
 
 def findings(cfg: Config, revision: str, down: str | None) -> list[SquawkFinding]:
@@ -59,8 +59,7 @@ def findings(cfg: Config, revision: str, down: str | None) -> list[SquawkFinding
         if rule in migration_safety.SQUAWK_POLICY:
             continue
         match = LINE.search(f.message)
-        out.append(SquawkFinding(rule, f.message.split(" (rendered SQL")[0],
-                                 statement_at(sql, int(match.group(1))) if match else ""))
+        out.append(SquawkFinding(rule, f.message.split(" (rendered SQL")[0], statement_at(sql, int(match.group(1))) if match else ""))
     return out
 
 

@@ -138,8 +138,7 @@ def under(hold: Hold, statements: list[Statement]) -> list[Statement]:
     """The statements that ran while the lock was held: its own, and later ones that started before
     the release (a release observed at the next statement's start, after a COMMIT, is not "still held")."""
     end = hold.released_s if hold.released_s is not None else hold.acquired_s
-    return [s for s in statements
-            if s.index == hold.statement or (s.index > hold.statement and s.started_s < end)]
+    return [s for s in statements if s.index == hold.statement or (s.index > hold.statement and s.started_s < end)]
 
 
 def visits(s: Statement, table: str) -> int:
@@ -157,8 +156,7 @@ def scanning_s(hold: Hold, statements: list[Statement]) -> float:
     return min(hold.held_s, sum(s.duration_s for s in under(hold, statements) if visits(s, hold.table)))
 
 
-def projected_s(seconds: float, rows_touched: int, sizes: Sizes, table: str | None = None,
-                growing_s: float | None = None) -> float:
+def projected_s(seconds: float, rows_touched: int, sizes: Sizes, table: str | None = None, growing_s: float | None = None) -> float:
     """A hold that touched rows grows with the table (only its row-visiting part ``growing_s``, when
     known); one that touched none does not."""
     if not rows_touched:
@@ -168,9 +166,18 @@ def projected_s(seconds: float, rows_touched: int, sizes: Sizes, table: str | No
     return seconds - growing + growing * factor
 
 
-def judge(revision: str, direction: str, statements: list[Statement], holds: list[Hold], sizes: Sizes,
-          footprint: dict[str, str], existing: set[str], failures: list[tuple[int | None, str, str]],
-          plan_regressions: list[str], thresholds: Thresholds) -> Verdict:
+def judge(
+    revision: str,
+    direction: str,
+    statements: list[Statement],
+    holds: list[Hold],
+    sizes: Sizes,
+    footprint: dict[str, str],
+    existing: set[str],
+    failures: list[tuple[int | None, str, str]],
+    plan_regressions: list[str],
+    thresholds: Thresholds,
+) -> Verdict:
     """The verdict of one revision in one direction from its measurements."""
     verdict = Verdict(revision, direction)
     by_index = {s.index: s for s in statements}
@@ -180,11 +187,16 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
                 continue
             here = sizes.tables.get(rw.table, TableSize(0, 0))
             prod = projected_s(s.duration_s, 1, sizes, rw.table)
-            verdict.reasons.append(Reason(
-                REWROTE_TABLE, s.index, rw.table,
-                f"rewrites {rw.table}: {duration(s.duration_s)} at {count(here.rows)} rows ({size(here.bytes)}) here, "
-                f"about {duration(prod)} at {count(sizes.production_rows(rw.table))} rows "
-                f"({size(sizes.production_table_bytes(rw.table))}) in production under ACCESS EXCLUSIVE"))
+            verdict.reasons.append(
+                Reason(
+                    REWROTE_TABLE,
+                    s.index,
+                    rw.table,
+                    f"rewrites {rw.table}: {duration(s.duration_s)} at {count(here.rows)} rows ({size(here.bytes)}) here, "
+                    f"about {duration(prod)} at {count(sizes.production_rows(rw.table))} rows "
+                    f"({size(sizes.production_table_bytes(rw.table))}) in production under ACCESS EXCLUSIVE",
+                )
+            )
     worst: dict[tuple[int, str], Hold] = {}
     for h in holds:
         if not h.is_table or h.table not in existing:
@@ -202,26 +214,39 @@ def judge(revision: str, direction: str, statements: list[Statement], holds: lis
             continue
         here = sizes.tables.get(table, TableSize(0, 0))
         reference = " (a reference table: as small in production)" if table in scaling.REFERENCE else ""
-        why = (f"while reading or writing its rows ({count(touched)} row visits): about {duration(prod)} at "
-               f"{count(sizes.production_rows(table))} rows ({size(sizes.production_table_bytes(table))}) in "
-               f"production{reference}"
-               if touched
-               else "(catalog only: the same at any size)")
+        why = (
+            f"while reading or writing its rows ({count(touched)} row visits): about {duration(prod)} at "
+            f"{count(sizes.production_rows(table))} rows ({size(sizes.production_table_bytes(table))}) in "
+            f"production{reference}"
+            if touched
+            else "(catalog only: the same at any size)"
+        )
         stmt = by_index.get(index)
-        verdict.reasons.append(Reason(
-            BLOCKING_LOCK, index, table,
-            f"holds {locks.sql_name(h.mode)} on {table} (blocks the workload's {blocked}) for {duration(h.held_s)} "
-            f"at {count(here.rows)} rows here {why}; threshold {duration(thresholds.lock_threshold_s)}"
-            + (f"; statement: {stmt.short_sql}" if stmt else "")))
+        verdict.reasons.append(
+            Reason(
+                BLOCKING_LOCK,
+                index,
+                table,
+                f"holds {locks.sql_name(h.mode)} on {table} (blocks the workload's {blocked}) for {duration(h.held_s)} "
+                f"at {count(here.rows)} rows here {why}; threshold {duration(thresholds.lock_threshold_s)}"
+                + (f"; statement: {stmt.short_sql}" if stmt else ""),
+            )
+        )
     if len(failures) > thresholds.allow_workload_failures:
         kinds: dict[str, int] = {}
         for _, kind, _ in failures:
             kinds[kind] = kinds.get(kind, 0) + 1
         first = failures[0]
-        verdict.reasons.append(Reason(
-            WORKLOAD_FAILED, first[0], None,
-            f"{len(failures)} workload queries failed during the revision ("
-            + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + f"); first: {first[2]}"))
+        verdict.reasons.append(
+            Reason(
+                WORKLOAD_FAILED,
+                first[0],
+                None,
+                f"{len(failures)} workload queries failed during the revision ("
+                + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+                + f"); first: {first[2]}",
+            )
+        )
     for name in plan_regressions:
         verdict.reasons.append(Reason(PLAN_REGRESSION, None, None, name))
     return verdict

@@ -155,8 +155,9 @@ class Workload:
         self.ops: list[Op] = []
         self.stopping = threading.Event()
         self.errors: list[str] = []
-        self.threads = [threading.Thread(target=self._client, args=(i,), name=f"rehearse-client-{i}", daemon=True)
-                        for i in range(options.clients)]
+        self.threads = [
+            threading.Thread(target=self._client, args=(i,), name=f"rehearse-client-{i}", daemon=True) for i in range(options.clients)
+        ]
 
     def start(self) -> None:
         for t in self.threads:
@@ -177,9 +178,18 @@ class Workload:
             if kind == "audit_insert":
                 return kind, True, AUDIT_INSERT, {"user_id": user}
             customer_id, state, zip_code = rng.choice(self.plan.customers)
-            return kind, True, QUOTE_INSERT, {"customer_id": customer_id, "state": state, "zip_code": zip_code,
-                                              "product_type": rng.choice(("auto", "home", "renters")),
-                                              "user_id": user}
+            return (
+                kind,
+                True,
+                QUOTE_INSERT,
+                {
+                    "customer_id": customer_id,
+                    "state": state,
+                    "zip_code": zip_code,
+                    "product_type": rng.choice(("auto", "home", "renters")),
+                    "user_id": user,
+                },
+            )
         pattern, params = rng.choice(self.plan.patterns)
         return pattern.name, False, pattern.sql, params
 
@@ -205,9 +215,16 @@ class Workload:
                     self.ops.append(Op(name, write, started, self.clock()))
                 except sa.exc.DBAPIError as exc:
                     orig = exc.orig
-                    self.ops.append(Op(name, write, started, self.clock(),
-                                       str(orig).strip().splitlines()[0] if orig else str(exc),
-                                       getattr(orig, "sqlstate", None)))
+                    self.ops.append(
+                        Op(
+                            name,
+                            write,
+                            started,
+                            self.clock(),
+                            str(orig).strip().splitlines()[0] if orig else str(exc),
+                            getattr(orig, "sqlstate", None),
+                        )
+                    )
                 if self.options.think_s:
                     time.sleep(rng.uniform(0, 2 * self.options.think_s))
         finally:
@@ -231,5 +248,4 @@ def throughput(ops: list[Op], windows: list[tuple[float, float]]) -> Throughput:
     window = [o for o in ops if any(start <= o.started_s < end for start, end in windows)]
     latencies = sorted(o.latency_s * 1000 for o in window)
     median = latencies[len(latencies) // 2] if latencies else 0.0
-    return Throughput(sum(end - start for start, end in windows), len(window), sum(1 for o in window if o.failure),
-                      median)
+    return Throughput(sum(end - start for start, end in windows), len(window), sum(1 for o in window if o.failure), median)

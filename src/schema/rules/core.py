@@ -97,8 +97,12 @@ RULES: tuple[Rule, ...] = (
         "locks its policy FOR SHARE, so a concurrent change of the policy's dates waits for it and then sees it.",
         "issue 23: 'a claim whose loss date falls before the policy incepted'; insurance practice: a policy covers losses "
         "occurring during the policy period",
-        ("trg_claims_loss_within_policy_term", "check_claim_within_policy_term()",
-         "trg_policies_term_covers_claims", "check_policy_term_covers_claims()"),
+        (
+            "trg_claims_loss_within_policy_term",
+            "check_claim_within_policy_term()",
+            "trg_policies_term_covers_claims",
+            "check_policy_term_covers_claims()",
+        ),
     ),
     Rule(
         "COR-015",
@@ -171,8 +175,12 @@ RULES: tuple[Rule, ...] = (
         "created_at of customers, policies and claims is set by the database (the transaction time of the INSERT); a "
         "caller's value is refused, not silently replaced.",
         "issue 23: 'server-owned facts ... created_at written by the caller years in the past'",
-        ("trg_customers_created_at_server_owned", "trg_policies_created_at_server_owned", "trg_claims_created_at_server_owned",
-         "check_created_at_server_owned()"),
+        (
+            "trg_customers_created_at_server_owned",
+            "trg_policies_created_at_server_owned",
+            "trg_claims_created_at_server_owned",
+            "check_created_at_server_owned()",
+        ),
     ),
     Rule(
         "COR-024",
@@ -203,7 +211,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
         "DEV-COR-02",
         "policies",
-        "validate_policy_data returns data->>'state' IS NOT NULL; its self-test checks {\"state\": \"CA\"} is accepted",
+        'validate_policy_data returns data->>\'state\' IS NOT NULL; its self-test checks {"state": "CA"} is accepted',
         "a validator of state, dates and coverages used by ck_policies_coverage_data_valid, and a self-test of 30+ known "
         "documents that must be refused or accepted (the seed's own test document is among the refused ones)",
         "a validator that accepts any object with a state lets every malformed coverage through, and a self-test with "

@@ -28,9 +28,15 @@ RULES: tuple[Rule, ...] = (
         "seed: 'Format: QUOT-YYYY-NNNNNN'; issue 5 (quote numbers generated in the database); issue 21 (no "
         "lock held to commit: gaps allowed, deviation DEV-QUO-15)",
         (
-            "quotes.quote_number", "uq_quotes_quote_number", "ck_quotes_quote_number_format",
-            "ck_quotes_quote_number_year_is_created_year", "assign_quote_number()", "trg_quotes_assign_quote_number",
-            "quote_number_sequence()", "run_partition_maintenance()", "quote_number_counters",
+            "quotes.quote_number",
+            "uq_quotes_quote_number",
+            "ck_quotes_quote_number_format",
+            "ck_quotes_quote_number_year_is_created_year",
+            "assign_quote_number()",
+            "trg_quotes_assign_quote_number",
+            "quote_number_sequence()",
+            "run_partition_maintenance()",
+            "quote_number_counters",
         ),
     ),
     Rule(
@@ -44,8 +50,7 @@ RULES: tuple[Rule, ...] = (
         "QUO-005",
         "A quote is bound exactly when it names the policy it became; a policy is bound from at most one quote.",
         "issue 4: 'a bound quote has converted_to_policy_id'",
-        ("ck_quotes_converted_to_policy_id_iff_bound", "uq_quotes_converted_to_policy_id",
-         "fk_quotes_converted_to_policy_id_policies"),
+        ("ck_quotes_converted_to_policy_id_iff_bound", "uq_quotes_converted_to_policy_id", "fk_quotes_converted_to_policy_id_policies"),
     ),
     Rule(
         "QUO-006",
@@ -53,8 +58,13 @@ RULES: tuple[Rule, ...] = (
         "parent's version + 1; version and parent never change after insert; a quote is not its own parent.",
         "seed: 'version INTEGER DEFAULT 1, parent_quote_id ... For versioning'; issue 4 (same-customer parent)",
         (
-            "quotes.version", "ck_quotes_version_positive", "ck_quotes_root_is_version_1", "ck_quotes_parent_is_not_self",
-            "fk_quotes_parent_quote_id_customer_id_quotes", "ix_quotes_id_customer_id", "check_quote_version()",
+            "quotes.version",
+            "ck_quotes_version_positive",
+            "ck_quotes_root_is_version_1",
+            "ck_quotes_parent_is_not_self",
+            "fk_quotes_parent_quote_id_customer_id_quotes",
+            "ix_quotes_id_customer_id",
+            "check_quote_version()",
             "trg_quotes_check_version",
         ),
     ),
@@ -76,8 +86,12 @@ RULES: tuple[Rule, ...] = (
         "Risk data matches the product: vehicles and drivers only on auto quotes, property only on home and renters "
         "quotes; a priced quote has its coverage selections and its product's risk data.",
         "our decision: a price computed without the risk it prices is a silent fallback",
-        ("ck_quotes_vehicle_info_only_auto", "ck_quotes_drivers_only_auto", "ck_quotes_property_info_only_property",
-         "ck_quotes_risk_data_when_priced"),
+        (
+            "ck_quotes_vehicle_info_only_auto",
+            "ck_quotes_drivers_only_auto",
+            "ck_quotes_property_info_only_property",
+            "ck_quotes_risk_data_when_priced",
+        ),
     ),
     Rule(
         "QUO-010",
@@ -104,16 +118,22 @@ RULES: tuple[Rule, ...] = (
         "its rule; a quote is created in draft or calculating (from 'new'), and any status change not listed "
         "is refused by trigger trg_quotes_status_transition.",
         "issue 23: 'the lifecycle as a state machine in the database'; DESIGN.md 'State machines are data'",
-        ("quote_status_transitions", "pk_quote_status_transitions", "ck_quote_status_transitions_from_status_allowed",
-         "ck_quote_status_transitions_to_status_allowed", "ck_quote_status_transitions_changes_status",
-         "ck_quote_status_transitions_rule_id_format", "check_quote_status_transition()", "trg_quotes_status_transition"),
+        (
+            "quote_status_transitions",
+            "pk_quote_status_transitions",
+            "ck_quote_status_transitions_from_status_allowed",
+            "ck_quote_status_transitions_to_status_allowed",
+            "ck_quote_status_transitions_changes_status",
+            "ck_quote_status_transitions_rule_id_format",
+            "check_quote_status_transition()",
+            "trg_quotes_status_transition",
+        ),
     ),
     Rule(
         "QUO-014",
         "bound, declined and expired are terminal: no transition leaves them (an expired offer is re-offered as a "
         "requote, a new version, never revived, so the price once shown stays on record).",
-        "issue 23: 'bound and declined are terminal, expired can never become bound'; market conduct: the offer "
-        "a customer saw is a record",
+        "issue 23: 'bound and declined are terminal, expired can never become bound'; market conduct: the offer a customer saw is a record",
         ("quote_status_transitions", "trg_quotes_status_transition"),
     ),
     Rule(
@@ -128,8 +148,7 @@ RULES: tuple[Rule, ...] = (
         "A bound quote agrees with the policy it became: same customer, line of business, state and effective "
         "date, and the policy's premium_amount equals the quote's total_premium (the quoted total for the term; "
         "a later premium change is an endorsement, which this schema does not model yet).",
-        "issue 23: 'binding agrees with the policy'; our decision on the premium: the written premium is what "
-        "was quoted and accepted",
+        "issue 23: 'binding agrees with the policy'; our decision on the premium: the written premium is what was quoted and accepted",
         ("fk_quotes_binding_agrees_with_policy", "ix_policies_binding_key"),
     ),
     Rule(
@@ -184,23 +203,31 @@ RULES: tuple[Rule, ...] = (
 
 DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
-        "DEV-QUO-01", "quotes", "customer_id UUID REFERENCES customers(id)",
+        "DEV-QUO-01",
+        "quotes",
+        "customer_id UUID REFERENCES customers(id)",
         "customer_id NOT NULL, ON DELETE RESTRICT (QUO-012)",
         "the seed's own NO SILENT FALLBACKS section forbids an implicitly nullable customer_id and a FK without ON DELETE",
     ),
     Deviation(
-        "DEV-QUO-02", "quotes", "CREATE INDEX idx_quotes_quote_number ON quotes(quote_number)",
+        "DEV-QUO-02",
+        "quotes",
+        "CREATE INDEX idx_quotes_quote_number ON quotes(quote_number)",
         "no such index: uq_quotes_quote_number already indexes quote_number",
         "a second index on the same column doubles write cost and storage for nothing",
     ),
     Deviation(
-        "DEV-QUO-03", "quotes", "quote_number VARCHAR(20) UNIQUE NOT NULL -- Format: QUOT-YYYY-NNNNNN (format in a comment only)",
+        "DEV-QUO-03",
+        "quotes",
+        "quote_number VARCHAR(20) UNIQUE NOT NULL -- Format: QUOT-YYYY-NNNNNN (format in a comment only)",
         "CHECK on the format and on the year, default template replaced by trigger trg_quotes_assign_quote_number "
         "from the year's sequence quote_number_seq_YYYY (QUO-003; table quote_number_counters until revision 012)",
         "a format in a comment is not enforced; numbers made by the application collide under concurrency",
     ),
     Deviation(
-        "DEV-QUO-04", "quote_number_counters", "(no such table)",
+        "DEV-QUO-04",
+        "quote_number_counters",
+        "(no such table)",
         "one row per year holding the last number issued; since revision 012 read-only, the record of what the "
         "counter had issued (numbers come from one sequence per year, DEV-QUO-15)",
         "revision 002 chose a per-year counter row, upserted and row-locked per insert, for gap-free numbers; that "
@@ -208,7 +235,9 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "downgrade to 011 writes it back; a later revision drops it once 012 is released",
     ),
     Deviation(
-        "DEV-QUO-05", "quotes", "version INTEGER DEFAULT 1; parent_quote_id UUID REFERENCES quotes(id)",
+        "DEV-QUO-05",
+        "quotes",
+        "version INTEGER DEFAULT 1; parent_quote_id UUID REFERENCES quotes(id)",
         "version NOT NULL DEFAULT 1 citing QUO-006, CHECKs, composite FK (parent_quote_id, customer_id) -> "
         "quotes(id, customer_id) ON DELETE RESTRICT over unique index ix_quotes_id_customer_id, and trigger "
         "trg_quotes_check_version for parent version + 1",
@@ -218,47 +247,62 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "which a CHECK cannot see)",
     ),
     Deviation(
-        "DEV-QUO-06", "quotes", "parent_quote_id, converted_to_policy_id, created_by, updated_by: REFERENCES without ON DELETE",
+        "DEV-QUO-06",
+        "quotes",
+        "parent_quote_id, converted_to_policy_id, created_by, updated_by: REFERENCES without ON DELETE",
         "ON DELETE RESTRICT on every foreign key, each backed by an index with the FK's columns leading",
         "legal records are never removed under a quote; a missing index makes every parent delete scan quotes",
     ),
     Deviation(
-        "DEV-QUO-07", "quotes", "created_by UUID REFERENCES users(id), updated_by UUID REFERENCES users(id) (nullable)",
+        "DEV-QUO-07",
+        "quotes",
+        "created_by UUID REFERENCES users(id), updated_by UUID REFERENCES users(id) (nullable)",
         "both NOT NULL (QUO-011); the self-service channel uses its system account",
         "an unattributed change is a silent fallback for a SOC 2 audit trail",
     ),
     Deviation(
-        "DEV-QUO-08", "quotes", "created_at/updated_at TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP (nullable, updated_at never changes)",
+        "DEV-QUO-08",
+        "quotes",
+        "created_at/updated_at TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP (nullable, updated_at never changes)",
         "NOT NULL; updated_at kept by trigger trg_quotes_set_updated_at (COR-002)",
         "a default sets updated_at once; only a trigger keeps it true",
     ),
     Deviation(
-        "DEV-QUO-09", "quotes", "CREATE INDEX idx_quotes_status ON quotes(status); CREATE INDEX idx_quotes_expires_at ON quotes(expires_at)",
+        "DEV-QUO-09",
+        "quotes",
+        "CREATE INDEX idx_quotes_status ON quotes(status); CREATE INDEX idx_quotes_expires_at ON quotes(expires_at)",
         "ix_quotes_customer_id_status (a customer's open quotes) and partial ix_quotes_expires_at WHERE status IN "
         "('draft', 'calculating', 'quoted') (the expiry job)",
         "an index on six status values alone is rarely selective; the two real query patterns get indexes shaped for them",
     ),
     Deviation(
-        "DEV-QUO-10", "quotes", "idx_quotes_* index names; product_type, state, zip_code without CHECK; JSONB columns unchecked; "
+        "DEV-QUO-10",
+        "quotes",
+        "idx_quotes_* index names; product_type, state, zip_code without CHECK; JSONB columns unchecked; "
         "DECIMAL prices with no rule; conversion_probability unchecked",
         "ix_/ck_ names from the naming convention; CHECKs for product type, state (COR-003), ZIP (COR-004), "
         "jsonb_typeof of every JSONB column, priced-status rules (QUO-004, QUO-009), probabilities (QUO-007)",
         "issue 4's domain checks; constraint names that migrations and models agree on",
     ),
     Deviation(
-        "DEV-QUO-11", "quotes", "status VARCHAR(20) NOT NULL CHECK (...) (no default in the quotes SQL)",
+        "DEV-QUO-11",
+        "quotes",
+        "status VARCHAR(20) NOT NULL CHECK (...) (no default in the quotes SQL)",
         "DEFAULT 'draft' citing QUO-001",
         "the seed's own rule QUO-001 says every quote starts in draft",
     ),
     Deviation(
-        "DEV-QUO-12", "quotes", "status CHECK listing six statuses; any status may follow any other",
-        "table quote_status_transitions of allowed (from, to) pairs, checked by trigger trg_quotes_status_transition "
-        "(QUO-013..QUO-015)",
+        "DEV-QUO-12",
+        "quotes",
+        "status CHECK listing six statuses; any status may follow any other",
+        "table quote_status_transitions of allowed (from, to) pairs, checked by trigger trg_quotes_status_transition (QUO-013..QUO-015)",
         "a CHECK sees one row version; a lifecycle is about the change between two, and as data it is reviewed, "
         "rendered and tested like any reference table",
     ),
     Deviation(
-        "DEV-QUO-13", "quotes", "converted_to_policy_id UUID REFERENCES policies(id)",
+        "DEV-QUO-13",
+        "quotes",
+        "converted_to_policy_id UUID REFERENCES policies(id)",
         "also fk_quotes_binding_agrees_with_policy (converted_to_policy_id, customer_id, product_type, state, "
         "effective_date, total_premium) -> policies (id, customer_id, product_type, state, effective_date, "
         "premium_amount) over unique index ix_policies_binding_key (QUO-016)",
@@ -266,13 +310,16 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "cannot be changed away from its quote either); the simple FK stays so a missing policy is named as such",
     ),
     Deviation(
-        "DEV-QUO-14", "quotes", "created_at TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP (the caller may write any value)",
-        "the default stays; trigger trg_quotes_server_owned refuses any other value outside the historical "
-        "import path (QUO-021)",
+        "DEV-QUO-14",
+        "quotes",
+        "created_at TIMESTAMPTZ DEFAULT CURRENT_TIMESTAMP (the caller may write any value)",
+        "the default stays; trigger trg_quotes_server_owned refuses any other value outside the historical import path (QUO-021)",
         "a caller writing created_at years in the past falsifies the quote record (and its number's year)",
     ),
     Deviation(
-        "DEV-QUO-15", "quotes", "quote_number -- Format: QUOT-YYYY-NNNNNN (no word on gaps)",
+        "DEV-QUO-15",
+        "quotes",
+        "quote_number -- Format: QUOT-YYYY-NNNNNN (no word on gaps)",
         "NNNNNN from one sequence per year (quote_number_seq_YYYY, revision 012): unique, increasing, not gap-free "
         "(a rolled-back or refused insert spends its number); the 1,000,000th quote of a year still refused (QUO-003)",
         "the seed asks for the format, not for gap-free numbers, and no US rule we found asks for gap-free quote "
@@ -280,7 +327,9 @@ DEVIATIONS: tuple[Deviation, ...] = (
         "commit, which capped quote inserts at one per commit latency for the whole country (issue 21)",
     ),
     Deviation(
-        "DEV-QUO-16", "quotes", "coverage_selections JSONB (any document, priced or not)",
+        "DEV-QUO-16",
+        "quotes",
+        "coverage_selections JSONB (any document, priced or not)",
         "once quoted or bound, judged by the policy's own validator through validate_coverage_selections(), "
         "refused by trigger trg_quotes_coverage_selections_valid naming the first coverage at fault (QUO-022)",
         "a trigger, not a CHECK: it names the coverage at fault and the rule in its message, and adding it to a "

@@ -51,8 +51,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "RAT-007",
-        "California forbids credit-based insurance scores in private passenger auto rating: a CA auto rate has no "
-        "credit factors.",
+        "California forbids credit-based insurance scores in private passenger auto rating: a CA auto rate has no credit factors.",
         "regulation: Cal. Ins. Code 1861.02 (Proposition 103) and 10 CCR 2632.5, whose optional rating factors exclude credit",
         ("ck_rate_tables_no_credit_in_california_auto", "rate_tables.credit_factors"),
     ),
@@ -70,17 +69,25 @@ RULES: tuple[Rule, ...] = (
         "(e.g. CA-AUTO-2026-001), whose state and line are then the rate's own.",
         "regulation: personal-lines rates are filed with each state's department of insurance, most through NAIC SERFF "
         "(tracking numbers as public filing records show them, e.g. KNIC-127064322); our internal format; revision 009",
-        ("rate_tables.filing_id", "ck_rate_tables_filing_id_format", "ck_rate_tables_filing_id_matches_state_product",
-         "ix_rate_tables_filing_id"),
+        (
+            "rate_tables.filing_id",
+            "ck_rate_tables_filing_id_format",
+            "ck_rate_tables_filing_id_matches_state_product",
+            "ix_rate_tables_filing_id",
+        ),
     ),
     Rule(
         "RAT-010",
         "A discount is a positive percentage below 100 (a 100 % discount gives the coverage away) or a positive fixed "
         "USD amount; only a percentage discount may have a cap, which is positive.",
         "seed: discount_type CHECK, discount_value, max_discount_amount; issue 17 (a 100 % discount was accepted)",
-        ("ck_discount_rules_discount_type_allowed", "ck_discount_rules_discount_value_positive",
-         "ck_discount_rules_percentage_below_100", "ck_discount_rules_max_discount_amount_positive",
-         "ck_discount_rules_max_discount_amount_only_percentage"),
+        (
+            "ck_discount_rules_discount_type_allowed",
+            "ck_discount_rules_discount_value_positive",
+            "ck_discount_rules_percentage_below_100",
+            "ck_discount_rules_max_discount_amount_positive",
+            "ck_discount_rules_max_discount_amount_only_percentage",
+        ),
     ),
     Rule(
         "RAT-011",
@@ -98,9 +105,14 @@ RULES: tuple[Rule, ...] = (
         "RAT-013",
         "A discount applies to a non-empty list of known product types and a non-empty list of US states.",
         "seed: product_types/states JSONB 'Array of applicable ...'",
-        ("ck_discount_rules_product_types_is_array", "ck_discount_rules_product_types_not_empty",
-         "ck_discount_rules_product_types_known", "ck_discount_rules_states_is_array",
-         "ck_discount_rules_states_not_empty", "ck_discount_rules_states_known"),
+        (
+            "ck_discount_rules_product_types_is_array",
+            "ck_discount_rules_product_types_not_empty",
+            "ck_discount_rules_product_types_known",
+            "ck_discount_rules_states_is_array",
+            "ck_discount_rules_states_not_empty",
+            "ck_discount_rules_states_known",
+        ),
     ),
     Rule(
         "RAT-014",
@@ -118,8 +130,12 @@ RULES: tuple[Rule, ...] = (
         "approval: an approved rate takes no new submission. A rejected or never-submitted draft stays editable. The "
         "one correction path is the table owner's, SET LOCAL app.historical_import = 'on', refused for any other role.",
         "issue 17 (an approved, filed rate was edited in place); market-conduct rules: a carrier uses only the rates it filed",
-        ("trg_rate_tables_filed_rate_frozen", "check_filed_rate_frozen()", "rate_owner_correction_allowed()",
-         "trg_admin_rate_approvals_authority"),
+        (
+            "trg_rate_tables_filed_rate_frozen",
+            "check_filed_rate_frozen()",
+            "rate_owner_correction_allowed()",
+            "trg_admin_rate_approvals_authority",
+        ),
     ),
     Rule(
         "RAT-016",
@@ -169,74 +185,103 @@ RULES: tuple[Rule, ...] = (
         "Factor documents are typed: territory, vehicle, driver and credit factors are JSON objects whose values are "
         "positive numbers; territory keys are 3-digit ZIP prefixes, the others lower snake case (age_16_20, tier_1).",
         "issue 17 (negative and non-numeric territory factors were accepted); our documented key shapes",
-        ("is_factor_table()", "ck_rate_tables_territory_factors_typed", "ck_rate_tables_vehicle_factors_typed",
-         "ck_rate_tables_driver_factors_typed", "ck_rate_tables_credit_factors_typed"),
+        (
+            "is_factor_table()",
+            "ck_rate_tables_territory_factors_typed",
+            "ck_rate_tables_vehicle_factors_typed",
+            "ck_rate_tables_driver_factors_typed",
+            "ck_rate_tables_credit_factors_typed",
+        ),
     ),
 )
 
 DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
-        "DEV-RAT-01", "rate_tables", "state, product_type, coverage_type VARCHAR without CHECK",
+        "DEV-RAT-01",
+        "rate_tables",
+        "state, product_type, coverage_type VARCHAR without CHECK",
         "named CHECKs: state (COR-003), product type, coverage type, and coverage fits product (RAT-002)",
         "an unchecked enum lets a typo become a rate nobody ever finds",
     ),
     Deviation(
-        "DEV-RAT-02", "rate_tables", "base_rate DECIMAL(8,6) NOT NULL (no CHECK); min_premium, max_premium DECIMAL(10,2) nullable",
+        "DEV-RAT-02",
+        "rate_tables",
+        "base_rate DECIMAL(8,6) NOT NULL (no CHECK); min_premium, max_premium DECIMAL(10,2) nullable",
         "base_rate > 0; min_premium NOT NULL >= 0 (0.00 = no minimum); max_premium NULL = no cap; min <= max (RAT-003)",
         "a zero or negative rate, or a minimum above the maximum, prices every quote wrongly and silently",
     ),
     Deviation(
-        "DEV-RAT-03", "rate_tables", "territory/vehicle/driver/credit_factors JSONB, all nullable, unchecked",
+        "DEV-RAT-03",
+        "rate_tables",
+        "territory/vehicle/driver/credit_factors JSONB, all nullable, unchecked",
         "jsonb_typeof = 'object' on each; territory_factors NOT NULL (RAT-006); vehicle and driver factors present "
         "exactly on auto rates (RAT-004, RAT-005); credit_factors NULL = credit not used",
         "a NULL factor table had no stated meaning: 'no factor' and 'forgot to load' looked the same",
     ),
     Deviation(
-        "DEV-RAT-04", "rate_tables", "credit_factors allowed for every state",
+        "DEV-RAT-04",
+        "rate_tables",
+        "credit_factors allowed for every state",
         "CHECK ck_rate_tables_no_credit_in_california_auto (RAT-007)",
         "California law forbids credit-based insurance scores in auto rating",
     ),
     Deviation(
-        "DEV-RAT-05", "rate_tables", "filing_id VARCHAR(50) (nullable, free text); approved_by VARCHAR(100)",
+        "DEV-RAT-05",
+        "rate_tables",
+        "filing_id VARCHAR(50) (nullable, free text); approved_by VARCHAR(100)",
         "filing_id NOT NULL in the format <state>-<AUTO|HOME|RENT>-<year>-<nnn> matching the row (RAT-009), indexed; "
         "approved_by kept as text, NULL until the state approves",
         "a rate in production must be traceable to its filing; approved_by names a regulator's examiner, who is no user of ours",
     ),
     Deviation(
-        "DEV-RAT-06", "rate_tables", "expiration_date DATE (no CHECK, meaning of NULL unstated)",
+        "DEV-RAT-06",
+        "rate_tables",
+        "expiration_date DATE (no CHECK, meaning of NULL unstated)",
         "CHECK expiration_date > effective_date; NULL documented as open-ended (RAT-008)",
         "an empty or inverted period is a rate that never applies",
     ),
     Deviation(
-        "DEV-RAT-07", "rate_tables, discount_rules", "created_at/updated_at DEFAULT CURRENT_TIMESTAMP, nullable; discount_rules without updated_at",
+        "DEV-RAT-07",
+        "rate_tables, discount_rules",
+        "created_at/updated_at DEFAULT CURRENT_TIMESTAMP, nullable; discount_rules without updated_at",
         "NOT NULL; updated_at on both tables, kept by trigger (COR-002)",
         "discount rules are edited through the admin approval workflow, which needs to know when a rule last changed",
     ),
     Deviation(
-        "DEV-RAT-08", "rate_tables", "(no exclusion of overlapping effective periods)",
+        "DEV-RAT-08",
+        "rate_tables",
+        "(no exclusion of overlapping effective periods)",
         "revision 003: none, RAT-001 decides; revision 009: constraint trigger trg_rate_tables_no_overlapping_periods "
         "serialized by pg_advisory_xact_lock (RAT-016), no EXCLUDE USING gist",
         "an EXCLUDE over (state, product, coverage) with daterange needs btree_gist, which the embedded server lacks "
         "and a managed server may not allow; revisions use no extension",
     ),
     Deviation(
-        "DEV-RAT-09", "discount_rules", "description TEXT (nullable)",
+        "DEV-RAT-09",
+        "discount_rules",
+        "description TEXT (nullable)",
         "NOT NULL",
         "a filed discount always states what it rewards; the handbook and the quote show it",
     ),
     Deviation(
-        "DEV-RAT-10", "discount_rules", "stackable BOOLEAN DEFAULT true; priority INTEGER DEFAULT 100 (nullable, no rule)",
+        "DEV-RAT-10",
+        "discount_rules",
+        "stackable BOOLEAN DEFAULT true; priority INTEGER DEFAULT 100 (nullable, no rule)",
         "NOT NULL, defaults citing RAT-011 and RAT-012, priority > 0",
         "the seed's defaults are kept but given the business rule that justifies them",
     ),
     Deviation(
-        "DEV-RAT-11", "discount_rules", "discount_value DECIMAL(10,2) NOT NULL; product_types, states, eligibility_rules JSONB unchecked",
+        "DEV-RAT-11",
+        "discount_rules",
+        "discount_value DECIMAL(10,2) NOT NULL; product_types, states, eligibility_rules JSONB unchecked",
         "discount_value > 0, percentage <= 100, cap only on percentages (RAT-010); arrays non-empty of known values "
         "(RAT-013); eligibility_rules a JSON object; code format (RAT-014)",
         "issue 4's domain checks: a 150% discount or a discount for state 'XX' must be refused",
     ),
     Deviation(
-        "DEV-RAT-12", "state_rating_rules", "(no table: one CHECK for California credit in auto, RAT-007)",
+        "DEV-RAT-12",
+        "state_rating_rules",
+        "(no table: one CHECK for California credit in auto, RAT-007)",
         "a reference table of state rules with citations and effective dates, read by triggers (RAT-017..RAT-020)",
         "a CHECK per state and law is code that changes with every legislature; rules as rows are reviewed by compliance "
         "and cited in every refusal",

@@ -265,8 +265,13 @@ RULES: tuple[Rule, ...] = (
         "object's type, schema and identity, the client and the transaction.",
         "seed gap list: 'Audit completeness: missing database-level audit trails for schema changes made outside "
         "application'; issue 19; SOC 2 CC8.1 (change management)",
-        ("ddl_audit_log", "record_ddl_audit()", "ck_ddl_audit_log_event_allowed", "ck_ddl_audit_log_command_tag_format",
-         "ck_ddl_audit_log_object_type_format"),
+        (
+            "ddl_audit_log",
+            "record_ddl_audit()",
+            "ck_ddl_audit_log_event_allowed",
+            "ck_ddl_audit_log_command_tag_format",
+            "ck_ddl_audit_log_object_type_format",
+        ),
     ),
     Rule(
         "SEC-041",
@@ -377,8 +382,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
     Deviation(
         "DEV-SEC-12",
         "oauth2_clients",
-        "client_secret_hash TEXT, client_secret_encrypted TEXT 'Encrypted with KMS' (and the other *_hash/*_encrypted "
-        "columns): any text",
+        "client_secret_hash TEXT, client_secret_encrypted TEXT 'Encrypted with KMS' (and the other *_hash/*_encrypted columns): any text",
         "named CHECKs: a recognised password-hash format (SEC-025) or the v1:<key id>:<base64> envelope (SEC-026)",
         "issue 18 found plaintext in client_secret_hash and admin_users.password_hash; the suffix alone promised nothing",
     ),

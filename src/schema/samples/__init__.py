@@ -137,8 +137,9 @@ class NotRefused(AssertionError):
     """The database accepted what it must refuse (an AssertionError, so a test fails on it)."""
 
 
-def refused(conn: sa.Connection, statement: str | Executable, params: dict[str, Any] | None = None, *,
-            deferred: str | None = None) -> psycopg.Error:
+def refused(
+    conn: sa.Connection, statement: str | Executable, params: dict[str, Any] | None = None, *, deferred: str | None = None
+) -> psycopg.Error:
     """Run ``statement`` (SQL text or a SQLAlchemy statement) in a savepoint that is always rolled
     back, and return the driver's error: the database must refuse it.
 

@@ -37,10 +37,17 @@ def admin_role_permission(ctx: Ctx, n: int) -> dict[str, Any]:
 
 def _admin_fields(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "email": f"admin{n}@carrier.example", "password_hash": ARGON2ID_HASH, "role_id": ctx.insert("admin_roles").id,
-        "is_super_admin": False, "two_factor_enabled": True, "two_factor_secret_encrypted": envelope("c2VjcmV0"),
-        "last_login_at": dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC), "last_login_ip": "203.0.113.7",
-        "failed_login_attempts": 0, "locked_until": None, "deactivated_at": None,
+        "email": f"admin{n}@carrier.example",
+        "password_hash": ARGON2ID_HASH,
+        "role_id": ctx.insert("admin_roles").id,
+        "is_super_admin": False,
+        "two_factor_enabled": True,
+        "two_factor_secret_encrypted": envelope("c2VjcmV0"),
+        "last_login_at": dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC),
+        "last_login_ip": "203.0.113.7",
+        "failed_login_attempts": 0,
+        "locked_until": None,
+        "deactivated_at": None,
     }
 
 
@@ -60,18 +67,30 @@ def admin_user(ctx: Ctx, n: int) -> dict[str, Any]:
 
 def system_setting(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "category": "security", "key": f"session.timeout_minutes_{n}", "value": 30, "data_type": "number",
-        "validation_rules": {"min": 5, "max": 240}, "is_sensitive": False, "encrypted": False,
+        "category": "security",
+        "key": f"session.timeout_minutes_{n}",
+        "value": 30,
+        "data_type": "number",
+        "validation_rules": {"min": 5, "max": 240},
+        "is_sensitive": False,
+        "encrypted": False,
         "last_modified_by": ctx.insert("admin_users").id,
     }
 
 
 def admin_activity_log(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "admin_user_id": ctx.insert("admin_users").id, "action": "setting.update", "resource_type": "system_settings",
-        "resource_id": uuid.uuid4(), "old_values": {"value": 30}, "new_values": {"value": 45},
-        "ip_address": "203.0.113.7", "user_agent": "Mozilla/5.0", "request_id": uuid.uuid4(),
-        "status": "success", "error_message": None,
+        "admin_user_id": ctx.insert("admin_users").id,
+        "action": "setting.update",
+        "resource_type": "system_settings",
+        "resource_id": uuid.uuid4(),
+        "old_values": {"value": 30},
+        "new_values": {"value": 45},
+        "ip_address": "203.0.113.7",
+        "user_agent": "Mozilla/5.0",
+        "request_id": uuid.uuid4(),
+        "status": "success",
+        "error_message": None,
     }
 
 
@@ -120,9 +139,16 @@ def rate_admin_id(ctx: Ctx, *actions: str) -> uuid.UUID:
 def admin_rate_approval(ctx: Ctx, n: int) -> dict[str, Any]:
     # Submitted by a rate analyst (rate_tables:write, ADM-023); deciders in tests are approvers.
     return RateApprovalRow(
-        rate_table_id=ctx.insert("rate_tables").id, submitted_by=rate_admin_id(ctx, "write"), status="pending",
-        approved_by=None, approved_at=None, rejected_by=None, rejected_at=None, rejection_reason=None,
-        changes_summary={"base_rate": {"old": "42.125000", "new": "43.500000"}}, effective_date=dt.date(2026, 7, 1),
+        rate_table_id=ctx.insert("rate_tables").id,
+        submitted_by=rate_admin_id(ctx, "write"),
+        status="pending",
+        approved_by=None,
+        approved_at=None,
+        rejected_by=None,
+        rejected_at=None,
+        rejection_reason=None,
+        changes_summary={"base_rate": {"old": "42.125000", "new": "43.500000"}},
+        effective_date=dt.date(2026, 7, 1),
     )
 
 
@@ -132,8 +158,11 @@ def _self_approved(ctx: Ctx, values: dict[str, Any]) -> dict[str, Any]:
 
 def admin_dashboard(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "name": f"Operations {n}", "slug": f"operations-{n}", "layout": {"columns": 12},
-        "widgets": [{"type": "chart", "metric": "quotes_per_hour"}], "refresh_interval": 60,
+        "name": f"Operations {n}",
+        "slug": f"operations-{n}",
+        "layout": {"columns": 12},
+        "widgets": [{"type": "chart", "metric": "quotes_per_hour"}],
+        "refresh_interval": 60,
         "required_permission_id": ctx.insert("admin_permissions").id,
     }
 
@@ -163,7 +192,9 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_admin_users_not_self_created", "admin_users", {"id": SAME_ID, "created_by": SAME_ID}),
     CheckViolation("ck_admin_users_bootstrap_is_super_admin", "admin_users", {"created_by": None}),
     CheckViolation(
-        "ex_admin_users_single_bootstrap", "admin_users", {"created_by": None, "is_super_admin": True},
+        "ex_admin_users_single_bootstrap",
+        "admin_users",
+        {"created_by": None, "is_super_admin": True},
         why="the sample already created the bootstrap admin: a second admin without a creator is refused",
     ),
     CheckViolation("ck_system_settings_category_format", "system_settings", {"category": "Security"}),
@@ -171,9 +202,7 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_system_settings_data_type_allowed", "system_settings", {"data_type": "integer"}),
     CheckViolation("ck_system_settings_value_matches_data_type", "system_settings", {"value": "thirty"}),
     CheckViolation("ck_system_settings_validation_rules_is_object", "system_settings", {"validation_rules": ["min", 5]}),
-    CheckViolation(
-        "ck_system_settings_encrypted_is_sensitive", "system_settings", {"encrypted": True, "value": "kms:v1:MzA="}
-    ),
+    CheckViolation("ck_system_settings_encrypted_is_sensitive", "system_settings", {"encrypted": True, "value": "kms:v1:MzA="}),
     CheckViolation("ck_admin_activity_logs_status_allowed", "admin_activity_logs", {"status": "ok", "error_message": "?"}),
     CheckViolation("ck_admin_activity_logs_error_message_iff_not_success", "admin_activity_logs", {"error_message": "boom"}),
     CheckViolation("ck_admin_activity_logs_resource_type_format", "admin_activity_logs", {"resource_type": "System Settings"}),
@@ -187,20 +216,29 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_admin_rate_approvals_approval_iff_approved", "admin_rate_approvals", {"status": "approved"}),
     CheckViolation("ck_admin_rate_approvals_rejection_iff_rejected", "admin_rate_approvals", {"status": "rejected"}),
     CheckViolation(
-        "ck_admin_rate_approvals_rejection_reason_not_blank", "admin_rate_approvals",
+        "ck_admin_rate_approvals_rejection_reason_not_blank",
+        "admin_rate_approvals",
         {"status": "rejected", "rejected_by": SAME_ID, "rejected_at": sa.func.now(), "rejection_reason": "  "},
     ),
     CheckViolation(
-        "ck_admin_rate_approvals_four_eyes", "admin_rate_approvals", APPROVED, prepare=_self_approved,
+        "ck_admin_rate_approvals_four_eyes",
+        "admin_rate_approvals",
+        APPROVED,
+        prepare=_self_approved,
         why="the submitter approves their own change",
     ),
     CheckViolation(
-        "ck_admin_rate_approvals_decided_after_submitted", "admin_rate_approvals",
+        "ck_admin_rate_approvals_decided_after_submitted",
+        "admin_rate_approvals",
         APPROVED | {"approved_at": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)},
     ),
     CheckViolation("ck_admin_rate_approvals_changes_summary_is_object", "admin_rate_approvals", {"changes_summary": ["base_rate"]}),
-    CheckViolation("ck_admin_rate_approvals_changes_summary_not_empty", "admin_rate_approvals", {"changes_summary": {}},
-                   why="issue 17: an approval that says nothing about what changed"),
+    CheckViolation(
+        "ck_admin_rate_approvals_changes_summary_not_empty",
+        "admin_rate_approvals",
+        {"changes_summary": {}},
+        why="issue 17: an approval that says nothing about what changed",
+    ),
 ]
 
 
@@ -219,17 +257,22 @@ def _activity_in_another_admins_name(ctx: Ctx) -> None:
 
 
 def _permission(ctx: Ctx, resource: str, action: str) -> uuid.UUID:
-    return ctx.conn.execute(sa.text(
-        "INSERT INTO admin_permissions (resource, action, description) VALUES (:resource, :action, 'security-relevant') "
-        "ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description RETURNING id"
-    ), {"resource": resource, "action": action}).scalar_one()
+    return ctx.conn.execute(
+        sa.text(
+            "INSERT INTO admin_permissions (resource, action, description) VALUES (:resource, :action, 'security-relevant') "
+            "ON CONFLICT (resource, action) DO UPDATE SET description = EXCLUDED.description RETURNING id"
+        ),
+        {"resource": resource, "action": action},
+    ).scalar_one()
 
 
 def _promote_without_mfa(ctx: Ctx) -> None:
     """SEC-028: an admin without MFA promoted into a role that may manage admins."""
     role = ctx.insert("admin_roles").id
-    ctx.conn.execute(sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"),
-                     {"r": role, "p": _permission(ctx, "admin_users", "write")})
+    ctx.conn.execute(
+        sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"),
+        {"r": role, "p": _permission(ctx, "admin_users", "write")},
+    )
     admin = ctx.insert("admin_users", two_factor_enabled=False, two_factor_secret_encrypted=None).id
     ctx.conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
 
@@ -238,15 +281,29 @@ def _security_permission_to_a_role_without_mfa(ctx: Ctx) -> None:
     """SEC-028: a security-relevant permission granted to a role one of whose admins has no MFA."""
     role = ctx.insert("admin_roles").id
     ctx.insert("admin_users", role_id=role, two_factor_enabled=False, two_factor_secret_encrypted=None)
-    ctx.conn.execute(sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"),
-                     {"r": role, "p": _permission(ctx, "system_settings", "write")})
+    ctx.conn.execute(
+        sa.text("INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"),
+        {"r": role, "p": _permission(ctx, "system_settings", "write")},
+    )
 
 
 TRIGGER_ACTS = [
-    TriggerAct("trg_admin_activity_logs_acting_identity", "SEC-020", _activity_in_another_admins_name,
-               why="an activity-log row in another admin's name"),
-    TriggerAct("trg_admin_users_security_role_mfa", "SEC-028", _promote_without_mfa,
-               why="promotion to a security-relevant role before MFA enrolment"),
-    TriggerAct("trg_admin_role_permissions_security_role_mfa", "SEC-028", _security_permission_to_a_role_without_mfa,
-               why="a security-relevant permission for a role with an admin without MFA"),
+    TriggerAct(
+        "trg_admin_activity_logs_acting_identity",
+        "SEC-020",
+        _activity_in_another_admins_name,
+        why="an activity-log row in another admin's name",
+    ),
+    TriggerAct(
+        "trg_admin_users_security_role_mfa",
+        "SEC-028",
+        _promote_without_mfa,
+        why="promotion to a security-relevant role before MFA enrolment",
+    ),
+    TriggerAct(
+        "trg_admin_role_permissions_security_role_mfa",
+        "SEC-028",
+        _security_permission_to_a_role_without_mfa,
+        why="a security-relevant permission for a role with an admin without MFA",
+    ),
 ]

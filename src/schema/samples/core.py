@@ -25,25 +25,38 @@ def user(ctx: Ctx, n: int) -> dict[str, Any]:
 
 def customer(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "customer_number": f"CUST-{n:06d}", "first_name": "Ada", "last_name": f"Lovelace{n}",
-        "email": f"customer{n}@mail.example", "phone": None, "date_of_birth": dt.date(1980, 5, 17),
-        "address_line1": "1 Main St", "city": "Austin", "state": "TX", "zip_code": "78701",
+        "customer_number": f"CUST-{n:06d}",
+        "first_name": "Ada",
+        "last_name": f"Lovelace{n}",
+        "email": f"customer{n}@mail.example",
+        "phone": None,
+        "date_of_birth": dt.date(1980, 5, 17),
+        "address_line1": "1 Main St",
+        "city": "Austin",
+        "state": "TX",
+        "zip_code": "78701",
     }
 
 
 # A payload validate_policy_data accepts (COR-013) and that agrees with the sample's columns
 # (COR-019); violations change one thing in a copy of it.
 POLICY_COVERAGE_DATA: dict[str, Any] = {
-    "state": "TX", "effective_date": "2026-01-01", "expiration_date": "2026-07-01",
+    "state": "TX",
+    "effective_date": "2026-01-01",
+    "expiration_date": "2026-07-01",
     "coverages": [{"type": "bodily_injury", "limit": 30000, "deductible": 0}],
 }
 
 
 def policy(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "policy_number": f"POL-2026-{n:06d}", "customer_id": ctx.insert("customers").id,
-        "product_type": "auto", "state": "TX", "status": "active",
-        "effective_date": dt.date(2026, 1, 1), "expiration_date": dt.date(2026, 7, 1),
+        "policy_number": f"POL-2026-{n:06d}",
+        "customer_id": ctx.insert("customers").id,
+        "product_type": "auto",
+        "state": "TX",
+        "status": "active",
+        "effective_date": dt.date(2026, 1, 1),
+        "expiration_date": dt.date(2026, 7, 1),
         "premium_amount": Decimal("812.40"),
         "coverage_data": POLICY_COVERAGE_DATA,
         "cancelled_at": None,
@@ -52,9 +65,14 @@ def policy(ctx: Ctx, n: int) -> dict[str, Any]:
 
 def claim(ctx: Ctx, n: int) -> dict[str, Any]:
     return {
-        "claim_number": f"CLM-2026-{n:06d}", "policy_id": ctx.insert("policies").id, "status": "submitted",
-        "loss_date": dt.date(2026, 3, 2), "reported_at": dt.datetime(2026, 3, 3, 9, 30, tzinfo=dt.UTC),
-        "description": "Rear-ended at a stop light.", "claimed_amount": Decimal("2400.00"), "approved_amount": None,
+        "claim_number": f"CLM-2026-{n:06d}",
+        "policy_id": ctx.insert("policies").id,
+        "status": "submitted",
+        "loss_date": dt.date(2026, 3, 2),
+        "reported_at": dt.datetime(2026, 3, 3, 9, 30, tzinfo=dt.UTC),
+        "description": "Rear-ended at a stop light.",
+        "claimed_amount": Decimal("2400.00"),
+        "approved_amount": None,
     }
 
 
@@ -66,13 +84,28 @@ def _unseeded_transitions(statuses: tuple[str, ...], seeded: set[tuple[str | Non
 
 # The seeded lifecycles (revision 007), mirrored here only to pick sample pairs outside them.
 SEEDED_CLAIM_TRANSITIONS = {
-    (None, "submitted"), ("submitted", "under_review"), ("submitted", "denied"), ("submitted", "closed"),
-    ("under_review", "approved"), ("under_review", "denied"), ("under_review", "closed"), ("approved", "paid"),
-    ("approved", "closed"), ("paid", "closed"), ("denied", "under_review"), ("denied", "closed"), ("closed", "under_review"),
+    (None, "submitted"),
+    ("submitted", "under_review"),
+    ("submitted", "denied"),
+    ("submitted", "closed"),
+    ("under_review", "approved"),
+    ("under_review", "denied"),
+    ("under_review", "closed"),
+    ("approved", "paid"),
+    ("approved", "closed"),
+    ("paid", "closed"),
+    ("denied", "under_review"),
+    ("denied", "closed"),
+    ("closed", "under_review"),
 }
 SEEDED_POLICY_TRANSITIONS = {
-    (None, "pending"), (None, "active"), ("pending", "active"), ("pending", "cancelled"), ("active", "cancelled"),
-    ("active", "expired"), ("cancelled", "active"),
+    (None, "pending"),
+    (None, "active"),
+    ("pending", "active"),
+    ("pending", "cancelled"),
+    ("active", "cancelled"),
+    ("active", "expired"),
+    ("cancelled", "active"),
 }
 CLAIM_SAMPLE_PAIRS = _unseeded_transitions(CLAIM_STATUSES, SEEDED_CLAIM_TRANSITIONS)
 POLICY_SAMPLE_PAIRS = _unseeded_transitions(POLICY_STATUSES, SEEDED_POLICY_TRANSITIONS)
@@ -89,8 +122,12 @@ def policy_status_transition(ctx: Ctx, n: int) -> dict[str, Any]:
 
 
 SAMPLES = {
-    "users": user, "customers": customer, "policies": policy, "claims": claim,
-    "claim_status_transitions": claim_status_transition, "policy_status_transitions": policy_status_transition,
+    "users": user,
+    "customers": customer,
+    "policies": policy,
+    "claims": claim,
+    "claim_status_transitions": claim_status_transition,
+    "policy_status_transitions": policy_status_transition,
 }
 
 
@@ -116,22 +153,36 @@ CHECK_VIOLATIONS = [
     CheckViolation("ck_policies_policy_number_format", "policies", {"policy_number": "POL-26-1"}),
     CheckViolation("ck_policies_coverage_data_is_object", "policies", {"coverage_data": ["not", "an", "object"]}),
     CheckViolation("ck_policies_coverage_data_valid", "policies", {"coverage_data": {**POLICY_COVERAGE_DATA, "coverages": []}}),
-    CheckViolation("ck_policies_state_matches_coverage", "policies", {"coverage_data": {**POLICY_COVERAGE_DATA, "state": "CA"}},
-                   why="COR-019: the document names another state than the policy"),
-    CheckViolation("ck_policies_term_dates_match_coverage", "policies",
-                   {"coverage_data": {**POLICY_COVERAGE_DATA, "expiration_date": "2026-08-01"}},
-                   why="COR-019: the document names other dates than the policy"),
-    CheckViolation("ck_policies_term_length_per_product", "policies",
-                   {"expiration_date": dt.date(2031, 1, 1),
-                    "coverage_data": {**POLICY_COVERAGE_DATA, "expiration_date": "2031-01-01"}},
-                   why="COR-020: a five-year auto term"),
+    CheckViolation(
+        "ck_policies_state_matches_coverage",
+        "policies",
+        {"coverage_data": {**POLICY_COVERAGE_DATA, "state": "CA"}},
+        why="COR-019: the document names another state than the policy",
+    ),
+    CheckViolation(
+        "ck_policies_term_dates_match_coverage",
+        "policies",
+        {"coverage_data": {**POLICY_COVERAGE_DATA, "expiration_date": "2026-08-01"}},
+        why="COR-019: the document names other dates than the policy",
+    ),
+    CheckViolation(
+        "ck_policies_term_length_per_product",
+        "policies",
+        {"expiration_date": dt.date(2031, 1, 1), "coverage_data": {**POLICY_COVERAGE_DATA, "expiration_date": "2031-01-01"}},
+        why="COR-020: a five-year auto term",
+    ),
     CheckViolation("ck_claims_status_allowed", "claims", {"status": "reopened"}),
     CheckViolation("ck_claims_claimed_amount_non_negative", "claims", {"claimed_amount": Decimal("-5.00")}),
     CheckViolation("ck_claims_approved_amount_non_negative", "claims", {"approved_amount": Decimal("-5.00")}),
     CheckViolation("ck_claims_approved_amount_when_approved", "claims", {"status": "paid"}, prepare=historical),
     CheckViolation("ck_claims_claim_number_format", "claims", {"claim_number": "CLAIM-1"}),
-    CheckViolation("ck_claims_claimed_amount_when_reviewed", "claims", {"status": "under_review", "claimed_amount": None},
-                   prepare=historical, why="COR-016: the adjuster sets the amount when the claim goes under review"),
+    CheckViolation(
+        "ck_claims_claimed_amount_when_reviewed",
+        "claims",
+        {"status": "under_review", "claimed_amount": None},
+        prepare=historical,
+        why="COR-016: the adjuster sets the amount when the claim goes under review",
+    ),
     *(
         violation
         for table, pairs in (("claim_status_transitions", CLAIM_SAMPLE_PAIRS), ("policy_status_transitions", POLICY_SAMPLE_PAIRS))
@@ -168,23 +219,37 @@ def _cancel_before_the_claim(ctx: Ctx) -> None:
 
 TRIGGER_ACTS = [
     *(
-        TriggerAct(f"trg_{table}_created_at_server_owned", "COR-023",
-                         partial(_insert, table=table, created_at=LONG_AGO),
-                         why="created_at written by the caller years in the past")
+        TriggerAct(
+            f"trg_{table}_created_at_server_owned",
+            "COR-023",
+            partial(_insert, table=table, created_at=LONG_AGO),
+            why="created_at written by the caller years in the past",
+        )
         for table in ("customers", "policies", "claims")
     ),
-    TriggerAct("trg_claims_status_transition", "COR-017",
-                     lambda ctx: _insert(ctx, "claims", status="approved", approved_amount=Decimal("100.00")),
-                     why="a claim inserted already approved"),
-    TriggerAct("trg_policies_status_transition", "COR-018",
-                     lambda ctx: _insert(ctx, "policies", status="expired"),
-                     why="a policy inserted already expired"),
-    TriggerAct("trg_claims_loss_within_policy_term", "COR-014",
-                     lambda ctx: _insert(ctx, "claims", loss_date=dt.date(2025, 12, 15)),
-                     why="a loss before the policy incepted"),
-    TriggerAct("trg_policies_term_covers_claims", "COR-014", _cancel_before_the_claim,
-                     why="a cancellation dated before a claim's loss"),
-    TriggerAct("trg_customers_date_of_birth_plausible", "COR-022",
-                     lambda ctx: _insert(ctx, "customers", date_of_birth=_today() + dt.timedelta(days=30)),
-                     why="a customer born in the future"),
+    TriggerAct(
+        "trg_claims_status_transition",
+        "COR-017",
+        lambda ctx: _insert(ctx, "claims", status="approved", approved_amount=Decimal("100.00")),
+        why="a claim inserted already approved",
+    ),
+    TriggerAct(
+        "trg_policies_status_transition",
+        "COR-018",
+        lambda ctx: _insert(ctx, "policies", status="expired"),
+        why="a policy inserted already expired",
+    ),
+    TriggerAct(
+        "trg_claims_loss_within_policy_term",
+        "COR-014",
+        lambda ctx: _insert(ctx, "claims", loss_date=dt.date(2025, 12, 15)),
+        why="a loss before the policy incepted",
+    ),
+    TriggerAct("trg_policies_term_covers_claims", "COR-014", _cancel_before_the_claim, why="a cancellation dated before a claim's loss"),
+    TriggerAct(
+        "trg_customers_date_of_birth_plausible",
+        "COR-022",
+        lambda ctx: _insert(ctx, "customers", date_of_birth=_today() + dt.timedelta(days=30)),
+        why="a customer born in the future",
+    ),
 ]

@@ -90,7 +90,7 @@ def _copy_round_trip(conn: sa.Connection, table: str) -> tuple[float, int]:
     started = time.perf_counter()
     with raw.cursor() as cur, cur.copy(f"COPY {clone} FROM STDIN") as copy:
         for offset in range(0, len(data), 1 << 20):
-            copy.write(data[offset:offset + (1 << 20)])
+            copy.write(data[offset : offset + (1 << 20)])
     raw.commit()
     return time.perf_counter() - started, len(data) // count
 
@@ -132,12 +132,18 @@ def markdown(result: BenchResult) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for m in result.measures:
-        lines.append(f"| {m.table} | {m.rows:,} | {m.row_bytes} | {m.generator_rate:,.0f} | {m.copy_rate:,.0f} | "
-                     f"{m.generator_rate / m.copy_rate:.0%} |")
+        lines.append(
+            f"| {m.table} | {m.rows:,} | {m.row_bytes} | {m.generator_rate:,.0f} | {m.copy_rate:,.0f} | "
+            f"{m.generator_rate / m.copy_rate:.0%} |"
+        )
     verdict = "meets" if result.ratio >= TARGET_RATIO else "misses"
-    lines += ["", f"Overall the generator runs at **{result.ratio:.0%}** of COPY's rate ({verdict} the {TARGET_RATIO:.0%} target). "
-              "COPY loads a clone without foreign keys, triggers or partitions, so its rate is an upper bound.",
-              "", machine.markdown(result.machine)]
+    lines += [
+        "",
+        f"Overall the generator runs at **{result.ratio:.0%}** of COPY's rate ({verdict} the {TARGET_RATIO:.0%} target). "
+        "COPY loads a clone without foreign keys, triggers or partitions, so its rate is an upper bound.",
+        "",
+        machine.markdown(result.machine),
+    ]
     return "\n".join(lines)
 
 
@@ -174,8 +180,9 @@ class RestoreResult:
     machine: dict[str, str]  # schema.machine.describe
 
 
-def against_restore(scale_names: list[str], *, seed: int = 7, jobs: int = drill.DEFAULT_JOBS,
-                    server: URL | None = None, console: Console | None = None) -> RestoreResult:
+def against_restore(
+    scale_names: list[str], *, seed: int = 7, jobs: int = drill.DEFAULT_JOBS, server: URL | None = None, console: Console | None = None
+) -> RestoreResult:
     """Per scale, in one run: seed a scratch database, then dump and restore it (drill.restore)."""
     console = console or Console(stderr=True)
     measures: list[RestoreMeasure] = []
@@ -194,12 +201,23 @@ def against_restore(scale_names: list[str], *, seed: int = 7, jobs: int = drill.
             drilled = drill.restore(url, jobs=jobs)
             if not drilled.ok:
                 # A restore that is not equal is no baseline: say what differs, do not print a ratio.
-                raise drill.DrillError(f"{name}: the restored copy differs from the seeded database: "
-                                       + "; ".join(drilled.differences[:5]))
+                raise drill.DrillError(f"{name}: the restored copy differs from the seeded database: " + "; ".join(drilled.differences[:5]))
             tables = tuple((t.name, t.rows, t.seconds) for t in report.tables)
-            measures.append(RestoreMeasure(name, report.rows, report.seconds, drilled.dump_seconds, drilled.restore_seconds,
-                                           drilled.verify_seconds, drilled.dump_bytes, drilled.database_bytes, jobs,
-                                           drilled.ok, tables))
+            measures.append(
+                RestoreMeasure(
+                    name,
+                    report.rows,
+                    report.seconds,
+                    drilled.dump_seconds,
+                    drilled.restore_seconds,
+                    drilled.verify_seconds,
+                    drilled.dump_bytes,
+                    drilled.database_bytes,
+                    jobs,
+                    drilled.ok,
+                    tables,
+                )
+            )
     return RestoreResult(measures, info)
 
 
@@ -212,20 +230,25 @@ def restore_markdown(result: RestoreResult) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in result.measures:
-        lines.append(f"| {m.scale} | {m.rows:,} | {m.generator_seconds:.1f} | {m.dump_seconds:.1f} | {m.restore_seconds:.1f} | "
-                     f"{m.dump_bytes / 1e6:.1f} | {m.ratio:.2f}x | {m.ratio_with_dump:.2f}x | {'proven equal' if m.proven else 'DIFFERS'} |")
+        lines.append(
+            f"| {m.scale} | {m.rows:,} | {m.generator_seconds:.1f} | {m.dump_seconds:.1f} | {m.restore_seconds:.1f} | "
+            f"{m.dump_bytes / 1e6:.1f} | {m.ratio:.2f}x | {m.ratio_with_dump:.2f}x | {'proven equal' if m.proven else 'DIFFERS'} |"
+        )
     lines.append("")
     for m in result.measures:
         verdict = "meets" if m.ratio <= RESTORE_TARGET_RATIO else "misses"
         line = f"- {m.scale}: the generator takes **{m.ratio:.2f}x** pg_restore's time ({verdict} the {RESTORE_TARGET_RATIO}x target)"
         if m.scale == "full":
-            line += (f"; {m.generator_seconds / 60:.1f} min against the {FULL_SCALE_TARGET_SECONDS // 60}-minute target "
-                     f"({'meets' if m.generator_seconds <= FULL_SCALE_TARGET_SECONDS else 'misses'})")
+            line += (
+                f"; {m.generator_seconds / 60:.1f} min against the {FULL_SCALE_TARGET_SECONDS // 60}-minute target "
+                f"({'meets' if m.generator_seconds <= FULL_SCALE_TARGET_SECONDS else 'misses'})"
+            )
         lines.append(line + ".")
     for m in result.measures:
         slowest = sorted(m.tables, key=lambda t: -t[2])[:4]
-        parts = ", ".join(f"{name} {rows:,} rows {seconds:.1f} s ({rows / seconds if seconds else 0:,.0f} rows/s)"
-                          for name, rows, seconds in slowest)
+        parts = ", ".join(
+            f"{name} {rows:,} rows {seconds:.1f} s ({rows / seconds if seconds else 0:,.0f} rows/s)" for name, rows, seconds in slowest
+        )
         lines.append(f"- {m.scale}, the generator's slowest tables (the streams load two at once, so their seconds overlap): {parts}.")
     lines += ["", machine.markdown(result.machine)]
     return "\n".join(lines)

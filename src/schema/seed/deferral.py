@@ -38,7 +38,9 @@ MAINTENANCE_MEMORY_MAX_MB = 1024
 MAINTENANCE_MEMORY_SHARE = 16
 # A comment is put back with the server's own quoting (format %I/%L), never spliced by us.
 COMMENT_SQL = "SELECT format('COMMENT ON {kind} %I IS %L', CAST(:name AS text), CAST(:comment AS text))"
-CONSTRAINT_COMMENT_SQL = "SELECT format('COMMENT ON CONSTRAINT %I ON %I IS %L', CAST(:name AS text), CAST(:table AS text), CAST(:comment AS text))"
+CONSTRAINT_COMMENT_SQL = (
+    "SELECT format('COMMENT ON CONSTRAINT %I ON %I IS %L', CAST(:name AS text), CAST(:table AS text), CAST(:comment AS text))"
+)
 
 
 class DeferralError(RuntimeError):
@@ -78,10 +80,7 @@ def plan(cat: catalog.Catalog, table: str, *, foreign_keys: bool) -> Deferral:
     """
     t = cat.table(table)
     referred = {frozenset(c.referred_columns) for c in cat.referenced_by(table)}
-    indexes = tuple(
-        i for i in t.indexes
-        if i.constraint_name is None and not (i.is_unique and frozenset(i.key_columns) in referred)
-    )
+    indexes = tuple(i for i in t.indexes if i.constraint_name is None and not (i.is_unique and frozenset(i.key_columns) in referred))
     keys = tuple(c for c in t.foreign_keys if c.referred_table != table) if foreign_keys else ()
     return Deferral(table, indexes, keys)
 

@@ -47,26 +47,97 @@ FILING_YEAR = 2025
 
 # Territory multipliers by 3-digit ZIP prefix (real prefixes of each state; values illustrative).
 TERRITORIES: dict[str, dict[str, float]] = {
-    "CA": {"900": 1.38, "902": 1.30, "906": 1.22, "910": 1.18, "913": 1.20, "917": 1.15, "920": 1.02, "921": 1.05,
-           "926": 1.08, "930": 0.94, "936": 0.92, "940": 1.10, "941": 1.25, "945": 1.19, "950": 1.06, "953": 0.96,
-           "956": 0.98, "958": 1.01, "960": 0.88, "961": 0.86},
-    "TX": {"750": 1.12, "752": 1.20, "760": 1.04, "761": 1.10, "770": 1.28, "772": 1.22, "773": 1.08, "775": 1.12,
-           "778": 0.92, "780": 1.02, "782": 1.09, "786": 0.98, "787": 1.05, "790": 0.90, "794": 0.88, "799": 0.97},
-    "NY": {"100": 1.45, "101": 1.42, "102": 1.40, "103": 1.52, "104": 1.60, "105": 1.18, "107": 1.24, "110": 1.30,
-           "112": 1.62, "113": 1.50, "114": 1.48, "117": 1.16, "120": 0.92, "122": 0.90, "130": 0.86, "132": 0.88,
-           "140": 0.95, "142": 0.97, "146": 0.89, "149": 0.84},
+    "CA": {
+        "900": 1.38,
+        "902": 1.30,
+        "906": 1.22,
+        "910": 1.18,
+        "913": 1.20,
+        "917": 1.15,
+        "920": 1.02,
+        "921": 1.05,
+        "926": 1.08,
+        "930": 0.94,
+        "936": 0.92,
+        "940": 1.10,
+        "941": 1.25,
+        "945": 1.19,
+        "950": 1.06,
+        "953": 0.96,
+        "956": 0.98,
+        "958": 1.01,
+        "960": 0.88,
+        "961": 0.86,
+    },
+    "TX": {
+        "750": 1.12,
+        "752": 1.20,
+        "760": 1.04,
+        "761": 1.10,
+        "770": 1.28,
+        "772": 1.22,
+        "773": 1.08,
+        "775": 1.12,
+        "778": 0.92,
+        "780": 1.02,
+        "782": 1.09,
+        "786": 0.98,
+        "787": 1.05,
+        "790": 0.90,
+        "794": 0.88,
+        "799": 0.97,
+    },
+    "NY": {
+        "100": 1.45,
+        "101": 1.42,
+        "102": 1.40,
+        "103": 1.52,
+        "104": 1.60,
+        "105": 1.18,
+        "107": 1.24,
+        "110": 1.30,
+        "112": 1.62,
+        "113": 1.50,
+        "114": 1.48,
+        "117": 1.16,
+        "120": 0.92,
+        "122": 0.90,
+        "130": 0.86,
+        "132": 0.88,
+        "140": 0.95,
+        "142": 0.97,
+        "146": 0.89,
+        "149": 0.84,
+    },
 }
-VEHICLE_FACTORS = {"model_year_0_3": 1.15, "model_year_4_7": 1.0, "model_year_8_plus": 0.88,
-                   "sedan": 1.0, "suv": 1.05, "pickup": 1.08, "sports": 1.35, "anti_theft_device": 0.95}
-DRIVER_FACTORS = {"age_16_20": 2.1, "age_21_24": 1.45, "age_25_64": 1.0, "age_65_plus": 1.12,
-                  "licensed_under_3_years": 1.3, "at_fault_accident_3y": 1.35}
+VEHICLE_FACTORS = {
+    "model_year_0_3": 1.15,
+    "model_year_4_7": 1.0,
+    "model_year_8_plus": 0.88,
+    "sedan": 1.0,
+    "suv": 1.05,
+    "pickup": 1.08,
+    "sports": 1.35,
+    "anti_theft_device": 0.95,
+}
+DRIVER_FACTORS = {
+    "age_16_20": 2.1,
+    "age_21_24": 1.45,
+    "age_25_64": 1.0,
+    "age_65_plus": 1.12,
+    "licensed_under_3_years": 1.3,
+    "at_fault_accident_3y": 1.35,
+}
 CREDIT_FACTORS = {"tier_1": 0.82, "tier_2": 0.93, "tier_3": 1.0, "tier_4": 1.14, "tier_5": 1.32}
 
 # Credit-based insurance scores: where each state lets this carrier use them (see module doc).
 CREDIT_ALLOWED: dict[tuple[str, str], bool] = {
-    ("CA", "auto"): False, ("CA", "home"): False,
-    ("TX", "auto"): True, ("TX", "home"): True,
-    ("NY", "auto"): True, ("NY", "home"): True,
+    ("CA", "auto"): False,
+    ("CA", "home"): False,
+    ("TX", "auto"): True,
+    ("TX", "home"): True,
+    ("NY", "auto"): True,
+    ("NY", "home"): True,
 }
 STATE_LEVEL = {"CA": Decimal("1.10"), "TX": Decimal("1.04"), "NY": Decimal("1.22")}
 APPROVED_BY = {"CA": "CDI Rate Regulation Branch (illustrative)", "TX": None, "NY": "NY DFS Property Bureau (illustrative)"}
@@ -93,7 +164,9 @@ def _rate_row(state: str, product: str, coverage: str, seq: int) -> dict[str, An
     rate, low, high = BASE[(product, coverage)]
     level = STATE_LEVEL[state]
     return {
-        "state": state, "product_type": product, "coverage_type": coverage,
+        "state": state,
+        "product_type": product,
+        "coverage_type": coverage,
         "base_rate": (Decimal(rate) * level).quantize(Decimal("0.000001")),
         "min_premium": Decimal(low),
         "max_premium": None if high is None else (Decimal(high) * level).quantize(Decimal("0.01")),
@@ -101,7 +174,8 @@ def _rate_row(state: str, product: str, coverage: str, seq: int) -> dict[str, An
         "vehicle_factors": VEHICLE_FACTORS if product == "auto" else None,
         "driver_factors": DRIVER_FACTORS if product == "auto" else None,
         "credit_factors": CREDIT_FACTORS if CREDIT_ALLOWED[(state, product)] else None,
-        "effective_date": EFFECTIVE, "expiration_date": None,
+        "effective_date": EFFECTIVE,
+        "expiration_date": None,
         "filing_id": f"{state}-{'AUTO' if product == 'auto' else 'HOME'}-{FILING_YEAR}-{seq:03d}",
         "approved_by": APPROVED_BY[state],
     }
@@ -117,39 +191,131 @@ def rate_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def _discount(code: str, name: str, description: str, products: list[str], states: list[str], kind: str,
-              value: str, cap: str | None, rules: dict[str, Any], stackable: bool, priority: int) -> dict[str, Any]:
+def _discount(
+    code: str,
+    name: str,
+    description: str,
+    products: list[str],
+    states: list[str],
+    kind: str,
+    value: str,
+    cap: str | None,
+    rules: dict[str, Any],
+    stackable: bool,
+    priority: int,
+) -> dict[str, Any]:
     return {
-        "code": code, "name": name, "description": description, "product_types": products, "states": states,
-        "discount_type": kind, "discount_value": Decimal(value), "max_discount_amount": None if cap is None else Decimal(cap),
-        "eligibility_rules": rules, "stackable": stackable, "priority": priority,
-        "effective_date": EFFECTIVE, "expiration_date": None,
+        "code": code,
+        "name": name,
+        "description": description,
+        "product_types": products,
+        "states": states,
+        "discount_type": kind,
+        "discount_value": Decimal(value),
+        "max_discount_amount": None if cap is None else Decimal(cap),
+        "eligibility_rules": rules,
+        "stackable": stackable,
+        "priority": priority,
+        "effective_date": EFFECTIVE,
+        "expiration_date": None,
     }
 
 
 def discount_rows() -> list[dict[str, Any]]:
     return [
-        _discount("GOOD_DRIVER", "California Good Driver Discount",
-                  "Mandated by Cal. Ins. Code 1861.02(b)(2) and 1861.025: at least 20% off for a driver licensed 3+ years "
-                  "with at most one violation point and no at-fault injury accident in 3 years.",
-                  ["auto"], ["CA"], "percentage", "20.00", None,
-                  {"years_licensed_min": 3, "violation_points_max": 1, "at_fault_injury_accidents_3y": 0}, True, 10),
-        _discount("MULTI_POLICY", "Multi-policy", "Auto and homeowners insured together.",
-                  ["auto", "home"], ["CA", "TX", "NY"], "percentage", "10.00", "300.00",
-                  {"requires_products": ["auto", "home"]}, True, 50),
-        _discount("DEFENSIVE_DRIVING", "Accident Prevention Course",
-                  "New York's point and insurance reduction program: 10% off liability and collision for 3 years after an "
-                  "approved course (NY Ins. Law 2336).", ["auto"], ["NY"], "percentage", "10.00", None,
-                  {"course_completed_within_years": 3}, True, 40),
-        _discount("GOOD_STUDENT", "Good Student", "Full-time student under 25 with a B average or better.",
-                  ["auto"], ["CA", "TX", "NY"], "percentage", "8.00", "250.00",
-                  {"driver_age_max": 24, "gpa_min": 3.0}, True, 60),
-        _discount("HOME_SECURITY", "Protective Devices", "Central-station burglar and fire alarm.",
-                  ["home"], ["CA", "TX", "NY"], "percentage", "5.00", "150.00", {"central_station_alarm": True}, True, 70),
-        _discount("PAPERLESS", "Paperless Billing", "Documents and bills by e-mail.",
-                  ["auto", "home"], ["TX", "NY"], "fixed", "15.00", None, {"e_delivery": True}, True, 90),
-        _discount("NEW_ROOF", "New Roof", "Roof replaced within 10 years (hail-prone Texas).",
-                  ["home"], ["TX"], "percentage", "7.00", None, {"roof_age_years_max": 10}, False, 30),
+        _discount(
+            "GOOD_DRIVER",
+            "California Good Driver Discount",
+            "Mandated by Cal. Ins. Code 1861.02(b)(2) and 1861.025: at least 20% off for a driver licensed 3+ years "
+            "with at most one violation point and no at-fault injury accident in 3 years.",
+            ["auto"],
+            ["CA"],
+            "percentage",
+            "20.00",
+            None,
+            {"years_licensed_min": 3, "violation_points_max": 1, "at_fault_injury_accidents_3y": 0},
+            True,
+            10,
+        ),
+        _discount(
+            "MULTI_POLICY",
+            "Multi-policy",
+            "Auto and homeowners insured together.",
+            ["auto", "home"],
+            ["CA", "TX", "NY"],
+            "percentage",
+            "10.00",
+            "300.00",
+            {"requires_products": ["auto", "home"]},
+            True,
+            50,
+        ),
+        _discount(
+            "DEFENSIVE_DRIVING",
+            "Accident Prevention Course",
+            "New York's point and insurance reduction program: 10% off liability and collision for 3 years after an "
+            "approved course (NY Ins. Law 2336).",
+            ["auto"],
+            ["NY"],
+            "percentage",
+            "10.00",
+            None,
+            {"course_completed_within_years": 3},
+            True,
+            40,
+        ),
+        _discount(
+            "GOOD_STUDENT",
+            "Good Student",
+            "Full-time student under 25 with a B average or better.",
+            ["auto"],
+            ["CA", "TX", "NY"],
+            "percentage",
+            "8.00",
+            "250.00",
+            {"driver_age_max": 24, "gpa_min": 3.0},
+            True,
+            60,
+        ),
+        _discount(
+            "HOME_SECURITY",
+            "Protective Devices",
+            "Central-station burglar and fire alarm.",
+            ["home"],
+            ["CA", "TX", "NY"],
+            "percentage",
+            "5.00",
+            "150.00",
+            {"central_station_alarm": True},
+            True,
+            70,
+        ),
+        _discount(
+            "PAPERLESS",
+            "Paperless Billing",
+            "Documents and bills by e-mail.",
+            ["auto", "home"],
+            ["TX", "NY"],
+            "fixed",
+            "15.00",
+            None,
+            {"e_delivery": True},
+            True,
+            90,
+        ),
+        _discount(
+            "NEW_ROOF",
+            "New Roof",
+            "Roof replaced within 10 years (hail-prone Texas).",
+            ["home"],
+            ["TX"],
+            "percentage",
+            "7.00",
+            None,
+            {"roof_age_years_max": 10},
+            False,
+            30,
+        ),
     ]
 
 
@@ -188,8 +354,7 @@ class LoadReport:
 
     def summary(self) -> str:
         verb = "would insert" if self.dry_run else "inserted"
-        parts = [f"{t}: {verb} {len(self.inserted.get(t, []))}, unchanged {len(self.unchanged.get(t, []))}"
-                 for t in self.inserted]
+        parts = [f"{t}: {verb} {len(self.inserted.get(t, []))}, unchanged {len(self.unchanged.get(t, []))}" for t in self.inserted]
         head = "no change: every row is already loaded" if not self.changed else ("dry run, nothing written" if self.dry_run else "loaded")
         return head + " (" + "; ".join(parts) + ")"
 

@@ -141,8 +141,11 @@ STEPS: tuple[Step, ...] = (
     # Streams: row n's time depends on its rank in the total (pg_temp.spread_time, time order).
     Step("audit_logs", rows=lambda s, c: s.audit_logs, params=lambda s, c: {"total": s.audit_logs}),
     Step("websocket_connections", rows=lambda s, c: s.websocket_connections),
-    Step("analytics_events", rows=lambda s, c: s.analytics_events,
-         params=lambda s, c: {"policies": c["seed_policies"], "quotes_v1": s.quotes_v1, "total": s.analytics_events}),
+    Step(
+        "analytics_events",
+        rows=lambda s, c: s.analytics_events,
+        params=lambda s, c: {"policies": c["seed_policies"], "quotes_v1": s.quotes_v1, "total": s.analytics_events},
+    ),
     Step("admin_roles", rows=_fixed(6)),
     Step("admin_permissions", rows=_fixed(48)),
     Step("admin_role_permissions", rows=_fixed(6)),
@@ -212,8 +215,13 @@ def tables_with_rows(conn: sa.Connection, tables: list[str]) -> list[str]:
 
 def session_sql(seed: int, as_of: dt.date, scale: Scale) -> str:
     """The session helpers with this run's constants spliced in (all integers or an ISO date)."""
-    values = {"seed": int(seed), "as_of": as_of.isoformat(), "customers": scale.customers,
-              "users": scale.users, "quotes_v1": scale.quotes_v1}
+    values = {
+        "seed": int(seed),
+        "as_of": as_of.isoformat(),
+        "customers": scale.customers,
+        "users": scale.users,
+        "quotes_v1": scale.quotes_v1,
+    }
     text = sql("_session")
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", str(value))
@@ -246,8 +254,16 @@ def _describe(exc: sa.exc.DBAPIError) -> str:
 class Generator:
     """One run: a connection, its session helpers, and the steps in order."""
 
-    def __init__(self, conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, console: Console,
-                 scripts: dict[str, str] | None = None, at_revision: str | None = None) -> None:
+    def __init__(
+        self,
+        conn: sa.Connection,
+        scale: Scale,
+        seed: int,
+        as_of: dt.date,
+        console: Console,
+        scripts: dict[str, str] | None = None,
+        at_revision: str | None = None,
+    ) -> None:
         self.conn = conn
         # Replacement SQL per step file: a released generator's file (tests and rehearsals of data
         # from an older revision); empty in normal runs.
@@ -370,8 +386,9 @@ class Generator:
             self.report.tables.append(table)
         if not self.console.is_terminal:
             # Logs and CI get a line per table (a terminal has the bar).
-            self.console.print(f"{table.name}: {table.rows:,} rows in {table.seconds:.1f} s ({table.rows_per_second:,.0f} rows/s)",
-                               highlight=False)
+            self.console.print(
+                f"{table.name}: {table.rows:,} rows in {table.seconds:.1f} s ({table.rows_per_second:,.0f} rows/s)", highlight=False
+            )
         self.after(step)
 
     def after(self, step: Step) -> None:
@@ -404,8 +421,13 @@ class Generator:
 
     def run(self, steps: list[Step]) -> VolumeReport:
         started = time.perf_counter()
-        columns = (TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[rows]:>10,} rows"), TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description:<20}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rows]:>10,} rows"),
+            TimeElapsedColumn(),
+        )
         serial = [s for s in steps if s.table not in PARTITIONED]
         streams = [s for s in steps if s.table in PARTITIONED]
         with Progress(*columns, console=self.console, transient=False, disable=not self.console.is_terminal) as progress:
@@ -430,7 +452,7 @@ class Generator:
 
         try:
             with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-                futures = [pool.submit(work, lane, steps[i::len(lanes)]) for i, lane in enumerate(lanes)]
+                futures = [pool.submit(work, lane, steps[i :: len(lanes)]) for i, lane in enumerate(lanes)]
                 for future in futures:
                     future.result()
         finally:
@@ -446,8 +468,9 @@ def plan(conn: sa.Connection) -> tuple[list[Step], list[str]]:
     return steps, missing
 
 
-def generate(conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, *, reset: bool = False,
-             console: Console | None = None) -> VolumeReport:
+def generate(
+    conn: sa.Connection, scale: Scale, seed: int, as_of: dt.date, *, reset: bool = False, console: Console | None = None
+) -> VolumeReport:
     """Fill the database of ``conn`` (at head, generated tables empty) at ``scale``."""
     console = console or Console(stderr=True)
     migrations.require_head(conn)
