@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from schema import catalog, database, migrations
+from tests.handbook_site import browser, site_dir, site_url, visit  # noqa: F401 - fixtures of the two browser test modules, built once per session
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 from schema.docs import erd, generate
 from schema.docs.pages import page_url
 from schema.docs.site import Handbook
-from tests.test_handbook_browser import RENDER_TIMEOUT_MS, Visit, browser, site_url  # noqa: F401 - fixtures
+from tests.handbook_site import RENDER_TIMEOUT_MS, Visit
 
 DIAGRAM = "div.mermaid.handbook-diagram[data-rendered=true]"
 ENTITY_LINKS = (
