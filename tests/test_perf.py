@@ -126,7 +126,7 @@ def test_every_pattern_uses_its_index_and_prunes_at_small_scale(small_volume: sa
         assert row["pruned"] is (True if pattern.prunes else None), row
         assert row["ms_with"] is None and row["speedup"] is None  # plans only: no timings
     text = page.read_text()
-    assert "| `quotes_by_quote_number` |" in text and "usable" in text and "## Machine" in text
+    assert "| `quotes_by_quote_number`{#quotes_by_quote_number} |" in text and "usable" in text and "## Machine" in text
 
 
 def test_scaling_page_places_every_table_and_names_real_blockers(head_catalog: catalog.Catalog) -> None:

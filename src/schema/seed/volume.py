@@ -71,6 +71,8 @@ HISTORICAL_IMPORT = "SET LOCAL app.historical_import = 'on'"
 NOT_GENERATED: dict[str, str] = {
     "partition_archive_ledger": "SEC-023: only maintain_partitions() writes it, when a partition ages out of its retention "
     "(84 months for audit logs); the generated 24 months of history never reach that age",
+    "quote_number_counters": "QUO-003: since revision 012 quote numbers come from a sequence per year; the table keeps "
+    "what the counter had issued before 012 (read-only) and is written again only by 012's downgrade",
 }
 
 
