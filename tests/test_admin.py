@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from schema.catalog import Catalog
 from schema.models import admin
 from schema.rules import DEVIATIONS, RULES
-from schema.samples import refused
+from schema.samples import Ctx, refused
 from schema.samples.admin import rate_admin_id
-from tests.constraint_cases import Ctx
 
 ADMIN_TABLES = tuple(m.class_.__tablename__ for m in admin.Base.registry.mappers if m.class_.__module__ == admin.__name__)
 

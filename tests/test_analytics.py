@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from schema import integrity
 from schema.catalog import Catalog
 from schema.rules import RULES
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx
 
 
 def _where(conn: sa.Connection, row: sa.Row) -> str:

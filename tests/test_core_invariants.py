@@ -22,10 +22,9 @@ from sqlalchemy.engine import URL
 from schema import catalog, database, migrations
 from schema.models import metadata
 from schema.rules import RULES
-from schema.samples import refused
+from schema.samples import Ctx, refused
 from schema.samples.core import HISTORICAL_IMPORT, POLICY_COVERAGE_DATA
 from schema.seed import scales, volume
-from tests.constraint_cases import Ctx
 
 REVISION = "007"
 NEW_RULES = tuple(f"COR-{n:03d}" for n in range(14, 25))

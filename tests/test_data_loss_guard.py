@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from schema import database, migrations
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx
 
 ROOT = Path(__file__).resolve().parents[1]
 ALEMBIC = str(Path(sys.executable).with_name("alembic"))

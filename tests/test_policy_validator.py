@@ -21,8 +21,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 
 from schema import database, migrations
+from schema.samples import Ctx
 from schema.samples.core import POLICY_COVERAGE_DATA
-from tests.constraint_cases import Ctx
 
 # The seed's validator: accepts anything with a state.
 SEED_VALIDATOR = """

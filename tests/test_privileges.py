@@ -18,7 +18,7 @@ from schema import catalog, privileges
 from schema.catalog import Catalog, Table
 from schema.models import metadata
 from schema.privileges import Cell
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx
 
 READ_ONLY_ROLES = ("app_ro", "auditor")
 

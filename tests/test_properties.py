@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from schema.models import metadata
 from schema.models.base import US_STATE_CODES, ZIP_CODE_PATTERN
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx
 
 PROPERTY_SETTINGS = settings(
     max_examples=60,

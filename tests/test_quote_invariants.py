@@ -23,9 +23,8 @@ from sqlalchemy.engine import URL
 
 from schema import database, migrations
 from schema.models import metadata
-from schema.samples import refused
+from schema.samples import Ctx, refused
 from schema.seed import scales, volume
-from tests.constraint_cases import Ctx
 
 QUOTES = metadata.tables["quotes"]
 REVISION = "008"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from schema.catalog import Catalog
 from schema.models import metadata
 from schema.rules import RULES
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx
 from tests.test_quotes import QUOTE_TABLES, refused
 
 RATING_TABLES = ("rate_tables", "discount_rules")

@@ -20,8 +20,8 @@ from sqlalchemy.engine import URL
 
 from schema import database, migrations, samples
 from schema.models import metadata
+from schema.samples import Ctx
 from schema.samples.admin import rate_admin_id
-from tests.constraint_cases import Ctx
 
 REVISION = "009"
 FROZEN = "trg_rate_tables_filed_rate_frozen"

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from schema.catalog import Catalog
 from schema.rules import RULES
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx
 
 RLS_TABLES = ("system_settings", "admin_activity_logs")
 RESTRICTED_READERS = ("app_rw", "app_ro", "auditor")

@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 
 from schema import database, migrations, pii, secret_formats
 from schema.models import metadata
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx
 
 REVISION = "010"
 WRITERS = {"audit_logs": ("app_rw", "admin_rw"), "admin_activity_logs": ("app_rw", "admin_rw")}

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from schema import integrity
 from schema.catalog import Catalog
 from schema.rules import RULES
-from schema.samples import refused
-from tests.constraint_cases import Ctx
+from schema.samples import Ctx, refused
 
 
 def _refused(

@@ -24,6 +24,7 @@ machine (``build_settings``): on 2 cores a B-tree build sorts with a second proc
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 
@@ -66,7 +67,10 @@ def build_settings() -> dict[str, str]:
     The seed runs against the embedded server or a server of the developer's machine, so the
     client's machine is the server's; against a remote DATABASE_URL these are a floor, not a fit.
     """
-    memory_mb = int(machine.memory_gib() * 1024 / MAINTENANCE_MEMORY_SHARE)
+    memory_gib = machine.memory_gib()
+    if math.isnan(memory_gib):
+        raise DeferralError("this machine's memory is unknown (no MemTotal in /proc/meminfo): cannot size maintenance_work_mem")
+    memory_mb = int(memory_gib * 1024 / MAINTENANCE_MEMORY_SHARE)
     memory_mb = max(MAINTENANCE_MEMORY_MIN_MB, min(MAINTENANCE_MEMORY_MAX_MB, memory_mb))
     workers = max(0, (os.cpu_count() or 1) - 1)  # the leader sorts too: cores - 1 helpers
     return {"maintenance_work_mem": f"{memory_mb}MB", "max_parallel_maintenance_workers": str(workers)}
