@@ -4,7 +4,9 @@ Business purpose: <why the platform needs this change, which rule ids it impleme
 
 Existing rows: <what happens to rows that break a new rule: the query that finds them, that the
 revision refuses to run naming the rule, the count and sample rows, and the reviewed remediation an
-operator runs by hand; never a silent fix or delete>.
+operator runs by hand (a constant REMEDIATION_SQL of the revision; once the revision is released, a new
+remediation goes to alembic/remediation/<revision>_<rule>.sql, CONTRIBUTING.md); never a silent fix
+or delete>.
 
 Lock safety: <NOT VALID then VALIDATE CONSTRAINT; no rewrite under ACCESS EXCLUSIVE; CREATE INDEX
 CONCURRENTLY in an autocommit block where a table is large>.

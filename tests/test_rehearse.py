@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -303,13 +304,16 @@ SEED_006 = Path(__file__).parent / "seed_006"
 SEED_006_AS_OF = dt.date(2026, 12, 1)
 
 
-def test_remediation_path_refuses_by_rule_remediates_and_reaches_the_target(server_url: URL) -> None:
-    options = Options(from_revision="006", to_revision="008", scale="small", seed=7, as_of=SEED_006_AS_OF)
+def test_remediation_path_refuses_by_rule_remediates_and_reaches_head(server_url: URL) -> None:
+    """006-era data to head: 007 and 008 remediated by their REMEDIATION_SQL, 009 (released without
+    one) by its reviewed file alembic/remediation/009_rat_020.sql; the later revisions take the data."""
+    head = migrations.head_revision()
+    options = Options(from_revision="006", to_revision=head, scale="small", seed=7, as_of=SEED_006_AS_OF)
     run = remediation.rehearse_remediation(options, remediation.era_scripts(SEED_006), server=server_url)
-    assert run.passed and run.reached == "008", (run.error, run.attempts)
+    assert run.passed and run.reached == head, (run.error, run.attempts)
     refusals = {r.revision: r for r in run.refusals}
-    assert list(refusals) == ["007", "008"], run.attempts
-    cor, quo = refusals["007"], refusals["008"]
+    assert list(refusals) == ["007", "008", "009"], run.attempts
+    cor, quo, rat = refusals["007"], refusals["008"], refusals["009"]
     assert cor.rule == "COR-014" and cor.count and cor.count > 0 and cor.sqlstate == "23514", cor
     assert "e.g. " in cor.message and "REMEDIATION_SQL" in (cor.hint or ""), cor
     assert quo.rule == "QUO-016" and quo.count and quo.count > 0, quo
@@ -317,10 +321,18 @@ def test_remediation_path_refuses_by_rule_remediates_and_reaches_the_target(serv
     # Each remediation left one audit record per row it moved aside or fixed, as its revision refused them.
     assert done["007"].audit_records.get("claim.moved_aside_cor_014") == cor.count, done["007"]
     assert done["008"].audit_records.get("quote.binding_remediated", 0) >= quo.count, done["008"]
-    assert [a.refusal is None for a in run.attempts] == [False, False, True] and run.unremediated is None
+    assert rat.rule == "RAT-020" and rat.count and rat.count > 0 and rat.sqlstate == "23514", rat
+    assert (done["009"].source, done["009"].rule) == ("alembic/remediation/009_rat_020.sql", "RAT-020"), done["009"]
+    assert done["007"].source == "REMEDIATION_SQL of 007" and done["007"].rule is None, done["007"]
+    # Every quote 009 refused is withdrawn or moved aside, one audit record each (the requotes moved
+    # with a bound quote's chain have their own action).
+    written = done["009"].audit_records
+    assert written.get("quote.offer_withdrawn_rat_020", 0) + written.get("quote.moved_aside_rat_020", 0) == rat.count, written
+    assert [a.refusal is None for a in run.attempts] == [False, False, False, True] and run.unremediated is None
     run.seed_sql = "tests/seed_006"
     page = remediation_report.markdown(run)
     assert "**Overall: PASS**" in page and "| COR-014 |" in page and "| QUO-016 |" in page and "## Machine" in page
+    assert "| 009 | RAT-020 | `alembic/remediation/009_rat_020.sql` |" in page, page
     again = remediation_report.from_json(json.loads(json.dumps(remediation_report.to_json(run))))
     assert remediation_report.markdown(again) == page
 
@@ -328,3 +340,27 @@ def test_remediation_path_refuses_by_rule_remediates_and_reaches_the_target(serv
 def test_era_scripts_refuse_a_directory_without_generator_files(tmp_path: Path) -> None:
     with pytest.raises(RehearsalError, match=r"holds no \.sql file"):
         remediation.era_scripts(tmp_path)
+
+
+def test_a_released_revision_without_remediation_sql_is_remediated_by_its_rule_file(tmp_path: Path) -> None:
+    """007 carries REMEDIATION_SQL; 009 was released without one, its remediation is the reviewed
+    file of the refused rule beside the revisions; a rule with no file has none (the run says so)."""
+    options = Options(from_revision="006", to_revision="013", scale="small")
+
+    def refused(revision: str, rule: str) -> remediation.Refusal:
+        return remediation.Refusal(revision, rule, 1, "23514", f"{rule}: 1 ...", None, None, 0.0)
+
+    source, rule, sql = remediation.find_remediation(options, refused("007", "COR-014")) or ("", None, "")
+    assert (source, rule) == ("REMEDIATION_SQL of 007", None) and "remediation_007" in sql
+    source, rule, sql = remediation.find_remediation(options, refused("009", "RAT-020")) or ("", None, "")
+    assert (source, rule) == ("alembic/remediation/009_rat_020.sql", "RAT-020"), source
+    assert sql.startswith("-- Reviewed remediation of revision 009") and "BEGIN;" in sql and sql.rstrip().endswith("COMMIT;")
+    assert remediation.find_remediation(options, refused("009", "RAT-018")) is None
+    bare = copy_script_directory(tmp_path)
+    shutil.rmtree(bare / "remediation")
+    assert (
+        remediation.find_remediation(
+            Options(from_revision="006", to_revision="013", scale="small", script_location=bare), refused("009", "RAT-020")
+        )
+        is None
+    )

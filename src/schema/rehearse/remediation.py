@@ -4,16 +4,21 @@ Production databases at a released revision hold rows that later revisions' rule
 006-era volume generator writes claims after a cancellation and bound quotes that disagree with
 their policy, as production data would). A revision that meets such rows refuses to run with a
 class-23 error naming the rule, the count and sample rows, and its docstring points at the
-reviewed ``REMEDIATION_SQL`` constant. This module rehearses that path as an operator runs it:
+reviewed ``REMEDIATION_SQL`` constant. A released revision is frozen (alembic/released.toml): a
+remediation written after its release is the reviewed file ``alembic/remediation/<revision>_<rule>.sql``
+(``009_rat_020.sql`` for "RAT-020: revision 009 refused ..."), whose header says what it does and
+why. This module rehearses that path as an operator runs it:
 
 1. a scratch database at ``from_revision``, filled by the volume generator of that time (the
    generator's SQL files as they were then, passed in as ``scripts``: a released generator is
    data, kept beside the tests that use it at small scale);
 2. ``alembic upgrade <to>``; on a refusal (SQLSTATE class 23) the revision that refused is the one
-   after the database's revision (one transaction per revision); its ``REMEDIATION_SQL`` runs,
-   in one transaction (its own BEGIN/COMMIT, else an implicit one), then the upgrade again;
-3. until the upgrade passes, or a refusal the remediation did not cure (a revision refusing a
-   second time after its remediation ran), which ends the run as failed, naming it.
+   after the database's revision (one transaction per revision); its ``REMEDIATION_SQL`` runs, or
+   where it has none the remediation file for the refused rule, in one transaction (its own
+   BEGIN/COMMIT, else an implicit one), then the upgrade again;
+3. until the upgrade passes, or a refusal the remediation did not cure (the same remediation
+   called for a second time), or one with no remediation at all, which ends the run as failed,
+   naming it.
 
 Every step is timed; the audit records the remediations wrote are counted by action.
 Nothing here runs in the user's database, and no workload runs meanwhile: the lock behaviour of
@@ -45,6 +50,8 @@ REFUSAL = re.compile(r"^(?P<rule>[A-Z]{3}-\d{3}): (?:revision \w+ refused: )?(?P
 INTEGRITY_CLASS = "23"
 MAX_ATTEMPTS = 20  # a chain of revisions each refusing once, and then some: a loop guard, not a policy
 AUDIT_ACTIONS = "SELECT action, count(*) FROM audit_logs GROUP BY action"
+# Beside versions/ in the alembic directory: remediations of released (frozen) revisions, one per rule.
+REMEDIATION_FOLDER = "remediation"
 
 
 @dataclass
@@ -64,6 +71,8 @@ class Remediation:
     revision: str
     seconds: float
     audit_records: dict[str, int]  # audit_logs rows it wrote, by action
+    rule: str | None = None  # the refused rule a remediation file is for; None: the revision's REMEDIATION_SQL
+    source: str = ""  # what ran: "REMEDIATION_SQL of <revision>" or the file, relative to the alembic directory's parent
 
 
 @dataclass
@@ -105,7 +114,10 @@ class RemediationRun:
     def unremediated(self) -> str | None:
         """The revision whose refusal ended the run with no remediation run for it (none given)."""
         last = self.refusals[-1] if self.refusals and not self.passed else None
-        return last.revision if last and last.revision not in {m.revision for m in self.remediations} else None
+        if last is None:
+            return None
+        cured = any(m.revision == last.revision and m.rule in (None, last.rule) for m in self.remediations)
+        return None if cured else last.revision
 
 
 def era_scripts(folder: Path) -> dict[str, str]:
@@ -179,6 +191,29 @@ def remediation_sql(options: Options, revision: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def remediation_file(options: Options, revision: str, rule: str) -> Path:
+    """Where the reviewed remediation of ``rule`` for a released ``revision`` lives:
+    ``<alembic directory>/remediation/<revision>_<rule, lower case, underscores>.sql``."""
+    location = alembic_config(options).get_main_option("script_location")
+    if location is None:
+        raise RehearsalError("the alembic configuration names no script_location")
+    return Path(location) / REMEDIATION_FOLDER / f"{revision}_{rule.lower().replace('-', '_')}.sql"
+
+
+def find_remediation(options: Options, refusal: Refusal) -> tuple[str, str | None, str] | None:
+    """(source, rule, SQL) of the remediation for ``refusal``: the refusing revision's
+    ``REMEDIATION_SQL``, else the remediation file of the rule it names; None when there is neither."""
+    constant = remediation_sql(options, refusal.revision)
+    if constant is not None:
+        return f"REMEDIATION_SQL of {refusal.revision}", None, constant
+    if refusal.rule is None:
+        return None
+    path = remediation_file(options, refusal.revision, refusal.rule)
+    if not path.is_file():
+        return None
+    return f"{path.parent.parent.name}/{REMEDIATION_FOLDER}/{path.name}", refusal.rule, path.read_text(encoding="utf-8")
+
+
 def run_remediation(url: URL, sql: str) -> float:
     """Run a reviewed remediation as written: on an autocommit session, so its own BEGIN/COMMIT
     hold (and a script without them is one implicit transaction: the simple query protocol)."""
@@ -229,7 +264,7 @@ def rehearse_remediation(
 def attempt_all(
     run: RemediationRun, options: Options, revs: list[tuple[str, str | None]], eng: sa.Engine, url: URL, console: Console
 ) -> None:
-    remediated: set[str] = set()
+    remediated: set[str] = set()  # sources run
     for _ in range(MAX_ATTEMPTS):
         with eng.connect() as conn:
             before = migrations.current_revision(conn)
@@ -259,20 +294,25 @@ def attempt_all(
             run.error = f"revision {refusing} failed, not a business refusal: {str(failure.orig).strip().splitlines()[0]}"
             return
         console.print(f"    refused by {refusing}: {attempt.refusal.message[:160]}", highlight=False)
-        if refusing in remediated:
-            run.error = f"revision {refusing} still refuses after its remediation ran: {attempt.refusal.message}"
+        found = find_remediation(options, attempt.refusal)
+        if found is None:
+            where = remediation_file(options, refusing, attempt.refusal.rule or "<rule>")
+            run.error = (
+                f"revision {refusing} refused and has no REMEDIATION_SQL, nor a remediation file "
+                f"{where.parent.parent.name}/{REMEDIATION_FOLDER}/{where.name}: {attempt.refusal.message}"
+            )
             return
-        sql = remediation_sql(options, refusing)
-        if sql is None:
-            run.error = f"revision {refusing} refused and has no REMEDIATION_SQL: {attempt.refusal.message}"
+        source, rule, sql = found
+        if source in remediated:
+            run.error = f"revision {refusing} still refuses after its remediation ({source}) ran: {attempt.refusal.message}"
             return
         with eng.connect() as conn:
             audit_before = audit_actions(conn)
-        console.print(f"  REMEDIATION_SQL of {refusing}", highlight=False)
+        console.print(f"  {source}", highlight=False)
         seconds = run_remediation(url, sql)
         with eng.connect() as conn:
             audit_after = audit_actions(conn)
         written = {a: n - audit_before.get(a, 0) for a, n in sorted(audit_after.items()) if n != audit_before.get(a, 0)}
-        run.remediations.append(Remediation(refusing, seconds, written))
-        remediated.add(refusing)
+        run.remediations.append(Remediation(refusing, seconds, written, rule, source))
+        remediated.add(source)
     run.error = f"still refused after {MAX_ATTEMPTS} attempts"

@@ -39,9 +39,9 @@ def summary(run: RemediationRun) -> list[str]:
     for a in run.attempts:
         outcome = f"refused by {a.refusal.revision}: {a.refusal.rule} {a.refusal.count} row(s)" if a.refusal else f"reached {a.reached}"
         out.append(f"upgrade {a.target} from {a.started_at}: {a.seconds:,.1f} s, {outcome}")
-        done = [r for r in run.remediations if a.refusal and r.revision == a.refusal.revision]
+        done = [r for r in run.remediations if a.refusal and r.revision == a.refusal.revision and r.rule in (None, a.refusal.rule)]
         out.extend(
-            f"  REMEDIATION_SQL of {r.revision}: {r.seconds:,.1f} s, audit records "
+            f"  {r.source or 'REMEDIATION_SQL of ' + r.revision}: {r.seconds:,.1f} s, audit records "
             + (", ".join(f"{k} {n:,}" for k, n in r.audit_records.items()) or "none")
             for r in done
         )
@@ -62,8 +62,9 @@ def markdown(run: RemediationRun, title: str | None = None) -> str:
         f"a scratch database at {run.from_revision} filled by the volume generator of that time (the files of "
         f"`{seed_sql}`: {', '.join(run.scripts)}; today's for the other tables), then `alembic upgrade "
         f"{run.to_revision}` as an operator runs it. Each refusal names the rule, the count and sample rows; the "
-        "refusing revision's reviewed `REMEDIATION_SQL` (its docstring says so) is run as written, then the upgrade "
-        "again. No workload runs meanwhile: the lock behaviour of the same revisions under traffic is on their own "
+        "refusing revision's reviewed `REMEDIATION_SQL` (its docstring says so) is run as written, or, for a revision "
+        "released without one, the reviewed file `alembic/remediation/<revision>_<rule>.sql` of the rule it refused; "
+        "then the upgrade again. No workload runs meanwhile: the lock behaviour of the same revisions under traffic is on their own "
         "rehearsal pages.",
         "",
         f"**Overall: {verdict}** (reached {run.reached}{'; ' + run.error if run.error else ''})",
@@ -76,9 +77,9 @@ def markdown(run: RemediationRun, title: str | None = None) -> str:
             if run.unremediated is None
             else [
                 "",
-                f"Revision {run.unremediated} refused the data, and gives no `REMEDIATION_SQL` to run (its docstring may "
-                "describe the remediation in prose): an upgrade of such data past it needs a reviewed remediation written "
-                "first; the revisions after it were not reached.",
+                f"Revision {run.unremediated} refused the data, and neither gives a `REMEDIATION_SQL` to run (its docstring "
+                "may describe the remediation in prose) nor has a remediation file for the rule: an upgrade of such data "
+                "past it needs a reviewed remediation written first; the revisions after it were not reached.",
             ]
         ),
         "",
@@ -95,10 +96,17 @@ def markdown(run: RemediationRun, title: str | None = None) -> str:
                 f"{'' if r.count is None else f'{r.count:,}'} | {r.sqlstate} | {r.seconds:,.1f} | "
                 f"{_cell(r.message)} |"
             )
-    lines += ["", "## Remediations", "", "| revision | seconds | audit records written |", "|---|---|---|"]
+    lines += [
+        "",
+        "## Remediations",
+        "",
+        "| revision | rule | remediation run | seconds | audit records written |",
+        "|---|---|---|---|---|",
+    ]
     for m in run.remediations:
         written = ", ".join(f"`{k}` {n:,}" for k, n in m.audit_records.items()) or "none"
-        lines.append(f"| {m.revision} | {m.seconds:,.1f} | {written} |")
+        source = m.source or f"REMEDIATION_SQL of {m.revision}"
+        lines.append(f"| {m.revision} | {m.rule or 'every rule it refuses'} | `{source}` | {m.seconds:,.1f} | {written} |")
     lines += ["", "## Upgrade attempts", "", "| attempt | from | reached | seconds | outcome |", "|---|---|---|---|---|"]
     for i, a in enumerate(run.attempts, start=1):
         outcome = f"refused by {a.refusal.revision}" if a.refusal else "passed"
