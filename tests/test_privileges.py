@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import get_args
 
 import psycopg
 import pytest
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from schema import catalog, privileges
 from schema.catalog import Catalog, Table
 from schema.models import metadata
+from schema.models.design import Profile
 from schema.privileges import Cell
 from schema.samples import Ctx
 
@@ -25,7 +27,12 @@ READ_ONLY_ROLES = ("app_ro", "auditor")
 
 def test_every_table_has_a_declared_profile(head_catalog: Catalog) -> None:
     undeclared = sorted(set(head_catalog.tables) - set(privileges.TABLE_PROFILES))
-    assert not undeclared, f"declare a grant profile in schema.privileges.TABLE_PROFILES for: {undeclared}"
+    assert not undeclared, f"tables at head without a model, hence without a grant profile (schema.models.design): {undeclared}"
+
+
+def test_the_profiles_a_model_may_declare_are_the_granted_ones() -> None:
+    """schema.models.design.Profile (what a model declares) names exactly the profiles GRANT_PROFILES defines."""
+    assert sorted(get_args(Profile)) == sorted(privileges.GRANT_PROFILES)
 
 
 def test_privilege_matrix_matches_the_design(head_catalog: Catalog) -> None:

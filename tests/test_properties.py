@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from schema.models import metadata
 from schema.models.base import US_STATE_CODES, ZIP_CODE_PATTERN
-from schema.samples import Ctx
+from schema.samples import Ctx, NotRefused, refused
 
 PROPERTY_SETTINGS = settings(
     max_examples=60,
@@ -244,37 +244,37 @@ def rate_table_refusals(row: dict[str, Any]) -> tuple[dict[str, Any], Refusals]:
 # --- the judge ------------------------------------------------------------------------------------
 
 
-def _refusal(exc: sa.exc.DBAPIError) -> str:
+def _refused_by(err: psycopg.Error) -> str:
     """The constraint (or type error) the database named; anything else is a failure of the test."""
-    orig = exc.orig
-    assert isinstance(orig, psycopg.Error), exc
-    state = orig.sqlstate or ""
+    state = err.sqlstate or ""
     if state == "23514":
-        return orig.diag.constraint_name or f"unnamed CHECK: {orig}"
+        return err.diag.constraint_name or f"unnamed CHECK: {err}"
     if state in TYPE_ERRORS:
         return TYPE_ERRORS[state]
-    raise AssertionError(f"refused for a reason the rules do not model ({state}): {orig}")
+    raise AssertionError(f"refused for a reason the rules do not model ({state}): {err}")
 
 
 def judge(
     conn: sa.Connection, table: str, overrides: dict[str, Any], model: Callable[[dict[str, Any]], tuple[dict[str, Any], Refusals]]
 ) -> None:
-    """Insert a valid row of ``table`` with ``overrides`` and hold database and model to each other."""
+    """Insert a valid row of ``table`` with ``overrides`` and hold database and model to each other.
+
+    The insert runs through ``samples.refused``: refused, it returns the error; accepted, its
+    ``NotRefused`` carries the stored row (RETURNING), read before the savepoint was undone."""
     savepoint = conn.begin_nested()
     try:
         row = Ctx(conn).row(table, **overrides)
         predicted_row, predicted = model(row)
         t = metadata.tables[table]
-        inner = conn.begin_nested()
         try:
-            stored = conn.execute(t.insert().values(**row).returning(*t.c)).one()._asdict()
-            inner.commit()  # releases the savepoint; the outer one still undoes the row
-        except sa.exc.DBAPIError as exc:
-            inner.rollback()
-            refused = _refusal(exc)
-            event(f"refused: {refused}")
-            assert predicted, f"the database refused ({refused}) a row the rules accept: {overrides}"
-            assert refused in predicted, f"refused by {refused}, the rules predicted {sorted(predicted)}: {overrides}"
+            err = refused(conn, t.insert().values(**row).returning(*t.c))
+        except NotRefused as accepted:
+            stored = accepted.rows[0]._asdict()
+        else:
+            refused_by = _refused_by(err)
+            event(f"refused: {refused_by}")
+            assert predicted, f"the database refused ({refused_by}) a row the rules accept: {overrides}"
+            assert refused_by in predicted, f"refused by {refused_by}, the rules predicted {sorted(predicted)}: {overrides}"
             return
         assert not predicted, f"the database accepted a row the rules refuse ({sorted(predicted)}): {overrides}"
         event("accepted")

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import psycopg.errors
 import pytest
@@ -20,7 +18,7 @@ import sqlalchemy as sa
 
 from schema.catalog import Catalog
 from schema.rules import RULES
-from schema.samples import Ctx
+from schema.samples import Ctx, as_role, refused
 
 RLS_TABLES = ("system_settings", "admin_activity_logs")
 RESTRICTED_READERS = ("app_rw", "app_ro", "auditor")
@@ -29,24 +27,6 @@ APPEND_ACTIVITY = (
     "INSERT INTO admin_activity_logs (admin_user_id, action, resource_type, status) "
     "VALUES (:admin, 'setting.read', 'system_settings', 'success')"
 )
-
-
-@contextmanager
-def as_role(conn: sa.Connection, role: str) -> Iterator[sa.Connection]:
-    """Run the block as ``role``; rolling the savepoint back also undoes SET LOCAL ROLE."""
-    savepoint = conn.begin_nested()
-    conn.exec_driver_sql(f"SET LOCAL ROLE {role}")
-    try:
-        yield conn
-    finally:
-        savepoint.rollback()
-
-
-def refused_as(conn: sa.Connection, role: str, sql: str, params: dict | None = None) -> psycopg.Error:
-    with as_role(conn, role), pytest.raises(sa.exc.DBAPIError) as caught:
-        conn.execute(sa.text(sql), params or {})
-    assert isinstance(caught.value.orig, psycopg.Error)
-    return caught.value.orig
 
 
 def keys_seen_as(conn: sa.Connection, role: str, keys: list[str]) -> set[str]:
@@ -145,7 +125,7 @@ def test_admin_console_changes_and_adds_sensitive_settings(head_conn: sa.Connect
     ],
 )
 def test_only_the_console_writes_settings(head_conn: sa.Connection, settings: dict[str, str], role: str, statement: str) -> None:
-    err = refused_as(head_conn, role, statement)
+    err = refused(head_conn, statement, role=role)
     assert isinstance(err, psycopg.errors.InsufficientPrivilege), err
 
 
@@ -156,7 +136,7 @@ def test_only_the_console_writes_settings(head_conn: sa.Connection, settings: di
 def test_application_and_console_append_but_cannot_read_back(head_conn: sa.Connection, admin_id: uuid.UUID, role: str) -> None:
     with as_role(head_conn, role):
         head_conn.execute(sa.text(APPEND_ACTIVITY), {"admin": admin_id})
-    err = refused_as(head_conn, role, "SELECT count(*) FROM admin_activity_logs")
+    err = refused(head_conn, "SELECT count(*) FROM admin_activity_logs", role=role)
     assert isinstance(err, psycopg.errors.InsufficientPrivilege)
 
 
@@ -172,7 +152,7 @@ def test_application_and_console_append_but_cannot_read_back(head_conn: sa.Conne
 def test_nobody_rewrites_the_activity_log(head_conn: sa.Connection, role: str, statement: str) -> None:
     """Acceptance: as app_rw (and every other group role) UPDATE admin_activity_logs fails."""
     Ctx(head_conn).insert("admin_activity_logs")
-    err = refused_as(head_conn, role, statement)
+    err = refused(head_conn, statement, role=role)
     assert isinstance(err, psycopg.errors.InsufficientPrivilege), err
 
 
@@ -182,13 +162,13 @@ def test_auditor_reads_the_whole_log_and_writes_nothing(head_conn: sa.Connection
     with as_role(head_conn, "auditor"):
         seen = set(head_conn.execute(sa.text("SELECT id FROM admin_activity_logs WHERE admin_user_id = :a"), {"a": admin_id}).scalars())
     assert seen == ids
-    assert isinstance(refused_as(head_conn, "auditor", APPEND_ACTIVITY, {"admin": admin_id}), psycopg.errors.InsufficientPrivilege)
+    assert isinstance(refused(head_conn, APPEND_ACTIVITY, {"admin": admin_id}, role="auditor"), psycopg.errors.InsufficientPrivilege)
 
 
 def test_app_ro_neither_reads_nor_appends_the_log(head_conn: sa.Connection, admin_id: uuid.UUID) -> None:
     """Acceptance: as app_ro any INSERT fails; the admin activity log is not reporting data."""
     for sql in (APPEND_ACTIVITY, "SELECT count(*) FROM admin_activity_logs"):
-        assert isinstance(refused_as(head_conn, "app_ro", sql, {"admin": admin_id}), psycopg.errors.InsufficientPrivilege)
+        assert isinstance(refused(head_conn, sql, {"admin": admin_id}, role="app_ro"), psycopg.errors.InsufficientPrivilege)
 
 
 # --- FORCE: the owner obeys the policies -------------------------------------------------------------------
@@ -210,7 +190,7 @@ def test_forced_rls_binds_an_owner_no_policy_names(
     """Ownership alone grants nothing: without a policy naming it the owner sees no row and cannot
     append. (Hence the owner policies, re-pointed with ALTER POLICY when ownership changes.)"""
     assert keys_seen_as(head_conn, ordinary_owner, list(settings.values())) == set()
-    err = refused_as(head_conn, ordinary_owner, APPEND_ACTIVITY, {"admin": admin_id})
+    err = refused(head_conn, APPEND_ACTIVITY, {"admin": admin_id}, role=ordinary_owner)
     assert isinstance(err, psycopg.errors.InsufficientPrivilege) and "row-level security" in str(err)
 
 
@@ -225,5 +205,5 @@ def test_owner_named_by_the_policies_reads_settings_and_appends_but_cannot_rewri
         head_conn.execute(sa.text(APPEND_ACTIVITY), {"admin": admin_id})
         assert head_conn.execute(sa.text("SELECT count(*) FROM admin_activity_logs")).scalar_one() >= 1
     for statement in ("UPDATE admin_activity_logs SET action = 'rewritten'", "DELETE FROM admin_activity_logs"):
-        err = refused_as(head_conn, ordinary_owner, statement)
+        err = refused(head_conn, statement, role=ordinary_owner)
         assert "ADM-014" in str(err), err

@@ -10,8 +10,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg.errors
@@ -22,24 +20,18 @@ from alembic.script import ScriptDirectory
 
 from schema import database, migrations, pii, secret_formats
 from schema.models import metadata
-from schema.samples import Ctx
+from schema.samples import ACTING_IDENTITY, Ctx, refusal, refused
 
 REVISION = "010"
 WRITERS = {"audit_logs": ("app_rw", "admin_rw"), "admin_activity_logs": ("app_rw", "admin_rw")}
 OLD_MONTH = dt.datetime(2001, 2, 3, tzinfo=dt.UTC)  # older than SEC-014's 84 months: maintenance archives it
 
 
-@contextmanager
-def refused(conn: sa.Connection, error: type[psycopg.Error], *fragments: str) -> Iterator[None]:
-    """The block must fail with ``error`` whose message names every fragment (rolled back to a savepoint)."""
-    savepoint = conn.begin_nested()
-    with pytest.raises(sa.exc.DBAPIError) as caught:
-        yield
-    savepoint.rollback()
-    orig = caught.value.orig
-    assert isinstance(orig, error), f"expected {error.__name__}, got {type(orig).__name__}: {orig}"
+def _names(err: psycopg.Error, error: type[psycopg.Error], *fragments: str) -> None:
+    """The refusal (from ``samples.refused`` / ``samples.refusal``) is an ``error`` whose message names every fragment."""
+    assert isinstance(err, error), f"expected {error.__name__}, got {type(err).__name__}: {err}"
     for fragment in fragments:
-        assert fragment in str(orig), f"{fragment!r} not in: {orig}"
+        assert fragment in str(err), f"{fragment!r} not in: {err}"
 
 
 def _declare(conn: sa.Connection, setting: str, value: str) -> None:
@@ -68,29 +60,24 @@ def test_revision_follows_the_released_chain() -> None:
 # --- SEC-020: acting identity ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", WRITERS["admin_activity_logs"])
-def test_admin_activity_in_another_admins_name_is_refused(head_conn: sa.Connection, role: str) -> None:
-    """Issue: app_rw wrote an admin_activity_logs entry in the name of any admin."""
-    ctx = Ctx(head_conn)
-    me, other = ctx.insert("admin_users").id, ctx.insert("admin_users").id
-    row = ctx.row("admin_activity_logs", admin_user_id=other)
-    _declare(head_conn, "app.admin_user_id", str(me))
-    _as(head_conn, role)
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "trg_admin_activity_logs_acting_identity", str(other)):
-        _insert(head_conn, "admin_activity_logs", row)
-    _insert(head_conn, "admin_activity_logs", {**row, "admin_user_id": me})  # the valid twin: in my own name
+# The actor tables of each trail (SEC-020), and what its refusal names beyond the rule and the trigger.
+ACTORS = {"audit_logs": "users", "admin_activity_logs": "admin_users"}
 
 
-@pytest.mark.parametrize("role", WRITERS["audit_logs"])
-def test_audit_row_in_another_users_name_is_refused(head_conn: sa.Connection, role: str) -> None:
+@pytest.mark.parametrize(("table", "role"), [(t, r) for t in ("admin_activity_logs", "audit_logs") for r in WRITERS[t]])
+def test_a_trail_row_in_another_actors_name_is_refused(head_conn: sa.Connection, table: str, role: str) -> None:
+    """Issue: app_rw wrote an admin_activity_logs entry in the name of any admin (and an audit row in any user's)."""
+    column, setting = ACTING_IDENTITY[table]
     ctx = Ctx(head_conn)
-    me, other = ctx.insert("users").id, ctx.insert("users").id
-    row = ctx.row("audit_logs", user_id=other)
-    _declare(head_conn, "app.user_id", str(me))
+    me, other = ctx.insert(ACTORS[table]).id, ctx.insert(ACTORS[table]).id
+    row = ctx.row(table, **{column: other})
+    _declare(head_conn, setting, str(me))
     _as(head_conn, role)
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "trg_audit_logs_acting_identity"):
-        _insert(head_conn, "audit_logs", row)
-    _insert(head_conn, "audit_logs", {**row, "user_id": me})
+    # The admin trail's message also names the admin the row claimed to be.
+    named = [str(other)] if table == "admin_activity_logs" else []
+    err = refusal(head_conn, table, row)
+    _names(err, psycopg.errors.CheckViolation, "SEC-020", f"trg_{table}_acting_identity", *named)
+    _insert(head_conn, table, {**row, column: me})  # the valid twin: in my own name
 
 
 @pytest.mark.parametrize(("table", "setting"), [("audit_logs", "app.user_id"), ("admin_activity_logs", "app.admin_user_id")])
@@ -101,8 +88,8 @@ def test_a_row_without_acting_identity_is_refused(head_conn: sa.Connection, tabl
     _declare(head_conn, setting, "")
     if role:
         _as(head_conn, role)
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "no acting identity", setting):
-        _insert(head_conn, table, row)
+    err = refusal(head_conn, table, row)
+    _names(err, psycopg.errors.CheckViolation, "SEC-020", "no acting identity", setting)
 
 
 def test_refusal_reports_the_trigger_as_its_constraint(head_conn: sa.Connection) -> None:
@@ -125,14 +112,14 @@ def test_anonymous_is_for_audit_rows_without_a_user_only(head_conn: sa.Connectio
     _declare(head_conn, "app.user_id", "anonymous")
     _as(head_conn, "app_rw")
     _insert(head_conn, "audit_logs", anonymous)  # a failed login of an unknown e-mail
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "declared anonymous"):
-        _insert(head_conn, "audit_logs", named)
+    err = refusal(head_conn, "audit_logs", named)
+    _names(err, psycopg.errors.CheckViolation, "SEC-020", "declared anonymous")
     head_conn.exec_driver_sql("RESET ROLE")
     activity = ctx.row("admin_activity_logs")
     _declare(head_conn, "app.admin_user_id", "anonymous")
     _as(head_conn, "admin_rw")
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-020", "may not be anonymous"):
-        _insert(head_conn, "admin_activity_logs", activity)
+    err = refusal(head_conn, "admin_activity_logs", activity)
+    _names(err, psycopg.errors.CheckViolation, "SEC-020", "may not be anonymous")
 
 
 @pytest.mark.parametrize("role", ["app_rw", "admin_rw"])
@@ -144,8 +131,8 @@ def test_historical_import_is_the_owners_path_only(head_conn: sa.Connection, rol
     head_conn.exec_driver_sql("SET LOCAL app.historical_import = 'on'")
     _insert(head_conn, "audit_logs", row)  # the owner: accepted
     _as(head_conn, role)
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-021", "honoured only for the owner", role):
-        _insert(head_conn, "audit_logs", {**row, "id": uuid.uuid4()})
+    err = refusal(head_conn, "audit_logs", {**row, "id": uuid.uuid4()})
+    _names(err, psycopg.errors.CheckViolation, "SEC-021", "honoured only for the owner", role)
 
 
 # --- SEC-022: nobody truncates, updates or deletes any partition ------------------------------------------
@@ -211,8 +198,8 @@ def test_no_partition_of_the_audit_trail_can_be_cut_even_by_the_owner(head_conn:
         "TRUNCATE": "TRUNCATE {}",
     }
     for relation in relations:
-        with refused(head_conn, psycopg.errors.InsufficientPrivilege, "SEC-003", operation):
-            head_conn.exec_driver_sql(statements[operation].format(relation))
+        err = refused(head_conn, statements[operation].format(relation))
+        _names(err, psycopg.errors.InsufficientPrivilege, "SEC-003", operation)
     # The valid twin: appending is still open, in the declared name.
     ctx.insert("audit_logs")
 
@@ -222,17 +209,15 @@ def test_partitions_made_by_maintenance_carry_the_truncate_guard(head_conn: sa.C
     Ctx(head_conn).insert("audit_logs", created_at=dt.datetime(2093, 5, 5, tzinfo=dt.UTC))
     created = head_conn.execute(sa.text("SELECT * FROM maintain_partitions('audit_logs', 3, 84)")).all()
     assert [(r.action, r.partition_name) for r in created][:1] == [("create", "partitions.audit_logs_p209305")]
-    with refused(head_conn, psycopg.errors.InsufficientPrivilege, "SEC-003", "TRUNCATE"):
-        head_conn.exec_driver_sql("TRUNCATE partitions.audit_logs_p209305")
+    err = refused(head_conn, "TRUNCATE partitions.audit_logs_p209305")
+    _names(err, psycopg.errors.InsufficientPrivilege, "SEC-003", "TRUNCATE")
 
 
 def test_a_partition_created_by_hand_is_refused(head_conn: sa.Connection) -> None:
-    with refused(
-        head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_ddl_guard", "trg_audit_logs_no_truncate"
-    ):
-        head_conn.exec_driver_sql(
-            "CREATE TABLE partitions.audit_logs_p209801 PARTITION OF audit_logs FOR VALUES FROM ('2098-01-01') TO ('2098-02-01')"
-        )
+    err = refused(
+        head_conn, "CREATE TABLE partitions.audit_logs_p209801 PARTITION OF audit_logs FOR VALUES FROM ('2098-01-01') TO ('2098-02-01')"
+    )
+    _names(err, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_ddl_guard", "trg_audit_logs_no_truncate")
 
 
 # --- SEC-023 / SEC-024: detached only through maintenance and its ledger, never dropped -------------------
@@ -251,15 +236,15 @@ def test_detaching_goes_through_the_ledger_and_nothing_is_dropped(head_conn: sa.
         )
     ).scalar_one()
     assert entry.checksum == recomputed
-    with refused(head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_drop_guard", archive):
-        head_conn.exec_driver_sql(f"DROP TABLE {archive}")
+    err = refused(head_conn, f"DROP TABLE {archive}")
+    _names(err, psycopg.errors.IntegrityConstraintViolation, "SEC-024", "evt_audit_trail_drop_guard", archive)
     for statement in (
         "UPDATE partition_archive_ledger SET row_count = 0",
         "DELETE FROM partition_archive_ledger",
         "TRUNCATE partition_archive_ledger",
     ):
-        with refused(head_conn, psycopg.errors.InsufficientPrivilege, "SEC-003"):
-            head_conn.exec_driver_sql(statement)
+        err = refused(head_conn, statement)
+        _names(err, psycopg.errors.InsufficientPrivilege, "SEC-003")
     assert head_conn.execute(sa.text("SELECT count(*) FROM audit_trail_protection_problems()")).scalar_one() == 0
 
 
@@ -293,8 +278,8 @@ def test_late_rows_of_an_archived_month_are_recorded_again(head_conn: sa.Connect
     ids=["detach-by-hand", "disable-truncate-guard", "disable-identity", "drop-guard", "drop-identity", "drop-ledger", "drop-function"],
 )
 def test_ddl_cannot_cut_the_trail(head_conn: sa.Connection, statement: str, guard: str) -> None:
-    with refused(head_conn, psycopg.errors.IntegrityConstraintViolation, "SEC-024", guard):
-        head_conn.exec_driver_sql(statement)
+    err = refused(head_conn, statement)
+    _names(err, psycopg.errors.IntegrityConstraintViolation, "SEC-024", guard)
 
 
 def test_unrelated_ddl_in_the_partitions_schema_is_allowed(head_conn: sa.Connection) -> None:
@@ -412,18 +397,18 @@ def test_enrolment_comes_before_promotion_to_a_security_role(head_conn: sa.Conne
     ctx = Ctx(head_conn)
     role = _security_role(ctx)
     admin = ctx.insert("admin_users", two_factor_enabled=False, two_factor_secret_encrypted=None).id
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_users_security_role_mfa"):
-        head_conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
+    err = refused(head_conn, "UPDATE admin_users SET role_id = :r WHERE id = :a", {"r": role, "a": admin})
+    _names(err, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_users_security_role_mfa")
     # The valid twin: enrol first, then promote.
     head_conn.execute(
         sa.text("UPDATE admin_users SET two_factor_enabled = true, two_factor_secret_encrypted = :s WHERE id = :a"),
         {"s": "v1:kms-test:" + "B" * 42 + "==", "a": admin},
     )
     head_conn.execute(sa.text("UPDATE admin_users SET role_id = :r WHERE id = :a"), {"r": role, "a": admin})
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028"):
-        head_conn.execute(
-            sa.text("UPDATE admin_users SET two_factor_enabled = false, two_factor_secret_encrypted = NULL WHERE id = :a"), {"a": admin}
-        )
+    err = refused(
+        head_conn, "UPDATE admin_users SET two_factor_enabled = false, two_factor_secret_encrypted = NULL WHERE id = :a", {"a": admin}
+    )
+    _names(err, psycopg.errors.CheckViolation, "SEC-028")
 
 
 def test_a_security_permission_is_not_granted_to_a_role_with_admins_without_mfa(head_conn: sa.Connection) -> None:
@@ -440,8 +425,8 @@ def test_a_security_permission_is_not_granted_to_a_role_with_admins_without_mfa(
         ).all()
     )
     grant = "INSERT INTO admin_role_permissions (role_id, permission_id) VALUES (:r, :p)"
-    with refused(head_conn, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_role_permissions_security_role_mfa"):
-        head_conn.execute(sa.text(grant), {"r": role, "p": permissions["write"]})
+    err = refused(head_conn, grant, {"r": role, "p": permissions["write"]})
+    _names(err, psycopg.errors.CheckViolation, "SEC-028", "trg_admin_role_permissions_security_role_mfa")
     head_conn.execute(sa.text(grant), {"r": role, "p": permissions["read"]})  # the valid twin: reading is not security-relevant
 
 
@@ -535,7 +520,7 @@ def test_a_declared_identity_ends_with_its_transaction(head_engine: sa.Engine) -
             values = Ctx(conn).row("audit_logs")  # (building a valid row declares one: undo that)
             _declare(conn, "app.user_id", "")
             # ...so its row, written without a declaration, is refused.
-            with refused(conn, psycopg.errors.CheckViolation, "SEC-020", "no acting identity"):
-                _insert(conn, "audit_logs", values)
+            err = refusal(conn, "audit_logs", values)
+            _names(err, psycopg.errors.CheckViolation, "SEC-020", "no acting identity")
         finally:
             second.rollback()  # nothing of this test stays in the shared head database

@@ -4,9 +4,10 @@ Auditors ask "who can read what, who can change what"; the answer must be the da
 document's. So there are two matrices of the same shape, compared by a test:
 
 - ``expected(catalog)``: the design, from ``TABLE_PROFILES`` (one grant profile of
-  ``GRANT_PROFILES`` per table, declared here independently of the revisions, which carry their
-  own frozen copies, so a revision that grants the wrong profile or forgets a grant is caught) expanded over the table's
-  live columns: SELECT column by column on every column but the secrets;
+  ``GRANT_PROFILES`` per table, declared next to the table's model independently of the revisions,
+  which carry their own frozen copies, so a revision that grants the wrong profile or forgets a
+  grant is caught) expanded over the table's live columns: SELECT column by column on every column
+  but the secrets;
 - ``actual(catalog)``: what the ACLs of the live catalog grant (``catalog.read_grants``).
 
 ``matrix_markdown(catalog)`` renders the actual matrix for the handbook; ``object_problems`` and
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 
 from schema import pii
 from schema.catalog import SCHEMA, Catalog, Role, Table
+from schema.models import metadata
+from schema.models.design import Profile, designs
 
 # The four NOLOGIN group roles (SEC-002); login roles of people and services are members of them.
 # Revision 001 created them with these purposes; this is today's declaration, which the privilege
@@ -37,7 +40,7 @@ GROUP_ROLES: dict[str, str] = {
 # profiles it used when it was released (history does not move when this does); the matrix test
 # compares this declaration with the live ACLs, so a revision that grants otherwise is caught.
 # Secret columns (SECRET_SUFFIXES) are never granted: SELECT goes column by column on the others.
-GRANT_PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
+GRANT_PROFILES: dict[Profile, dict[str, tuple[str, ...]]] = {
     # Business data the application changes (quotes, policies, rate tables...).
     "operational": {"app_rw": ("SELECT", "INSERT", "UPDATE"), "app_ro": ("SELECT",), "auditor": ("SELECT",), "admin_rw": ("SELECT",)},
     # Audit trails: the application appends; nobody updates or deletes (append-only, SEC-003).
@@ -70,57 +73,10 @@ WRITE_PRIVILEGES = ("INSERT", "UPDATE", "DELETE", "TRUNCATE")
 AUDIT_TRAILS = ("audit_logs", "admin_activity_logs")
 AUDIT_FORBIDDEN = ("UPDATE", "DELETE", "TRUNCATE")
 
-# The grant profile of every designed table, and why. A table at head that is missing here fails
-# the matrix test: a new table needs a deliberate decision about who may touch it.
-TABLE_PROFILES: dict[str, str] = {
-    # 001 core: the application writes business data; reporting, auditors and admins read it.
-    "users": "operational",
-    "customers": "operational",
-    "policies": "operational",
-    "claims": "operational",
-    # 007 core lifecycles: seeded and changed by revisions only; the triggers and the handbook read them.
-    "claim_status_transitions": "reference",
-    "policy_status_transitions": "reference",
-    # 002 quotes: written by the quoting service. The counter is read-only since revision 012 (numbers
-    # come from a sequence per year, granted to no role): the record of what it had issued.
-    "quotes": "operational",
-    "quote_number_counters": "reference",
-    # 008 quotes: the lifecycle is reference data a revision changes; the application only reads
-    # it (its triggers do, as the inserting role), nobody may allow bound -> quoted at run time.
-    "quote_status_transitions": "reference",
-    # 003 rating: the application reads rates; they change only through the admin console's
-    # approval workflow (admin_rate_approvals), never by the quoting service.
-    "rate_tables": "admin",
-    "discount_rules": "admin",
-    # 009 rating governance: the state rules are maintained by compliance in the admin console;
-    # the quoting service and auditors read them (the state-rule triggers run as the writer).
-    "state_rating_rules": "admin",
-    # 004 security: identity-provider and API-client registrations are configuration the admin
-    # console manages; letting the application write them would let a compromised service
-    # register its own SSO provider or OAuth client. MFA enrolment is the user's own, via the app.
-    "sso_providers": "admin",
-    "oauth2_clients": "admin",
-    "user_mfa_settings": "operational",
-    "partition_policies": "admin",
-    "audit_logs": "append_only",
-    # 005 analytics: connections come and go (the app purges them); events are appended.
-    "websocket_connections": "ephemeral",
-    "analytics_events": "append_only",
-    # 006 admin: the admin console writes; everyone else reads (RLS narrows system_settings).
-    "admin_roles": "admin",
-    "admin_permissions": "admin",
-    "admin_role_permissions": "admin_link",
-    "admin_users": "admin",
-    "system_settings": "admin",
-    "admin_dashboards": "admin",
-    "admin_rate_approvals": "admin",
-    "admin_activity_logs": "append_only",
-    # 010 security invariants: the record of what partition maintenance detached (SEC-023) is
-    # written by the maintenance function alone (as the owner); auditors verify archives with it.
-    "partition_archive_ledger": "evidence",
-    # 011 DDL audit: written only by the owner's event trigger function; auditors read it.
-    "ddl_audit_log": "database_trail",
-}
+# The grant profile of every designed table: declared next to its model (the ``info`` of its
+# ``__table_args__``, schema.models.design), where the reason is written too. A table at head that
+# is missing here fails the matrix test: a new table needs a deliberate decision about who may touch it.
+TABLE_PROFILES: dict[str, Profile] = {name: d.profile for name, d in designs(metadata).items()}
 
 # Secret columns a documented rule lets a role read: {(table, column): {role: rule id}}. Empty:
 # nobody but the owner reads a *_hash or *_encrypted column (SEC-001).
@@ -128,7 +84,7 @@ SECRET_READERS: dict[tuple[str, str], dict[str, str]] = {}
 
 
 class UndeclaredTable(KeyError):
-    """A table exists at head with no profile in TABLE_PROFILES."""
+    """A table exists at head with no model, hence no profile in TABLE_PROFILES."""
 
 
 @dataclass(frozen=True, order=True)
@@ -153,13 +109,14 @@ def secret_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if is_secret(c.name)]
 
 
-def profile_of(table: str) -> str:
+def profile_of(table: str) -> Profile:
     try:
         return TABLE_PROFILES[table]
     except KeyError:
         raise UndeclaredTable(
-            f"table {table!r} has no grant profile in schema.privileges.TABLE_PROFILES: declare one of "
-            f"{sorted(GRANT_PROFILES)} (SEC-002), the same the revision grants (its own GRANT_PROFILES)"
+            f"table {table!r} has no grant profile in schema.privileges.TABLE_PROFILES: give it a model whose "
+            f"__table_args__ info declares one of {sorted(GRANT_PROFILES)} (schema.models.design, SEC-002), the "
+            "same the revision grants (its own GRANT_PROFILES)"
         ) from None
 
 

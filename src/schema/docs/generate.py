@@ -144,7 +144,8 @@ def privileges_page(hb: Handbook) -> str:
         md.MD_MARKER_LINE,
         "The role x table matrix as granted at head, read from the catalog's ACLs. Group roles are "
         "NOLOGIN; people and services log in as members of them. `tests/test_privileges.py` fails "
-        "when this matrix departs from the design kept in `schema.privileges.TABLE_PROFILES`.",
+        "when this matrix departs from the design declared with each table's model (`schema.models.design`, "
+        "read by `schema.privileges.TABLE_PROFILES`).",
         privileges.matrix_markdown(hb.catalog, label=lambda t: md.link(md.code(t), md.href(PRIVILEGES_PAGE, hb.table_page(t), "access")) + f"{{#{t}}}"),
     ]) + "\n"
 

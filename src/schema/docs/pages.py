@@ -202,7 +202,8 @@ def privileges_rows(hb: Handbook, table: Table) -> str:
     lead = (
         "Its row of the privilege matrix, read from the catalog's ACLs at head "
         f"({md.link('the whole matrix', md.href(hb.table_page(table.name), PRIVILEGES_PAGE, table.name))}; "
-        "the profile is the design in `schema.privileges.TABLE_PROFILES`, which `tests/test_privileges.py` holds the grants to)."
+        "the profile is the design declared with the table's model (`schema.models.design`, read by "
+        "`schema.privileges.TABLE_PROFILES`), which `tests/test_privileges.py` holds the grants to)."
     )
     return f"{lead}\n\n" + md.table(("Profile", *privileges.ROLES, "Owner-only columns"), [(profile, *cells, owner_only)])
 

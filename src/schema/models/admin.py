@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schema import secret_formats
 from schema.models.base import Base, created_at, in_values, updated_at, uuid_pk
+from schema.models.design import GENERATED, REPLICATED, Distributed, design
 
 PERMISSION_ACTIONS: tuple[str, ...] = ("read", "write", "delete", "approve")
 SETTING_DATA_TYPES: tuple[str, ...] = ("string", "number", "boolean", "json")
@@ -50,6 +51,7 @@ def admin_fk(column: str) -> sa.ForeignKeyConstraint:
 
 class AdminRole(Base):
     __tablename__ = "admin_roles"
+    # Design: 006 admin: the admin console writes; everyone else reads.
     __table_args__ = (
         sa.CheckConstraint(f"name ~ '{SNAKE_CASE}'", name="name_format"),
         sa.CheckConstraint("parent_role_id <> id", name="not_own_parent"),
@@ -57,8 +59,9 @@ class AdminRole(Base):
         sa.UniqueConstraint("name"),
         sa.Index("ix_admin_roles_parent_role_id", "parent_role_id"),
         {
+            "info": design("admin", REPLICATED, GENERATED),
             "comment": "Roles of the admin console. A role holds the permissions linked in admin_role_permissions "
-            "(ADM-002) and inherits its parent's; ADM-001: the hierarchy has no cycle and at most 5 levels."
+            "(ADM-002) and inherits its parent's; ADM-001: the hierarchy has no cycle and at most 5 levels.",
         },
     )
 
@@ -85,7 +88,10 @@ class AdminPermission(Base):
         sa.CheckConstraint(in_values("action", PERMISSION_ACTIONS), name="action_allowed"),
         sa.CheckConstraint(f"resource ~ '{SNAKE_CASE}'", name="resource_format"),
         sa.UniqueConstraint("resource", "action"),
-        {"comment": "ADM-003: registry of the permissions the admin console checks, one per (resource, action)."},
+        {
+            "info": design("admin", REPLICATED, GENERATED),
+            "comment": "ADM-003: registry of the permissions the admin console checks, one per (resource, action).",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -108,7 +114,10 @@ class AdminRolePermission(Base):
         sa.ForeignKeyConstraint(["role_id"], ["admin_roles.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["permission_id"], ["admin_permissions.id"], ondelete="RESTRICT"),
         sa.Index("ix_admin_role_permissions_permission_id", "permission_id"),
-        {"comment": "ADM-002: the permissions each admin role holds; the only source of truth for role permissions."},
+        {
+            "info": design("admin_link", REPLICATED, GENERATED),
+            "comment": "ADM-002: the permissions each admin role holds; the only source of truth for role permissions.",
+        },
     )
 
     role_id: Mapped[uuid.UUID] = mapped_column(
@@ -148,8 +157,9 @@ class AdminUser(Base):
         sa.Index("ix_admin_users_role_id", "role_id"),
         sa.Index("ix_admin_users_created_by", "created_by"),
         {
+            "info": design("admin", REPLICATED, GENERATED),
             "comment": "Accounts of the admin console (separate from users: different authentication and audit). "
-            "ADM-010: deactivated, never deleted."
+            "ADM-010: deactivated, never deleted.",
         },
     )
 
@@ -217,6 +227,7 @@ class AdminUser(Base):
 
 class SystemSetting(Base):
     __tablename__ = "system_settings"
+    # Design: 006 admin: the admin console writes; everyone else reads (RLS narrows what).
     __table_args__ = (
         sa.CheckConstraint(f"category ~ '{SNAKE_CASE}'", name="category_format"),
         sa.CheckConstraint("key ~ '^[a-z][a-z0-9_.]*$'", name="key_format"),
@@ -228,8 +239,9 @@ class SystemSetting(Base):
         sa.UniqueConstraint("category", "key"),
         sa.Index("ix_system_settings_last_modified_by", "last_modified_by"),
         {
+            "info": design("admin", REPLICATED, GENERATED),
             "comment": "Platform configuration the admin console edits, one value per (category, key). "
-            "ADM-015: row-level security hides sensitive settings from roles without the right."
+            "ADM-015: row-level security hides sensitive settings from roles without the right.",
         },
     )
 
@@ -296,8 +308,9 @@ class AdminActivityLog(Base):
         sa.Index("ix_admin_activity_logs_created_at", "created_at"),
         sa.Index("ix_admin_activity_logs_resource_type_resource_id", "resource_type", "resource_id"),
         {
+            "info": design("append_only", Distributed("id", "append-only admin trail: even write spread"), GENERATED),
             "comment": "What each admin did in the console, successful or not. ADM-014: append-only; "
-            "ADM-016: insert-only for the application, readable by auditors (row-level security)."
+            "ADM-016: insert-only for the application, readable by auditors (row-level security).",
         },
     )
 
@@ -354,7 +367,10 @@ class AdminDashboard(Base):
         sa.ForeignKeyConstraint(["required_permission_id"], ["admin_permissions.id"], ondelete="RESTRICT"),
         sa.UniqueConstraint("slug"),
         sa.Index("ix_admin_dashboards_required_permission_id", "required_permission_id"),
-        {"comment": "Dashboards of the admin console: layout, widgets, refresh rate and the permission needed to open one."},
+        {
+            "info": design("admin", REPLICATED, GENERATED),
+            "comment": "Dashboards of the admin console: layout, widgets, refresh rate and the permission needed to open one.",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -409,8 +425,9 @@ class AdminRateApproval(Base):
             "uq_admin_rate_approvals_pending_rate_table_id", "rate_table_id", unique=True, postgresql_where=sa.text("status = 'pending'")
         ),
         {
+            "info": design("admin", REPLICATED, GENERATED),
             "comment": "Approval workflow of rate table changes: submitted by one admin, approved or rejected by "
-            "another (ADM-020), final once decided (ADM-021)."
+            "another (ADM-020), final once decided (ADM-021).",
         },
     )
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schema.models.base import Base, in_values, uuid_pk
+from schema.models.design import GENERATED, Distributed, design
 from schema.models.security import jsonb_array_check, partitioned_created_at
 
 EVENT_CATEGORIES: tuple[str, ...] = ("quote", "policy", "claim", "customer", "user", "system")
@@ -26,6 +27,7 @@ EVENT_CATEGORIES: tuple[str, ...] = ("quote", "policy", "claim", "customer", "us
 
 class WebsocketConnection(Base):
     __tablename__ = "websocket_connections"
+    # Design: 005 analytics: connections come and go (the application purges them).
     __table_args__ = (
         sa.CheckConstraint("disconnected_at >= connected_at", name="disconnected_after_connected"),
         sa.CheckConstraint("last_ping_at >= connected_at", name="last_ping_after_connected"),
@@ -35,7 +37,12 @@ class WebsocketConnection(Base):
         ),
         sa.Index("ix_websocket_connections_user_id", "user_id"),
         sa.Index("ix_websocket_connections_last_ping_at", "last_ping_at", postgresql_where=sa.text("disconnected_at IS NULL")),
-        {"comment": "Live and recent WebSocket connections of staff dashboards (ANA-001); bookkeeping the application purges."},
+        {
+            "info": design(
+                "ephemeral", Distributed("user_id", "a user's connections on one shard: push to a user is single-shard"), GENERATED
+            ),
+            "comment": "Live and recent WebSocket connections of staff dashboards (ANA-001); bookkeeping the application purges.",
+        },
     )
 
     connection_id: Mapped[uuid.UUID] = uuid_pk(
@@ -75,6 +82,7 @@ class WebsocketConnection(Base):
 
 class AnalyticsEvent(Base):
     __tablename__ = "analytics_events"
+    # Design: 005 analytics: events are appended.
     __table_args__ = (
         sa.CheckConstraint("event_type ~ '^[a-z][a-z0-9_]*$'", name="event_type_format"),
         sa.CheckConstraint(in_values("event_category", EVENT_CATEGORIES), name="event_category_allowed"),
@@ -85,6 +93,9 @@ class AnalyticsEvent(Base):
         sa.Index("ix_analytics_events_quote_id_created_at", "quote_id", "created_at"),
         sa.Index("ix_analytics_events_policy_id_created_at", "policy_id", "created_at"),
         {
+            "info": design(
+                "append_only", Distributed("id", "append-only, actors are NULL-able: even write spread, dashboards fan out"), GENERATED
+            ),
             "comment": "Product and business events feeding the real-time dashboards. ANA-008: monthly RANGE partitions on created_at plus DEFAULT; ANA-003: kept attached 25 months.",
             "postgresql_partition_by": "RANGE (created_at)",
         },

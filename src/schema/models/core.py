@@ -26,6 +26,7 @@ from schema.models.base import (
     uuid_pk,
     zip_check,
 )
+from schema.models.design import GENERATED, REPLICATED, REVISION_ROWS, Design, Distributed, design
 
 USER_ROLES: tuple[str, ...] = ("agent", "underwriter", "claims_adjuster", "customer_service", "system")
 POLICY_STATUSES: tuple[str, ...] = ("pending", "active", "cancelled", "expired")
@@ -49,12 +50,16 @@ TERM_LENGTH_PER_PRODUCT = (
 
 class User(Base):
     __tablename__ = "users"
+    # Design: 001 core: the application writes business data; reporting, auditors and admins read it.
     __table_args__ = (
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
         sa.CheckConstraint(in_values("role", USER_ROLES), name="role_allowed"),
         sa.CheckConstraint(secret_formats.hash_check("password_hash"), name="password_hash_format"),  # SEC-025, revision 010
         sa.UniqueConstraint("email"),
-        {"comment": "Staff and service accounts of the carrier's platform (not policyholders; see customers)."},
+        {
+            "info": design("operational", REPLICATED, GENERATED),
+            "comment": "Staff and service accounts of the carrier's platform (not policyholders; see customers).",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -86,7 +91,10 @@ class Customer(Base):
         sa.UniqueConstraint("customer_number"),
         # COR-021: household members share an e-mail, so it is a search key, not a business key.
         sa.Index("ix_customers_email", "email"),
-        {"comment": "Policyholders and prospects: the people quotes and policies are written for."},
+        {
+            "info": design("operational", Distributed("id", "the tenant: every customer-owned row follows it"), GENERATED),
+            "comment": "Policyholders and prospects: the people quotes and policies are written for.",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -155,7 +163,10 @@ class Policy(Base):
             unique=True,
         ),
         sa.Index("ix_policies_customer_id", "customer_id"),
-        {"comment": "Bound insurance contracts. A legal record: never deleted while claims or quotes refer to it."},
+        {
+            "info": design("operational", Distributed("customer_id", "co-located with its customer"), GENERATED),
+            "comment": "Bound insurance contracts. A legal record: never deleted while claims or quotes refer to it.",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -208,7 +219,10 @@ class Claim(Base):
         ),
         sa.UniqueConstraint("claim_number"),
         sa.Index("ix_claims_policy_id", "policy_id"),
-        {"comment": "First notices of loss and their settlement, against one policy."},
+        {
+            "info": design("operational", Distributed("customer_id", "co-located with its policy's customer"), GENERATED),
+            "comment": "First notices of loss and their settlement, against one policy.",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -242,7 +256,7 @@ class Claim(Base):
     updated_at: Mapped[dt.datetime] = updated_at()
 
 
-def _transitions_table_args(table: str, entity: str, statuses: tuple[str, ...], rule_id: str) -> tuple:
+def _transitions_table_args(table: str, entity: str, statuses: tuple[str, ...], rule_id: str, info: dict[str, Design]) -> tuple:
     return (
         sa.CheckConstraint(in_values("from_status", statuses), name="from_status_allowed"),
         sa.CheckConstraint(in_values("to_status", statuses), name="to_status_allowed"),
@@ -250,8 +264,9 @@ def _transitions_table_args(table: str, entity: str, statuses: tuple[str, ...], 
         sa.CheckConstraint("rule_id ~ '^[A-Z]{3}-[0-9]{3}$'", name="rule_id_format"),
         sa.UniqueConstraint("from_status", "to_status", postgresql_nulls_not_distinct=True),
         {
+            "info": info,
             "comment": f"{rule_id}: the allowed {entity} status changes, one row each (a lifecycle as data); "
-            "trigger check_core_status_transition refuses any other."
+            "trigger check_core_status_transition refuses any other.",
         },
     )
 
@@ -290,7 +305,10 @@ class ClaimStatusTransition(Base):
     """COR-017: the claim lifecycle; rows seeded by revision 007 (data, not code)."""
 
     __tablename__ = "claim_status_transitions"
-    __table_args__ = _transitions_table_args("claim_status_transitions", "claim", CLAIM_STATUSES, "COR-017")
+    # Design: 007 core lifecycles: seeded and changed by revisions only; the triggers and the handbook read them.
+    __table_args__ = _transitions_table_args(
+        "claim_status_transitions", "claim", CLAIM_STATUSES, "COR-017", design("reference", REPLICATED, REVISION_ROWS)
+    )
 
     id: Mapped[int] = _transition_id("COR-017")
     from_status: Mapped[str | None] = _from_status("claim", "COR-017")
@@ -303,7 +321,10 @@ class PolicyStatusTransition(Base):
     """COR-018: the policy lifecycle; rows seeded by revision 007 (data, not code)."""
 
     __tablename__ = "policy_status_transitions"
-    __table_args__ = _transitions_table_args("policy_status_transitions", "policy", POLICY_STATUSES, "COR-018")
+    # Design: 007 core lifecycles: seeded and changed by revisions only; the triggers and the handbook read them.
+    __table_args__ = _transitions_table_args(
+        "policy_status_transitions", "policy", POLICY_STATUSES, "COR-018", design("reference", REPLICATED, REVISION_ROWS)
+    )
 
     id: Mapped[int] = _transition_id("COR-018")
     from_status: Mapped[str | None] = _from_status("policy", "COR-018")

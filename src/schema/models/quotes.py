@@ -36,6 +36,7 @@ from schema.models.base import (
     uuid_pk,
     zip_check,
 )
+from schema.models.design import GENERATED, REPLICATED, REVISION_ROWS, Distributed, LeftEmpty, design
 
 QUOTE_STATUSES: tuple[str, ...] = ("draft", "calculating", "quoted", "expired", "bound", "declined")
 # Statuses in which the rating engine has produced a price the customer may accept.
@@ -82,13 +83,23 @@ def _money(what: str) -> Mapped:
 
 class QuoteNumberCounter(Base):
     __tablename__ = "quote_number_counters"
+    # Design: Read-only since revision 012 (numbers come from a sequence per year, granted to no role): the record
+    # of what it had issued.
     __table_args__ = (
         sa.CheckConstraint("year BETWEEN 1 AND 9999", name="year_four_digits"),
         sa.CheckConstraint(f"last_value BETWEEN 0 AND {QUOTE_NUMBERS_PER_YEAR}", name="last_value_six_digits"),
         # Revision 012: numbers come from the sequences quote_number_seq_YYYY; this table is read-only.
         {
+            "info": design(
+                "reference",
+                REPLICATED,
+                LeftEmpty(
+                    "QUO-003: since revision 012 quote numbers come from a sequence per year; the table keeps what the counter had "
+                    "issued before 012 (read-only) and is written again only by 012's downgrade"
+                ),
+            ),
             "comment": "QUO-003: the last quote number the per-year counter had issued when revision 012 moved numbering to the "
-            "sequences quote_number_seq_YYYY; no longer written (read-only for every role), kept for the downgrade to 011."
+            "sequences quote_number_seq_YYYY; no longer written (read-only for every role), kept for the downgrade to 011.",
         },
     )
 
@@ -107,6 +118,7 @@ class QuoteNumberCounter(Base):
 
 class Quote(Base):
     __tablename__ = "quotes"
+    # Design: 002 quotes: written by the quoting service.
     __table_args__ = (
         sa.CheckConstraint(in_values("status", QUOTE_STATUSES), name="status_allowed"),
         sa.CheckConstraint(in_values("product_type", PRODUCT_TYPES), name="product_type_allowed"),
@@ -200,8 +212,9 @@ class Quote(Base):
         sa.Index("ix_quotes_created_by", "created_by"),
         sa.Index("ix_quotes_updated_by", "updated_by"),
         {
+            "info": design("operational", Distributed("customer_id", "co-located with its customer (quote service, portal)"), GENERATED),
             "comment": "Quotes: priced (or being priced) risk offered to a customer, versioned, until bound, "
-            "declined or expired. QUO-001..QUO-012."
+            "declined or expired. QUO-001..QUO-012.",
         },
     )
 
@@ -308,14 +321,17 @@ class Quote(Base):
 
 class QuoteStatusTransition(Base):
     __tablename__ = "quote_status_transitions"
+    # Design: 008: the lifecycle is reference data a revision changes; the application only reads it (its triggers
+    # do, as the inserting role), nobody may allow bound -> quoted at run time.
     __table_args__ = (
         sa.CheckConstraint(in_values("from_status", LIFECYCLE_FROM), name="from_status_allowed"),
         sa.CheckConstraint(in_values("to_status", QUOTE_STATUSES), name="to_status_allowed"),
         sa.CheckConstraint("from_status <> to_status", name="changes_status"),
         sa.CheckConstraint("rule_id ~ '^QUO-[0-9]{3}$'", name="rule_id_format"),
         {
+            "info": design("reference", REPLICATED, REVISION_ROWS),
             "comment": "QUO-013: the quote lifecycle as data: each row is an allowed status change; a status with "
-            "no row leaving it is terminal (QUO-014)."
+            "no row leaving it is terminal (QUO-014).",
         },
     )
 

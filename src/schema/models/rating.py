@@ -52,6 +52,7 @@ from schema.models.base import (
     updated_at,
     uuid_pk,
 )
+from schema.models.design import RATE_SEEDED, REPLICATED, REVISION_ROWS, design
 
 # Coverages each line of business is rated for (RAT-002): the standard coverage parts, then the
 # optional endorsements filings rate (revision 009). Sources: ISO personal auto (PP 00 01 and its
@@ -131,6 +132,8 @@ def _factors(comment: str, nullable: bool = True) -> Mapped:
 
 class RateTable(Base):
     __tablename__ = "rate_tables"
+    # Design: 003 rating: the application reads rates; they change only through the admin console's approval
+    # workflow (admin_rate_approvals), never by the quoting service.
     __table_args__ = (
         state_check(),
         sa.CheckConstraint(in_values("product_type", PRODUCT_TYPES), name="product_type_allowed"),
@@ -159,8 +162,9 @@ class RateTable(Base):
         sa.UniqueConstraint("state", "product_type", "coverage_type", "effective_date"),
         sa.Index("ix_rate_tables_filing_id", "filing_id"),
         {
+            "info": design("admin", REPLICATED, RATE_SEEDED),
             "comment": "Filed base rates per state, product and coverage, with their rating factors, from an "
-            "effective date (RAT-001..RAT-009). Changed only through the admin approval workflow."
+            "effective date (RAT-001..RAT-009). Changed only through the admin approval workflow.",
         },
     )
 
@@ -225,6 +229,7 @@ class RateTable(Base):
 
 class DiscountRule(Base):
     __tablename__ = "discount_rules"
+    # Design: 003 rating: changed only through the admin console's approval workflow, never by the quoting service.
     __table_args__ = (
         sa.CheckConstraint(f"code ~ '{DISCOUNT_CODE_PATTERN}'", name="code_format"),
         sa.CheckConstraint(in_values("discount_type", DISCOUNT_TYPES), name="discount_type_allowed"),
@@ -243,8 +248,9 @@ class DiscountRule(Base):
         sa.CheckConstraint("expiration_date > effective_date", name="expiration_after_effective"),
         sa.UniqueConstraint("code"),
         {
+            "info": design("admin", REPLICATED, RATE_SEEDED),
             "comment": "Discounts the rating engine may apply, where, to which products, how much, in which order "
-            "and whether they stack (RAT-010..RAT-014)."
+            "and whether they stack (RAT-010..RAT-014).",
         },
     )
 
@@ -317,6 +323,8 @@ PARAMETERS_MATCH_KIND = (
 
 class StateRatingRule(Base):
     __tablename__ = "state_rating_rules"
+    # Design: 009 rating governance: maintained by compliance in the admin console; the quoting service and auditors
+    # read them (the state-rule triggers run as the writer).
     __table_args__ = (
         sa.CheckConstraint(f"rule_id ~ '{STATE_RULE_ID_PATTERN}'", name="rule_id_format"),
         sa.CheckConstraint("substr(rule_id, 1, 2) = state", name="rule_id_names_state"),
@@ -329,9 +337,10 @@ class StateRatingRule(Base):
         sa.CheckConstraint("effective_to > effective_from", name="effective_to_after_from"),
         sa.Index("ix_state_rating_rules_state_product_type_kind", "state", "product_type", "kind"),
         {
+            "info": design("admin", REPLICATED, REVISION_ROWS),
             "comment": "RAT-017: state insurance regulation the rating engine obeys, as data: one row per rule of a state and "
             "product, with its parameters, the statute or regulation it comes from and when it applies. Triggers on "
-            "rate_tables, discount_rules and quotes read it (RAT-018..RAT-020): a new state is rows, not code."
+            "rate_tables, discount_rules and quotes read it (RAT-018..RAT-020): a new state is rows, not code.",
         },
     )
 

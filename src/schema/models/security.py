@@ -53,6 +53,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schema import secret_formats
 from schema.models.base import Base, created_at, in_values, updated_at, uuid_pk
+from schema.models.design import GENERATED, REPLICATED, REVISION_ROWS, Distributed, LeftEmpty, WrittenByDatabase, design
 
 SSO_PROVIDER_TYPES: tuple[str, ...] = ("google", "azure", "okta", "auth0")
 HTTP_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -85,6 +86,8 @@ def partitioned_created_at() -> Mapped[dt.datetime]:
 
 class SsoProvider(Base):
     __tablename__ = "sso_providers"
+    # Design: 004 security: identity-provider registrations are configuration the admin console manages; letting the
+    # application write them would let a compromised service register its own SSO provider.
     __table_args__ = (
         sa.CheckConstraint(in_values("provider_type", SSO_PROVIDER_TYPES), name="provider_type_allowed"),
         sa.CheckConstraint(secret_formats.envelope_check("client_secret_encrypted"), name="client_secret_encrypted_envelope"),  # SEC-026
@@ -96,7 +99,10 @@ class SsoProvider(Base):
         sa.CheckConstraint(DOMAIN_ARRAY, name="allowed_domains_are_domains"),
         sa.CheckConstraint("NOT auto_create_users OR allowed_domains <> '[]'::jsonb", name="auto_create_needs_domains"),
         sa.UniqueConstraint("provider_name"),
-        {"comment": "Single sign-on identity providers (OIDC) staff sign in with; SEC-004: usable only once an admin enables them."},
+        {
+            "info": design("admin", REPLICATED, GENERATED),
+            "comment": "Single sign-on identity providers (OIDC) staff sign in with; SEC-004: usable only once an admin enables them.",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -153,6 +159,8 @@ class SsoProvider(Base):
 
 class OAuth2Client(Base):
     __tablename__ = "oauth2_clients"
+    # Design: 004 security: API-client registrations are configuration the admin console manages; letting the
+    # application write them would let a compromised service register its own OAuth client.
     __table_args__ = (
         jsonb_array_check("redirect_uris"),
         sa.CheckConstraint(secret_formats.hash_check("client_secret_hash"), name="client_secret_hash_format"),  # SEC-025
@@ -171,7 +179,10 @@ class OAuth2Client(Base):
         sa.CheckConstraint("rate_limit_per_minute > 0", name="rate_limit_per_minute_positive"),
         sa.CheckConstraint("rate_limit_per_hour >= rate_limit_per_minute", name="rate_limit_per_hour_covers_minute"),
         sa.UniqueConstraint("client_id"),
-        {"comment": "Machine clients (partners, agency systems) allowed to call the API with OAuth2, and their rate limits."},
+        {
+            "info": design("admin", REPLICATED, GENERATED),
+            "comment": "Machine clients (partners, agency systems) allowed to call the API with OAuth2, and their rate limits.",
+        },
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -224,6 +235,7 @@ class OAuth2Client(Base):
 
 class UserMfaSettings(Base):
     __tablename__ = "user_mfa_settings"
+    # Design: MFA enrolment is the user's own, via the application.
     __table_args__ = (
         sa.CheckConstraint("NOT totp_enabled OR totp_secret_encrypted IS NOT NULL", name="totp_enabled_needs_secret"),
         # SEC-026 (revision 010): every secret in the v1 envelope.
@@ -237,7 +249,10 @@ class UserMfaSettings(Base):
         sa.CheckConstraint("NOT sms_enabled OR sms_phone_encrypted IS NOT NULL", name="sms_enabled_needs_phone"),
         jsonb_array_check("webauthn_credentials"),
         jsonb_array_check("recovery_codes_encrypted"),
-        {"comment": "Each user's multi-factor authentication enrolment; SEC-013: owned by the user, deleted with the account."},
+        {
+            "info": design("operational", REPLICATED, GENERATED),
+            "comment": "Each user's multi-factor authentication enrolment; SEC-013: owned by the user, deleted with the account.",
+        },
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(
@@ -291,7 +306,10 @@ class PartitionPolicy(Base):
         sa.CheckConstraint("retention_months >= 1", name="retention_months_positive"),
         sa.CheckConstraint("parent_table <> 'audit_logs' OR retention_months >= 84", name="audit_logs_kept_7_years"),
         sa.CheckConstraint("rule_id ~ '^(SEC|ANA)-[0-9]{3}$'", name="rule_id_format"),
-        {"comment": "Look-ahead and retention of each monthly-partitioned table, read by run_partition_maintenance() (SEC-016)."},
+        {
+            "info": design("admin", REPLICATED, REVISION_ROWS),
+            "comment": "Look-ahead and retention of each monthly-partitioned table, read by run_partition_maintenance() (SEC-016).",
+        },
     )
 
     parent_table: Mapped[str] = mapped_column(
@@ -330,6 +348,11 @@ class AuditLog(Base):
         sa.Index("ix_audit_logs_user_id_created_at", "user_id", "created_at"),
         sa.Index("ix_audit_logs_created_at", "created_at", postgresql_using="brin"),
         {
+            "info": design(
+                "append_only",
+                Distributed("id", "append-only, no tenant column (user_id is NULL for system events): even write spread"),
+                GENERATED,
+            ),
             "comment": "SOC 2 audit trail of who did what to which resource. SEC-003: append-only; SEC-016: monthly RANGE partitions on created_at plus DEFAULT; SEC-014: kept at least 7 years.",
             "postgresql_partition_by": "RANGE (created_at)",
         },
@@ -398,6 +421,8 @@ class PartitionArchiveLedger(Base):
     """SEC-023 (revision 010): what partition maintenance detached, recorded before it left."""
 
     __tablename__ = "partition_archive_ledger"
+    # Design: 010 security invariants: the record of what partition maintenance detached (SEC-023) is written by the
+    # maintenance function alone (as the owner); auditors verify archives with it.
     __table_args__ = (
         sa.CheckConstraint(in_values("event", LEDGER_EVENTS), name="event_allowed"),
         sa.CheckConstraint("range_start < range_end", name="range_ordered"),
@@ -405,8 +430,16 @@ class PartitionArchiveLedger(Base):
         sa.CheckConstraint("checksum ~ '^md5sum64:[0-9]+$'", name="checksum_format"),
         sa.Index("ix_partition_archive_ledger_partition_name_recorded_at", "partition_name", "recorded_at"),
         {
+            "info": design(
+                "evidence",
+                REPLICATED,
+                LeftEmpty(
+                    "SEC-023: only maintain_partitions() writes it, when a partition ages out of its retention (84 months for "
+                    "audit logs); the generated 24 months of history never reach that age"
+                ),
+            ),
             "comment": "SEC-023: append-only record of every partition maintain_partitions() detached by retention (and of late rows that joined an "
-            "archive): table, range, row count and checksum, written before the partition leaves; archives are never dropped (SEC-024)."
+            "archive): table, range, row count and checksum, written before the partition leaves; archives are never dropped (SEC-024).",
         },
     )
 
@@ -453,6 +486,8 @@ class DdlAuditLog(Base):
     a year), and an auditor reads the trail by time, which the whole-table scan serves."""
 
     __tablename__ = "ddl_audit_log"
+    # Design: 011 DDL audit: written only by the owner's event trigger function; auditors read it. Replicated:
+    # schema changes are rare and run on the coordinator, which propagates them; the trail stays small (SEC-040).
     __table_args__ = (
         sa.CheckConstraint(in_values("event", DDL_AUDIT_EVENTS), name="event_allowed"),
         sa.CheckConstraint("command_tag ~ '^[A-Z][A-Z ]*$'", name="command_tag_format"),
@@ -460,6 +495,14 @@ class DdlAuditLog(Base):
         sa.CheckConstraint("object_type ~ '^[A-Za-z][A-Za-z -]*$'", name="object_type_format"),
         sa.CheckConstraint("migration_revision ~ '^[0-9A-Za-z_]+$'", name="migration_revision_format"),
         {
+            "info": design(
+                "database_trail",
+                REPLICATED,
+                WrittenByDatabase(
+                    "SEC-040: the DDL audit's event trigger records the partitions maintain_partitions() creates during the "
+                    "run (and nothing else the seed does is DDL)"
+                ),
+            ),
             "comment": "SEC-040: database-level trail of every schema change (DDL) with who, when, what and whether an "
             "Alembic revision ran it, written by event triggers trg_ddl_audit_command_end and trg_ddl_audit_sql_drop "
             "(installed only where the migrating role is a superuser: SEC-042). SEC-041: append-only, owner included.",

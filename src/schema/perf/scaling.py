@@ -19,52 +19,25 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from schema import catalog
+from schema.models import metadata
+from schema.models.design import Distributed, Replicated, designs
 
 TARGET_BYTES = 100 * 10**12  # 100 TB
 SHARD_COUNT = 128  # Citus' default is 32; 128 leaves room to grow to 32+ workers without resharding
 PARTITION_SHARD_LIMIT = 50 * 2**30  # above ~50 GiB per partition shard, VACUUM and index builds get long
 
-# The tenant is the customer: a customer's quotes, policies and claims live on one shard, so the
-# customer portal and quote service run single-shard, and joins among them are co-located.
-# Append-only logs have no customer column and NULL-able actors: distributed by their own id,
-# which spreads writes evenly; their queries fan out to every shard, each pruning partitions.
-DISTRIBUTED: dict[str, tuple[str, str]] = {
-    "customers": ("id", "the tenant: every customer-owned row follows it"),
-    "policies": ("customer_id", "co-located with its customer"),
-    "quotes": ("customer_id", "co-located with its customer (quote service, portal)"),
-    "claims": ("customer_id", "co-located with its policy's customer"),
-    "audit_logs": ("id", "append-only, no tenant column (user_id is NULL for system events): even write spread"),
-    "analytics_events": ("id", "append-only, actors are NULL-able: even write spread, dashboards fan out"),
-    "admin_activity_logs": ("id", "append-only admin trail: even write spread"),
-    "websocket_connections": ("user_id", "a user's connections on one shard: push to a user is single-shard"),
-}
+# The plan is declared next to each model (the ``info`` of its ``__table_args__``,
+# schema.models.design) and read here in the metadata's foreign-key order (a parent before its
+# children). The tenant is the customer: a customer's quotes, policies and claims live on one
+# shard, so the customer portal and quote service run single-shard, and joins among them are
+# co-located. Append-only logs have no customer column and NULL-able actors: distributed by their
+# own id, which spreads writes evenly; their queries fan out to every shard, each pruning partitions.
+PLAN = designs(metadata)
+DISTRIBUTED: dict[str, Distributed] = {t: d.placement for t, d in PLAN.items() if isinstance(d.placement, Distributed)}
 # Tables distributed by the customer: co-located, so foreign keys among them can be enforced.
-TENANT_GROUP = frozenset(t for t, (col, _) in DISTRIBUTED.items() if (t, col) == ("customers", "id") or col == "customer_id")
+TENANT_GROUP = frozenset(t for t, p in DISTRIBUTED.items() if (t, p.column) == ("customers", "id") or p.column == "customer_id")
 REFERENCE_WHY = "small, read by every shard's joins and checks, changed rarely: a copy on every node"
-REFERENCE: tuple[str, ...] = (
-    "users",
-    "user_mfa_settings",
-    "sso_providers",
-    "oauth2_clients",
-    "rate_tables",
-    "discount_rules",
-    "quote_number_counters",
-    "partition_policies",
-    "admin_roles",
-    "admin_permissions",
-    "admin_role_permissions",
-    "admin_users",
-    "admin_dashboards",
-    "system_settings",
-    "admin_rate_approvals",
-    "state_rating_rules",
-    "claim_status_transitions",
-    "policy_status_transitions",
-    "quote_status_transitions",
-    "partition_archive_ledger",
-    # SEC-040: schema changes are rare and run on the coordinator, which propagates them; the trail stays small.
-    "ddl_audit_log",
-)
+REFERENCE: tuple[str, ...] = tuple(t for t, d in PLAN.items() if isinstance(d.placement, Replicated))
 
 
 @dataclass(frozen=True)
@@ -76,20 +49,22 @@ class Blocker:
 
 
 def unplanned(cat: catalog.Catalog) -> list[str]:
-    """Tables of the schema the plan does not place (a new table needs a decision here)."""
+    """Tables of the schema the plan does not place: in the catalog without a model (a model
+    without a placement is refused by schema.models.design.designs)."""
     return sorted(set(cat.tables) - set(DISTRIBUTED) - set(REFERENCE))
 
 
 def _dist(table: str) -> str | None:
-    return DISTRIBUTED[table][0] if table in DISTRIBUTED else None
+    return DISTRIBUTED[table].column if table in DISTRIBUTED else None
 
 
 def blockers(cat: catalog.Catalog) -> list[Blocker]:
     """Every constraint of today's schema that a Citus distribution along the plan would refuse."""
     out: list[Blocker] = []
-    for name, (column, _) in DISTRIBUTED.items():
+    for name, placement in DISTRIBUTED.items():
         if name not in cat.tables:
             continue
+        column = placement.column
         table = cat.table(name)
         names = {c.name for c in table.columns}
         if column not in names:
@@ -227,19 +202,19 @@ def placement_diagram(cat: catalog.Catalog) -> str:
     column of the tenant are co-located), the reference tables as one replicated group, and the
     foreign keys among distributed tables as arrows, so a reader sees which joins stay on a shard."""
     groups: dict[str, list[str]] = {}
-    for table, (column, _why) in DISTRIBUTED.items():
+    for table, placement in DISTRIBUTED.items():
         if table not in cat.tables:
             continue
-        key = "tenant" if table in TENANT_GROUP else f"{table}_{column}"
+        key = "tenant" if table in TENANT_GROUP else f"{table}_{placement.column}"
         groups.setdefault(key, []).append(table)
     lines = ["---", "title: Shard placement (128 shards)", "---", "flowchart LR"]
     for key, tables in groups.items():
         if key == "tenant":
             label = "co-located by customer: one customer's rows on one shard"
         else:
-            label = f"by {DISTRIBUTED[tables[0]][0]}: spread evenly over the shards"
+            label = f"by {DISTRIBUTED[tables[0]].column}: spread evenly over the shards"
         lines.append(f'\tsubgraph {key}["{label}"]')
-        lines.extend(f'\t\t{t}["{t}<br/>by {DISTRIBUTED[t][0]}"]' for t in tables)
+        lines.extend(f'\t\t{t}["{t}<br/>by {DISTRIBUTED[t].column}"]' for t in tables)
         lines.append("\tend")
     reference = [t for t in REFERENCE if t in cat.tables]
     if reference:
@@ -272,7 +247,7 @@ def markdown(cat: catalog.Catalog, measured: dict[str, catalog.TableSize], kept:
         "",
         "| table | distribution column | why |",
         "|---|---|---|",
-        *(f"| {t} | `{col}` | {why} |" for t, (col, why) in DISTRIBUTED.items() if t in cat.tables),
+        *(f"| {t} | `{p.column}` | {p.why} |" for t, p in DISTRIBUTED.items() if t in cat.tables),
         "",
         "## Reference tables",
         "",

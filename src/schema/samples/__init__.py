@@ -19,7 +19,8 @@ import base64
 import hashlib
 import importlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,23 +135,53 @@ def declare_actor(conn: sa.Connection, table: str, values: dict[str, Any]) -> No
 
 
 class NotRefused(AssertionError):
-    """The database accepted what it must refuse (an AssertionError, so a test fails on it)."""
+    """The database accepted what it must refuse (an AssertionError, so a test fails on it).
+
+    ``rows`` holds what the accepted statement returned (its RETURNING rows, read before the
+    savepoint was rolled back), for a caller that judges acceptance too (the property tests)."""
+
+    def __init__(self, message: str, rows: Sequence[sa.Row[Any]] = ()) -> None:
+        super().__init__(message)
+        self.rows = list(rows)
+
+
+@contextmanager
+def as_role(conn: sa.Connection, role: str) -> Iterator[sa.Connection]:
+    """Run the block as ``role``: SET LOCAL ROLE in a savepoint that is always rolled back, which
+    undoes the role and whatever the block wrote (the test connection is a superuser, which
+    neither grants nor row-level security restrict)."""
+    savepoint = conn.begin_nested()
+    conn.exec_driver_sql(f"SET LOCAL ROLE {conn.dialect.identifier_preparer.quote_identifier(role)}")
+    try:
+        yield conn
+    finally:
+        savepoint.rollback()
 
 
 def refused(
-    conn: sa.Connection, statement: str | Executable, params: dict[str, Any] | None = None, *, deferred: str | None = None
+    conn: sa.Connection,
+    statement: str | Executable,
+    params: dict[str, Any] | None = None,
+    *,
+    deferred: str | None = None,
+    role: str | None = None,
 ) -> psycopg.Error:
     """Run ``statement`` (SQL text or a SQLAlchemy statement) in a savepoint that is always rolled
     back, and return the driver's error: the database must refuse it.
 
     ``deferred`` names a deferred constraint trigger to fire at once (SET CONSTRAINTS ... IMMEDIATE)
-    after the statement, inside the same savepoint. An error that is not the driver's (a bug in
-    the caller) propagates as it is; an accepted statement raises ``NotRefused``.
+    after the statement, inside the same savepoint. ``role`` runs it as that role (``as_role``).
+    An error that is not the driver's (a bug in the caller) propagates as it is; an accepted
+    statement raises ``NotRefused``.
     """
+    if role is not None:
+        with as_role(conn, role):
+            return refused(conn, statement, params, deferred=deferred)
     executable = sa.text(statement) if isinstance(statement, str) else statement
     savepoint = conn.begin_nested()
     try:
-        conn.execute(executable, params or {})
+        result = conn.execute(executable, params or {})
+        rows = result.all() if result.returns_rows else []
         if deferred is not None:
             conn.execute(sa.text(f"SET CONSTRAINTS {deferred} IMMEDIATE"))
     except sa.exc.DBAPIError as exc:
@@ -159,13 +190,18 @@ def refused(
         return exc.orig
     finally:
         savepoint.rollback()
-    raise NotRefused(f"accepted: {executable}")
+    raise NotRefused(f"accepted: {executable}", rows)
 
 
-def refusal(conn: sa.Connection, table: str, values: dict[str, Any], *, deferred: str | None = None) -> psycopg.Error:
-    """Insert ``values`` into ``table`` as ``refused`` runs a statement: the error the database raised."""
+def refusal(
+    conn: sa.Connection, table: str, values: dict[str, Any], *, deferred: str | None = None, role: str | None = None
+) -> psycopg.Error:
+    """Insert ``values`` into ``table`` as ``refused`` runs a statement: the error the database raised.
+
+    The INSERT has no RETURNING (``inline``): a writer that may not read the table back (an
+    append-only trail) is refused for the rule it breaks, not for reading."""
     try:
-        return refused(conn, metadata.tables[table].insert().values(**values), deferred=deferred)
+        return refused(conn, metadata.tables[table].insert().inline().values(**values), deferred=deferred, role=role)
     except NotRefused:
         raise NotRefused(f"{table} accepted the row") from None
 

@@ -50,6 +50,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import URL
 
 from schema import catalog, database, migrations, partitions, sql_files
+from schema.models import metadata
+from schema.models.design import LeftEmpty, RateSeeded, designs
 from schema.seed import deferral, rates, scales
 from schema.seed.scales import Scale
 
@@ -67,13 +69,13 @@ LANES = 2
 # COR-024 / QUO-021: generated rows are historical rows (their created_at and recorded status are
 # kept); the documented path, for the chunk's transaction only.
 HISTORICAL_IMPORT = "SET LOCAL app.historical_import = 'on'"
+# Where each table's rows come from is declared next to its model (schema.models.design); the
+# generator's lists are read from there, in the metadata's foreign-key order.
+DESIGNS = designs(metadata)
 # Tables the generator leaves empty on purpose, and why (the volume test holds every other table to rows).
-NOT_GENERATED: dict[str, str] = {
-    "partition_archive_ledger": "SEC-023: only maintain_partitions() writes it, when a partition ages out of its retention "
-    "(84 months for audit logs); the generated 24 months of history never reach that age",
-    "quote_number_counters": "QUO-003: since revision 012 quote numbers come from a sequence per year; the table keeps "
-    "what the counter had issued before 012 (read-only) and is written again only by 012's downgrade",
-}
+NOT_GENERATED: dict[str, str] = {t: d.seed.why for t, d in DESIGNS.items() if isinstance(d.seed, LeftEmpty)}
+# Reference data loaded by the rate seed (idempotent), not generated: rate_tables, discount_rules.
+REFERENCE_TABLES: tuple[str, ...] = tuple(t for t, d in DESIGNS.items() if isinstance(d.seed, RateSeeded))
 
 
 class VolumeError(RuntimeError):
@@ -128,8 +130,10 @@ def _quote_step(version: int) -> Step:
     )
 
 
-# In dependency order. Tables of domains not in the schema yet are skipped with a note.
-STEPS: tuple[Step, ...] = (
+# How each generated table is generated, in any order (the load order is derived below). A table
+# whose model declares it Generated has a step here and a file sql/seed/<table>.sql; the volume
+# test holds the three to each other.
+_STEPS: tuple[Step, ...] = (
     Step("users", rows=lambda s, c: s.users),
     Step("user_mfa_settings", rows=lambda s, c: s.users),
     Step("customers", rows=lambda s, c: s.customers),
@@ -158,11 +162,11 @@ STEPS: tuple[Step, ...] = (
     # total: a rate's last submission is the only one that may be pending or approved (ADM-024, RAT-015).
     Step("admin_rate_approvals", rows=lambda s, c: s.rate_approvals, params=lambda s, c: {"total": s.rate_approvals}),
 )
-# Reference data loaded by the rate seed (idempotent), not generated: rate_tables, discount_rules.
-REFERENCE_TABLES = ("rate_tables", "discount_rules")
-# Written by the database itself, not generated: the DDL audit's event trigger (SEC-040) records the
-# partitions maintain_partitions() creates during the run (and nothing else the seed does is DDL).
-TRIGGER_WRITTEN_TABLES = ("ddl_audit_log",)
+# In dependency order: the metadata's foreign-key order (a parent before its children, ties by
+# name); a table's steps keep their order (quotes v1, v2, v3). The streams (PARTITIONED) load
+# last whatever their place (Generator.run). Tables not in the schema yet are skipped with a note.
+LOAD_ORDER: dict[str, int] = {table: n for n, table in enumerate(DESIGNS)}
+STEPS: tuple[Step, ...] = tuple(sorted(_STEPS, key=lambda step: LOAD_ORDER[step.table]))
 
 
 @dataclass
