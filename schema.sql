@@ -3,7 +3,7 @@
 -- an empty database (on every PostgreSQL version it tests) and fails when the replay differs from
 -- this file; commit it together with the revision that changes it.
 
--- alembic_version: 013
+-- alembic_version: 014
 
 -- role: admin_rw
 CREATE ROLE admin_rw NOSUPERUSER NOLOGIN NOBYPASSRLS;
@@ -1097,16 +1097,16 @@ CREATE TRIGGER trg_quotes_assign_quote_number BEFORE INSERT ON quotes FOR EACH R
 COMMENT ON TRIGGER trg_quotes_assign_quote_number ON quotes IS 'QUO-003: issues the quote number from the year''s sequence quote_number_seq_YYYY when the caller left the template default; moves it past an imported number.';
 CREATE TRIGGER trg_quotes_check_version BEFORE INSERT OR UPDATE OF version, parent_quote_id ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_version();
 COMMENT ON TRIGGER trg_quotes_check_version ON quotes IS 'QUO-006: a requote is its parent''s version + 1; version and parent are fixed at creation.';
-CREATE TRIGGER trg_quotes_coverage_selections_valid AFTER INSERT OR UPDATE OF status, coverage_selections ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_coverage_selections();
+CREATE TRIGGER trg_quotes_coverage_selections_valid AFTER INSERT OR UPDATE OF status, coverage_selections ON quotes FOR EACH ROW WHEN (((new.status)::text = ANY ((ARRAY['quoted'::character varying, 'bound'::character varying])::text[]))) EXECUTE FUNCTION check_quote_coverage_selections();
 COMMENT ON TRIGGER trg_quotes_coverage_selections_valid ON quotes IS 'QUO-022: a quoted or bound quote''s coverage_selections is a coverage a policy accepts (validate_policy_data, COR-013).';
 CREATE TRIGGER trg_quotes_server_owned BEFORE INSERT OR UPDATE OF created_at, product_type ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_server_owned();
 COMMENT ON TRIGGER trg_quotes_server_owned ON quotes IS 'QUO-021: created_at is set by the database (historical import aside) and fixed; QUO-017: product_type is fixed.';
 CREATE TRIGGER trg_quotes_set_updated_at BEFORE UPDATE ON quotes FOR EACH ROW EXECUTE FUNCTION set_updated_at();
-CREATE CONSTRAINT TRIGGER trg_quotes_state_rules AFTER INSERT OR UPDATE OF status, state, product_type, effective_date, rating_factors, coverage_selections ON quotes DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW EXECUTE FUNCTION check_quote_state_rules();
+CREATE CONSTRAINT TRIGGER trg_quotes_state_rules AFTER INSERT OR UPDATE OF status, state, product_type, effective_date, rating_factors, coverage_selections ON quotes DEFERRABLE INITIALLY IMMEDIATE FOR EACH ROW WHEN (((new.status)::text = ANY ((ARRAY['quoted'::character varying, 'bound'::character varying])::text[]))) EXECUTE FUNCTION check_quote_state_rules();
 COMMENT ON TRIGGER trg_quotes_state_rules ON quotes IS 'RAT-020: refuses a priced quote that breaks its state''s rules (banned factor, mandated coverage, minimum limits).';
 CREATE TRIGGER trg_quotes_status_transition BEFORE INSERT OR UPDATE OF status ON quotes FOR EACH ROW EXECUTE FUNCTION check_quote_status_transition();
 COMMENT ON TRIGGER trg_quotes_status_transition ON quotes IS 'QUO-013/QUO-014/QUO-015: first status and status changes follow quote_status_transitions; no binding after expires_at.';
-CREATE CONSTRAINT TRIGGER trg_quotes_version_chain AFTER INSERT OR UPDATE OF parent_quote_id, version, product_type ON quotes DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION check_quote_version_chain();
+CREATE CONSTRAINT TRIGGER trg_quotes_version_chain AFTER INSERT OR UPDATE OF parent_quote_id, version, product_type ON quotes DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.parent_quote_id IS NOT NULL)) EXECUTE FUNCTION check_quote_version_chain();
 COMMENT ON TRIGGER trg_quotes_version_chain ON quotes IS 'QUO-017: at commit, version chains are acyclic, within one line of business, parent version + 1 (QUO-006).';
 GRANT INSERT ON quotes TO app_rw;
 GRANT UPDATE ON quotes TO app_rw;
@@ -1991,22 +1991,29 @@ AS $function$
 DECLARE
     moment timestamptz;
 BEGIN
-    -- Values outside the lifecycle are ck_quotes_status_allowed's to refuse (NULL: NOT NULL's).
-    IF NEW.status IS NULL OR NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.to_status = NEW.status) THEN
-        RETURN NEW;
-    END IF;
     IF TG_OP = 'INSERT' THEN
-        IF quote_historical_import() THEN
+        -- The common case first, in one lookup: a first status the lifecycle allows ('new' -> status).
+        IF EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.from_status = 'new' AND t.to_status = NEW.status) THEN
+            IF NOT quote_historical_import() THEN
+                RETURN NEW;
+            END IF;
             -- QUO-021: an imported quote keeps its recorded status; one imported as bound was
             -- bound at its last change (updated_at), which must be within its offer period.
             moment := NEW.updated_at;
-        ELSIF NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.from_status = 'new' AND t.to_status = NEW.status) THEN
+        -- Values outside the lifecycle are ck_quotes_status_allowed's to refuse (NULL: NOT NULL's).
+        ELSIF NEW.status IS NULL OR NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.to_status = NEW.status) THEN
+            RETURN NEW;
+        ELSIF quote_historical_import() THEN
+            moment := NEW.updated_at;  -- QUO-021: as above, for a status a live insert may not start in
+        ELSE
             RAISE EXCEPTION 'QUO-013: a quote is created as draft or calculating, not % (quote_status_transitions, trigger trg_quotes_status_transition)', NEW.status
                 USING ERRCODE = 'check_violation';
-        ELSE
-            RETURN NEW;
         END IF;
     ELSE
+        -- Values outside the lifecycle are ck_quotes_status_allowed's to refuse (NULL: NOT NULL's).
+        IF NEW.status IS NULL OR NOT EXISTS (SELECT 1 FROM quote_status_transitions t WHERE t.to_status = NEW.status) THEN
+            RETURN NEW;
+        END IF;
         IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
             RETURN NEW;  -- status written unchanged (an UPDATE of other columns naming it): no transition
         END IF;
