@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Insert rates of the three hot write paths before and after the invariant revisions, same run:
-``python scripts/bench_insert_paths.py [--rows 3000] [--rounds 2] [--markdown FILE]``.
+``python scripts/bench_insert_paths.py [--rows 3000] [--rounds 2] [--markdown FILE] [--json FILE]``.
 
 Revisions 007-011 add constraints and row triggers to the tables the application writes most:
 quotes (state machine, server-owned facts, version chains, QUO-003's number), audit_logs (the
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import psycopg
 
 from schema import database, migrations
-from schema.perf import bench
+from schema.perf import bench, bench_json
 
 BEFORE, AFTER = "006", "head"
 BATCH = 100  # statements per transaction
@@ -129,6 +129,7 @@ def main() -> int:
     p = bench.parser(__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=3000, help="rows per path per round")
     p.add_argument("--rounds", type=int, default=2)
+    bench_json.add_argument(p, "insert_paths")
     args = p.parse_args()
     server = database.resolve().url
     with (
@@ -169,6 +170,20 @@ def main() -> int:
             "set_config (SEC-020 at head); analytics: a funnel event (no row trigger at either revision)",
         ]
         bench.finish(result, args.markdown, after_url)
+        if args.json:
+            bench_json.write(
+                args.json,
+                title="Insert rates of the hot write paths: before (006) and after (head) the invariant revisions",
+                unit="rows/s",
+                scale="log",  # one row a statement and 100 a statement differ tenfold
+                groups=[
+                    bench_json.Group(f"{path}, {mode}", {BEFORE: best[BEFORE][(mode, path)], AFTER: best[AFTER][(mode, path)]})
+                    for mode, path in keys
+                ],
+                notes=f"Best of {args.rounds} alternating rounds of {args.rows:,} rows per path, on a shared machine: "
+                "the rounds spread by up to 2x, so only a gap larger than that is a finding.",
+                machine=result.machine_info,
+            )
     return 0
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark the restore drill: ``python scripts/bench_restore.py [--scale medium] [--jobs 2] [--keep-source]``.
+"""Benchmark the restore drill: ``python scripts/bench_restore.py [--scale medium] [--jobs 2] [--json FILE]``.
 
 Seeds a throw-away database at the given scale (medium by default: about 2.8 million rows; full is
 about 15.5 million), runs ``schema.drill.restore`` on it (pg_dump -Fc, pg_restore -j N, the proof),
@@ -20,6 +20,7 @@ import sys
 from rich.console import Console
 
 from schema import database, drill, machine, migrations
+from schema.perf import bench_json
 from schema.seed import scales, volume
 
 # Production sizes to extrapolate to (bytes): the seed's "8-hour restore for TB+ databases" and
@@ -44,6 +45,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--scale", default="medium", choices=sorted(scales.SCALES))
     parser.add_argument("--jobs", type=int, default=drill.DEFAULT_JOBS)
     parser.add_argument("--seed", type=int, default=7)
+    bench_json.add_argument(parser, "restore")
     args = parser.parse_args(argv)
     server = database.resolve().url
     console = Console(stderr=True)
@@ -62,6 +64,26 @@ def main(argv: list[str]) -> int:
         print(line)
     for line in extrapolate(report):
         print(line)
+    if args.json and report.ok:  # a failed proof is not a result to chart
+        bench_json.write(
+            args.json,
+            title="Restore drill: seconds of each phase (pg_dump -Fc, pg_restore, the proof)",
+            unit="s",
+            scale="linear",
+            groups=[
+                bench_json.Group(
+                    f"{args.scale} scale: {report.rows:,} rows, {report.database_bytes / 1e6:.1f} MB",
+                    {
+                        "pg_dump -Fc": report.dump_seconds,
+                        f"pg_restore -j {report.jobs}": report.restore_seconds,
+                        "verify": report.verify_seconds,
+                    },
+                )
+            ],
+            notes=f"One run on a shared machine (the copy proven equal: rows and checksum per table, constraints, schema dump); "
+            f"restore {report.restore_mb_per_second:.1f} MB/s.",
+            machine=info,
+        )
     return 0 if report.ok else 1
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from schema import database, migrations
-from schema.perf import bench
+from schema.perf import bench, bench_json
 
 UUIDV7 = """
 CREATE FUNCTION bench.uuidv7() RETURNS uuid LANGUAGE sql VOLATILE AS $$
@@ -34,6 +34,7 @@ def main() -> int:
     p = bench.parser(__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=2_000_000, help="rows inserted per key kind")
     p.add_argument("--batch", type=int, default=20_000, help="rows per committed INSERT (a busy service's stream)")
+    bench_json.add_argument(p, "uuid")
     args = p.parse_args()
     with migrations.temporary_database(database.resolve().url, "bench_uuid") as url:
         bench.execute(url, ["CREATE SCHEMA bench", UUIDV7, *(TABLE.format(kind=k) for k in KINDS)])
@@ -81,6 +82,22 @@ def main() -> int:
             "schema bench (no extension); index size from pg_relation_size of the primary key"
         )
         bench.finish(result, args.markdown, url)
+        if args.json:
+            bench_json.write(
+                args.json,
+                title="UUID primary keys: insert rate of random v4 vs time-ordered v7",
+                unit="rows/s",
+                scale="linear",
+                groups=[
+                    bench_json.Group(
+                        f"{measured['v4'][0]:,} rows, batches of {args.batch:,}",
+                        {kind: rows / seconds for kind, (rows, seconds, _) in measured.items()},
+                    ),
+                ],
+                notes=f"One run of {args.rows:,} rows per key kind on a shared machine; v7 gains once the primary key outgrows "
+                "shared_buffers (the index sizes are in the UUID section's table).",
+                machine=result.machine_info,
+            )
     return 0
 
 

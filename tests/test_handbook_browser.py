@@ -159,15 +159,21 @@ def search_results(page: Page, site_url: str, query: str) -> list[str]:
         ("quote_number", "quotes/quotes/", "column-quote_number"),
         ("QUO-003", "reference/rules/", "quo-003"),
         ("ck_quotes_expires_after_created", "quotes/quotes/", "ck_quotes_expires_after_created"),
+        # A table's name finds its table page before the reports and reference pages that mention it
+        # often (no row of the page is named quotes: the page itself is what is looked for).
+        ("quotes", "quotes/quotes/", None),
     ],
 )
-def test_first_search_result_is_the_defining_page_and_row(visit: Visit, site_url: str, query: str, page_path: str, anchor: str) -> None:
+def test_first_search_result_is_the_defining_page_and_row(
+    visit: Visit, site_url: str, query: str, page_path: str, anchor: str | None
+) -> None:
     results = search_results(visit.page, site_url, query)
     assert len(results) >= 2, results
     first_page, first_row = (urlparse(r) for r in results[:2])
     assert first_page.path == "/" + page_path, f"first result for {query!r}: {results[:3]}"
-    assert (first_row.path, first_row.fragment) == ("/" + page_path, anchor), f"first row for {query!r}: {results[:3]}"
-    visit.page.goto(results[1])
-    assert visit.page.locator(f"[id='{anchor}']").count() == 1, f"{results[1]} has no element with id {anchor}"
+    if anchor is not None:
+        assert (first_row.path, first_row.fragment) == ("/" + page_path, anchor), f"first row for {query!r}: {results[:3]}"
+        visit.page.goto(results[1])
+        assert visit.page.locator(f"[id='{anchor}']").count() == 1, f"{results[1]} has no element with id {anchor}"
     assert not visit.errors, visit.errors
     assert not visit.external, f"the handbook asked other hosts: {visit.external}"

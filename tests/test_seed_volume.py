@@ -13,7 +13,7 @@ from rich.console import Console
 from sqlalchemy.engine import URL
 
 from schema import catalog, database, dump, migrations
-from schema.seed import deferral, scales, volume
+from schema.seed import deferral, partition_counts, scales, volume
 
 SCALE = scales.get("small")
 SEED = 7
@@ -157,6 +157,29 @@ def test_time_series_spread_over_monthly_partitions_not_default(small_conn: sa.C
         partitions = scalar(small_conn, f"SELECT count(DISTINCT tableoid) FROM {table}")
         assert months >= 20 and partitions >= 20, table
         assert scalar(small_conn, f"SELECT count(*) FROM partitions.{table}_default") == 0, table
+
+
+# Rows of each monthly partition as the seeded database holds them (the partition a row is in, by
+# its tableoid), keyed by the partition's name.
+ROWS_PER_PARTITION = "SELECT c.relname AS partition, count(*) AS n FROM {table} t JOIN pg_class c ON c.oid = t.tableoid GROUP BY 1"
+
+
+def test_partition_counts_computed_from_the_generator_equal_the_seeded_partitions(small: Generated, small_conn: sa.Connection) -> None:
+    """The handbook's full-scale rows per partition are computed, not seeded (schema.seed.partition_counts):
+    at the small scale the same computation must give exactly what the seed put in each partition."""
+    eng = database.engine(small.url)
+    try:
+        with eng.connect() as conn:  # a session of its own: the computation installs the generator's pg_temp helpers
+            computed = partition_counts.rows_per_month(conn, SCALE, SEED, AS_OF)
+    finally:
+        eng.dispose()
+    assert [s.table for s in computed] == list(volume.PARTITIONED)
+    for stream in computed:
+        actual = {r.partition: int(r.n) for r in small_conn.execute(sa.text(ROWS_PER_PARTITION.format(table=stream.table)))}
+        expected = {f"{stream.table}_p{month.replace('-', '')}": n for month, n in stream.months.items()}
+        assert actual == expected, stream.table
+        assert sum(actual.values()) == small.report.counts()[stream.table] == stream.rows
+        assert len(expected) >= 24
 
 
 def test_event_times_are_bursty(small_conn: sa.Connection) -> None:

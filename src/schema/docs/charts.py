@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,12 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator
+from matplotlib.ticker import FuncFormatter, LogLocator
 
+from schema import machine
 from schema.docs import markdown as md
+from schema.perf import bench_json
+from schema.seed import partition_counts
 
 PERFORMANCE_JSON = "reports/performance.json"
 # The chart of the query-pattern timings, next to the report page (docs/reports/performance.md),
@@ -142,6 +146,171 @@ def query_patterns_svg(timings: list[Timing]) -> str:
         return _svg(fig, "Query patterns: time with and without their index", QUERY_PATTERNS_CHART_ALT)
 
 
+# --- benchmark comparisons: one grouped bar chart per docs/reports/benchmarks/*.json ------------
+
+# The Benchmarks page (hand-written) carries the charts between these markers; `schema docs`
+# fills them (schema.docs.generate.fill), the drift test compares the filled page.
+BENCHMARKS_PAGE = "reports/benchmarks.md"
+BENCHMARK_CHART = "reports/charts/benchmark_{stem}.svg"
+# Series colours in order: the first is the baseline's (blue, as "with the index" above).
+SERIES_COLOURS = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#6b7280")
+
+
+def load_benchmark(path: Path) -> bench_json.BenchmarkResult:
+    """A committed benchmark result, or ChartError naming the file and what is wrong with it."""
+    try:
+        result = bench_json.load(path)
+    except bench_json.BenchmarkFileError as exc:
+        raise ChartError(f"benchmark result {exc} (the format: schema.perf.bench_json; re-run the script with --json)") from None
+    if len(result.series) > len(SERIES_COLOURS):
+        raise ChartError(f"{path}: {len(result.series)} series, the chart has colours for {len(SERIES_COLOURS)}")
+    return result
+
+
+def number(value: float) -> str:
+    """A measurement as a bar's label: thousands separated, three significant digits below 100."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def benchmark_alt(result: bench_json.BenchmarkResult) -> str:
+    """The chart's alt text: what it shows and every number it shows (a screen reader gets the data)."""
+    groups = "; ".join(f"{g.label}: " + ", ".join(f"{s} {number(v)}" for s, v in g.values.items()) for g in result.groups)
+    return f"Bar chart, {result.scale} scale, {result.unit}: {result.title}. {groups}"
+
+
+def benchmark_svg(result: bench_json.BenchmarkResult) -> str:
+    """Horizontal bars, one cluster per group and one bar per series, each bar labelled with its value."""
+    series = result.series
+    height_of_bar = 0.8 / len(series)
+    with matplotlib.rc_context(SVG_RC):  # type: ignore[arg-type]  # see query_patterns_svg
+        fig = Figure(figsize=(8.5, 1.2 + 0.22 * len(series) * len(result.groups) + 0.12 * len(result.groups)))
+        ax = fig.add_subplot()
+        positions = list(range(len(result.groups)))
+        for k, (name, colour) in enumerate(zip(series, SERIES_COLOURS)):
+            offset = -0.4 + height_of_bar * (k + 0.5)
+            bars = [(p + offset, g.values[name]) for p, g in zip(positions, result.groups) if name in g.values]
+            ax.barh([y for y, _ in bars], [v for _, v in bars], height=height_of_bar * 0.92, color=colour, label=name)
+            for y, v in bars:
+                ax.text(v, y, f" {number(v)}", va="center", fontsize=6.5, color="#374151")
+        values = [v for g in result.groups for v in g.values.values()]
+        if result.scale == "log":
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10))
+            ax.set_xlim(min(values) / 2, max(values) * 6)
+        else:
+            ax.set_xlim(0, max(values) * 1.18)
+        ax.set_yticks(positions, [g.label for g in result.groups], fontsize=7.5)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{result.unit}" + (" (log scale)" if result.scale == "log" else ""))
+        ax.grid(axis="x", which="major", color="#e5e7eb", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(loc="lower right", frameon=False, fontsize=7.5)
+        ax.set_title(result.title, loc="left", fontsize=9)
+        fig.tight_layout()
+        return _svg(fig, result.title, benchmark_alt(result))
+
+
+def benchmark_results(docs_dir: Path) -> dict[str, bench_json.BenchmarkResult]:
+    """Every committed benchmark result under ``docs_dir``, by file stem, in name order."""
+    folder = docs_dir / bench_json.BENCHMARKS_DIR
+    return {path.stem: load_benchmark(path) for path in sorted(folder.glob("*.json"))} if folder.is_dir() else {}
+
+
+def benchmarks_section(results: dict[str, bench_json.BenchmarkResult]) -> str:
+    """What `schema docs` writes between the Benchmarks page's markers: each chart with its caption
+    (the notes, the date, the exact command, the machine) and where its numbers are committed."""
+    if not results:
+        return f"No benchmark result is committed yet (`docs/{bench_json.BENCHMARKS_DIR}/*.json`, written by the scripts' `--json`)."
+    blocks = []
+    for stem, r in results.items():
+        machine = ", ".join(f"{k} {v}" for k, v in r.machine.items() if k in ("cpu", "cores", "memory", "postgres server_version"))
+        src = posixpath.relpath(BENCHMARK_CHART.format(stem=stem), posixpath.dirname(BENCHMARKS_PAGE))
+        blocks.append("\n\n".join([
+            f"### {md.text(r.title)}",
+            chart_snippet(benchmark_alt(r), src),
+            f"{md.text(r.notes)} Measured {r.measured_at.isoformat()} with {md.code(r.command)} on {md.text(machine)}; "
+            f"numbers in {md.code(f'docs/{bench_json.BENCHMARKS_DIR}/{stem}.json')}.",
+        ]))
+    return "\n\n".join(blocks)
+
+
+# --- rows per monthly partition at full scale (schema.seed.partition_counts) -------------------
+
+PARTITIONS_PAGE = "reports/partitions.md"
+PARTITIONS_CHART = "reports/charts/partitions.svg"
+
+
+def load_partitions(path: Path) -> partition_counts.PartitionsReport:
+    try:
+        return partition_counts.load(path)
+    except partition_counts.PartitionCountError as exc:
+        raise ChartError(str(exc)) from None
+
+
+def partitions_alt(report: partition_counts.PartitionsReport) -> str:
+    tables = " and ".join(s.table for s in report.streams)
+    return (
+        f"Bar chart, linear scale: rows of each monthly partition of {tables} at {report.scale} scale, "
+        f"{report.months[0]} to {report.months[-1]}, computed from the volume generator's time function, not counted in a seeded database"
+    )
+
+
+def partitions_svg(report: partition_counts.PartitionsReport) -> str:
+    """Vertical bars, one cluster per month, one bar per table."""
+    months = report.months
+    width = 0.8 / len(report.streams)
+    with matplotlib.rc_context(SVG_RC):  # type: ignore[arg-type]  # see query_patterns_svg
+        fig = Figure(figsize=(8.5, 3.6))
+        ax = fig.add_subplot()
+        positions = list(range(len(months)))
+        for k, (stream, colour) in enumerate(zip(report.streams, SERIES_COLOURS)):
+            offset = -0.4 + width * (k + 0.5)
+            ax.bar([p + offset for p in positions], [stream.months.get(m, 0) for m in months], width=width * 0.92, color=colour, label=stream.table)
+        ax.set_xticks(positions, months, fontsize=6.5, rotation=60, ha="right")
+        ax.set_ylabel("rows in the partition")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.grid(axis="y", color="#e5e7eb", linewidth=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper left", frameon=False, fontsize=7.5)
+        ax.set_title(f"{report.title} (computed from the generator, not seeded)", loc="left", fontsize=9)
+        fig.tight_layout()
+        return _svg(fig, report.title, partitions_alt(report))
+
+
+def partitions_page(report: partition_counts.PartitionsReport) -> str:
+    """The handbook page: how the counts were obtained (said plainly), the chart, the table, the machine."""
+    src = posixpath.relpath(PARTITIONS_CHART, posixpath.dirname(PARTITIONS_PAGE))
+    rows = [
+        [m, *(f"{s.months[m]:,}" if m in s.months else "0" for s in report.streams)]
+        for m in report.months
+    ]
+    rows.append(["**total**", *(f"**{s.rows:,}**" for s in report.streams)])
+    return "\n\n".join([
+        f"# {md.text(report.title)}",
+        md.MD_MARKER_LINE,
+        "!!! note \"Computed from the generator's distribution, not counted in a seeded database\"\n"
+        f"    No {report.scale}-scale database was seeded for these counts (a full-scale seed takes over "
+        "an hour on the shared machine): they are "
+        f"{md.text(report.method)}. The volume generator places row *n* of a stream at a deterministic time "
+        "(`pg_temp.spread_time`, `src/schema/sql/seed/_session.sql`), so evaluating that same function over the "
+        "full-scale row numbers and grouping by UTC month, the partitions' bounds, gives the rows each partition "
+        "would hold. `tests/test_seed_volume.py` proves the computation equal to the per-partition counts of a "
+        "seeded small database.",
+        f"Scale {md.code(report.scale)}, seed {report.seed}, history ending {report.as_of.isoformat()} (the as-of date: "
+        "the 730 days before it, more recent days denser, so the first month is partial and the as-of month holds only "
+        f"the days before the as-of date). Computed {report.computed_at.isoformat()} with {md.code(report.command)}.",
+        chart_snippet(partitions_alt(report), src),
+        md.table(["month (UTC)", *(f"{md.code(s.table)} rows" for s in report.streams)], rows),
+        "Computed on:",
+        machine.markdown(report.machine).strip(),
+    ]) + "\n"
+
+
 def render(docs_dir: Path) -> dict[str, str]:
-    """Every chart, by path relative to docs/, from the JSON committed under ``docs_dir``."""
-    return {QUERY_PATTERNS_CHART: query_patterns_svg(load_timings(docs_dir / PERFORMANCE_JSON))}
+    """Every chart (and the partitions page), by path relative to docs/, from the JSON committed under ``docs_dir``."""
+    charts = {QUERY_PATTERNS_CHART: query_patterns_svg(load_timings(docs_dir / PERFORMANCE_JSON))}
+    charts.update({BENCHMARK_CHART.format(stem=stem): benchmark_svg(r) for stem, r in benchmark_results(docs_dir).items()})
+    partitions = load_partitions(docs_dir / partition_counts.PARTITIONS_JSON)
+    charts[PARTITIONS_CHART] = partitions_svg(partitions)
+    charts[PARTITIONS_PAGE] = partitions_page(partitions)
+    return charts

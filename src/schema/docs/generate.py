@@ -110,7 +110,8 @@ def nav(hb: Handbook, lint_paths: list[str]) -> list[object]:
             {"PII by need to know": PII_PAGE},
         ]},
         # Measured, not derived: written by the benchmark and perf commands, kept by hand.
-        {"Reports": [{"Query patterns": "reports/performance.md"}, {"Benchmarks": "reports/benchmarks.md"}, {"Scaling out": "reports/scaling_out.md"},
+        {"Reports": [{"Query patterns": "reports/performance.md"}, {"Benchmarks": "reports/benchmarks.md"},
+                     {"Rows per partition": charts.PARTITIONS_PAGE}, {"Scaling out": "reports/scaling_out.md"},
                      *([{"Rehearsals": rehearsals}] if (rehearsals := rehearsal_pages()) else [])]},
         {"Lint": [LINT_INDEX_PAGE, {"Exceptions": EXCEPTIONS_PAGE}, *lint_rules]},
     ]
@@ -171,9 +172,45 @@ def render(hb: Handbook) -> dict[str, str]:
     linted = lint_pages(hb)
     pages.update(linted)
     pages = {rel: md.front_matter(content, page_meta(hb, rel)) if rel.endswith(".md") else content for rel, content in pages.items()}
+    # Hand-written pages keep their own front matter: only their marked part is generated.
+    pages.update(filled_pages(default_docs_dir()))
     nav_yaml = yaml.safe_dump(nav(hb, list(linted)), sort_keys=False, allow_unicode=True, width=1000)
     pages[NAV_FILE] = f"{md.YAML_MARKER_LINE}\n{nav_yaml}"
     return dict(sorted(pages.items()))
+
+
+# A hand-written page may hold one part that `schema docs` writes: the text between these markers
+# (the Benchmarks page's charts, drawn from the committed results). The rest of the page is the
+# author's; the drift test compares the whole page, so a result edited without `schema docs`
+# fails it like a stale generated page.
+FILL_BEGIN = "<!-- begin: written by `schema docs` from the committed results: do not edit up to the end marker, run `schema docs` -->"
+FILL_END = "<!-- end: written by `schema docs` -->"
+
+
+def fill(path: Path, content: str) -> str:
+    """The hand-written page at ``path`` with ``content`` between its markers (refused, naming the
+    page, unless it holds each marker once and in order)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if text.count(FILL_BEGIN) != 1 or text.count(FILL_END) != 1 or text.index(FILL_BEGIN) > text.index(FILL_END):
+        raise HandbookError(f"{path} must hold, once each and in this order, the lines {FILL_BEGIN!r} and {FILL_END!r}: `schema docs` writes between them")
+    head, rest = text.split(FILL_BEGIN)
+    tail = rest.split(FILL_END)[1]
+    return f"{head}{FILL_BEGIN}\n{content.strip()}\n{FILL_END}{tail}"
+
+
+def filled_pages(docs_dir: Path) -> dict[str, str]:
+    """The hand-written pages with their generated part filled in, from the results under ``docs_dir``."""
+    section = charts.benchmarks_section(charts.benchmark_results(docs_dir))
+    return {charts.BENCHMARKS_PAGE: fill(docs_dir / charts.BENCHMARKS_PAGE, section)}
+
+
+def is_filled(path: Path) -> bool:
+    return path.suffix == ".md" and FILL_BEGIN in path.read_text(encoding="utf-8")
+
+
+def filled_files(docs_dir: Path) -> dict[str, Path]:
+    """Hand-written pages of ``docs_dir`` with a generated part, by relative path."""
+    return {path.relative_to(docs_dir).as_posix(): path for path in sorted(docs_dir.rglob("*.md")) if is_filled(path)}
 
 
 # Table pages are what a search for a column, constraint or index name is after: they rank above
@@ -223,7 +260,7 @@ def write(pages: dict[str, str], docs_dir: Path) -> list[str]:
             changed.append(f"deleted {rel}")
     for rel, content in pages.items():
         path = docs_dir / rel
-        if path.exists() and not is_generated(path):
+        if path.exists() and not is_generated(path) and not is_filled(path):
             raise FileExistsError(f"{path} is hand-written (no generated marker) and would be overwritten by `schema docs`")
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +274,7 @@ def write(pages: dict[str, str], docs_dir: Path) -> list[str]:
 
 def drift(pages: dict[str, str], docs_dir: Path) -> list[str]:
     """How ``docs_dir`` differs from ``pages``: missing, different and stale generated files."""
-    on_disk = generated_files(docs_dir)
+    on_disk = generated_files(docs_dir) | filled_files(docs_dir)
     problems = [f"{rel}: missing" for rel in pages if rel not in on_disk]
     problems += [
         f"{rel}: differs" for rel, content in pages.items()

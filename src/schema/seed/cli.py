@@ -6,14 +6,15 @@ Thin shells over rates, volume and bench, so notebooks and tests call the same f
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from schema import database, drill
-from schema.seed import bench, rates, scales, volume
+from schema import database, drill, machine
+from schema.seed import bench, partition_counts, rates, scales, volume
 
 app = typer.Typer(help="Seed data: rate tables for CA/TX/NY, volume data, generator benchmark.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -103,3 +104,52 @@ def bench_restore_cmd(
     if markdown is not None:
         markdown.write_text(text + "\n")
         console.print(f"wrote {markdown}")
+
+
+@app.command("partitions")
+def partitions_cmd(
+    scale: str = typer.Option("full", help=f"One of: {', '.join(scales.SCALES)}."),
+    seed: int = typer.Option(42, help="The seed of the generation to compute (schema seed volume's default)."),
+    as_of: str = typer.Option("", help="Last day of the generated history (YYYY-MM-DD); default today (UTC)."),
+    json_file: Path | None = typer.Option(
+        None, "--json", help="Also write the result to FILE (the handbook's: docs/reports/partitions.json)."
+    ),
+) -> None:
+    """Rows per monthly partition of audit_logs and analytics_events at a scale, computed from the
+    generator's time function (nothing is inserted: seconds, where a full-scale seed takes an hour)."""
+    try:
+        chosen = scales.get(scale)
+        day = dt.date.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC).date()
+        eng = database.engine(database.resolve().url)
+        database.check_server(eng)
+        with eng.connect() as conn:
+            streams = partition_counts.rows_per_month(conn, chosen, seed, day)
+            info = machine.describe(conn)
+        eng.dispose()
+    except (ValueError, database.DatabaseError, partition_counts.PartitionCountError) as exc:
+        raise _fail(str(exc)) from None
+    table = Table(title=f"rows per monthly partition, {scale} scale (seed {seed}, as of {day}), computed, not inserted")
+    table.add_column("month")
+    for s in streams:
+        table.add_column(s.table, justify="right")
+    for month in sorted({m for s in streams for m in s.months}):
+        table.add_row(month, *(f"{s.months.get(month, 0):,}" for s in streams))
+    Console().print(table)
+    if json_file is not None:
+        command = [
+            "schema",
+            "seed",
+            "partitions",
+            "--scale",
+            scale,
+            "--seed",
+            str(seed),
+            "--as-of",
+            day.isoformat(),
+            "--json",
+            str(json_file),
+        ]
+        json_file.write_text(
+            partition_counts.to_json(streams, scale=scale, seed=seed, as_of=day, command=shlex.join(command), machine=info)
+        )
+        console.print(f"wrote {json_file}")
