@@ -16,8 +16,8 @@ import time
 
 import psycopg
 
-from schema import database, migrations
-from schema.perf import bench, bench_json
+from schema import bench_json, database, migrations
+from schema.perf import bench
 
 FILL = """
 INSERT INTO bench.audit_logs (id, user_id, ip_address, user_agent, session_id, action, resource_type, resource_id,

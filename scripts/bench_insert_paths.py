@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import psycopg
 
-from schema import database, migrations
-from schema.perf import bench, bench_json
+from schema import bench_json, database, migrations
+from schema.perf import bench
 
 BEFORE, AFTER = "006", "head"
 BATCH = 100  # statements per transaction

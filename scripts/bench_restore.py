@@ -19,8 +19,7 @@ import sys
 
 from rich.console import Console
 
-from schema import database, drill, machine, migrations
-from schema.perf import bench_json
+from schema import bench_json, database, drill, machine, migrations
 from schema.seed import scales, volume
 
 # Production sizes to extrapolate to (bytes): the seed's "8-hour restore for TB+ databases" and

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sys
 
-from schema import database, migrations
-from schema.perf import bench, bench_json
+from schema import bench_json, database, migrations
+from schema.perf import bench
 
 UUIDV7 = """
 CREATE FUNCTION bench.uuidv7() RETURNS uuid LANGUAGE sql VOLATILE AS $$

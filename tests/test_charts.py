@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from schema import database
+from schema import bench_json, database
 from schema.docs import charts, generate
 from schema.docs import markdown as md
-from schema.perf import bench_json
 from schema.seed import partition_counts
 
 DOCS = database.project_root() / "docs"

@@ -149,7 +149,16 @@ def search_results(page: Page, site_url: str, query: str) -> list[str]:
     page.goto(site_url)
     page.click("input.md-search__input", force=True)
     page.keyboard.type(query)
-    page.wait_for_selector(".md-search-result__item a.md-search-result__link", timeout=RENDER_TIMEOUT_MS)
+    # The results render as the query is typed: wait for those of the whole query (each link's
+    # highlight parameter h names the terms it matched), not of a prefix such as "quote" of "quotes",
+    # which ranks other pages first.
+    page.wait_for_function(
+        "(query) => { const hs = [...document.querySelectorAll('.md-search-result__item a.md-search-result__link')]"
+        ".map(a => (new URL(a.href).searchParams.get('h') || '').toLowerCase()).filter(h => h);"
+        " return hs.length > 0 && hs.every(h => h === query.toLowerCase()); }",
+        arg=query,
+        timeout=RENDER_TIMEOUT_MS,
+    )
     return page.eval_on_selector_all(".md-search-result__item a.md-search-result__link", "links => links.map(a => a.href)")
 
 

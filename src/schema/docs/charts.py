@@ -27,7 +27,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator
 
 from schema import machine
 from schema.docs import markdown as md
-from schema.perf import bench_json
+from schema import bench_json
 from schema.seed import partition_counts
 
 PERFORMANCE_JSON = "reports/performance.json"
