@@ -350,11 +350,13 @@ def test_a_released_revision_without_remediation_sql_is_remediated_by_its_rule_f
     def refused(revision: str, rule: str) -> remediation.Refusal:
         return remediation.Refusal(revision, rule, 1, "23514", f"{rule}: 1 ...", None, None, 0.0)
 
-    source, rule, sql = remediation.find_remediation(options, refused("007", "COR-014")) or ("", None, "")
-    assert (source, rule) == ("REMEDIATION_SQL of 007", None) and "remediation_007" in sql
-    source, rule, sql = remediation.find_remediation(options, refused("009", "RAT-020")) or ("", None, "")
-    assert (source, rule) == ("alembic/remediation/009_rat_020.sql", "RAT-020"), source
-    assert sql.startswith("-- Reviewed remediation of revision 009") and "BEGIN;" in sql and sql.rstrip().endswith("COMMIT;")
+    constant = remediation.find_remediation(options, refused("007", "COR-014"))
+    assert constant is not None
+    assert (constant.source, constant.rule) == ("REMEDIATION_SQL of 007", None) and "remediation_007" in constant.sql
+    file = remediation.find_remediation(options, refused("009", "RAT-020"))
+    assert file is not None
+    assert (file.source, file.rule) == ("alembic/remediation/009_rat_020.sql", "RAT-020"), file.source
+    assert file.sql.startswith("-- Reviewed remediation of revision 009") and "BEGIN;" in file.sql and file.sql.rstrip().endswith("COMMIT;")
     assert remediation.find_remediation(options, refused("009", "RAT-018")) is None
     bare = copy_script_directory(tmp_path)
     shutil.rmtree(bare / "remediation")

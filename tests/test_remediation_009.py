@@ -58,30 +58,18 @@ WHERE p.id = c.policy_id AND p.cancelled_at IS NOT NULL AND c.loss_date > (p.can
 
 
 def _rows(url: URL, sql: str) -> list[Any]:
-    eng = database.engine(url)
-    try:
-        with eng.connect() as conn:
-            return list(conn.exec_driver_sql(sql).scalars())
-    finally:
-        eng.dispose()
+    with database.connect(url) as conn:
+        return list(conn.exec_driver_sql(sql).scalars())
 
 
 def _at(url: URL) -> str | None:
-    eng = database.engine(url)
-    try:
-        with eng.connect() as conn:
-            return migrations.current_revision(conn)
-    finally:
-        eng.dispose()
+    with database.connect(url) as conn:
+        return migrations.current_revision(conn)
 
 
 def _audit_actions(url: URL) -> dict[str, int]:
-    eng = database.engine(url)
-    try:
-        with eng.connect() as conn:
-            return remediation.audit_actions(conn)
-    finally:
-        eng.dispose()
+    with database.connect(url) as conn:
+        return remediation.audit_actions(conn)
 
 
 def _refusal(url: URL, revision: str) -> sa.exc.DBAPIError:

@@ -200,18 +200,32 @@ def remediation_file(options: Options, revision: str, rule: str) -> Path:
     return Path(location) / REMEDIATION_FOLDER / f"{revision}_{rule.lower().replace('-', '_')}.sql"
 
 
-def find_remediation(options: Options, refusal: Refusal) -> tuple[str, str | None, str] | None:
-    """(source, rule, SQL) of the remediation for ``refusal``: the refusing revision's
-    ``REMEDIATION_SQL``, else the remediation file of the rule it names; None when there is neither."""
+@dataclass(frozen=True)
+class FoundRemediation:
+    """A reviewed remediation for one refusal, and where it came from."""
+
+    source: str  # "REMEDIATION_SQL of <revision>" or the file, relative to the alembic directory's parent
+    rule: str | None  # the refused rule a remediation file is for; None: the revision's REMEDIATION_SQL
+    sql: str
+
+
+def shown(path: Path) -> str:
+    """A remediation file as a reader of the report finds it: relative to the alembic directory's parent."""
+    return f"{path.parent.parent.name}/{REMEDIATION_FOLDER}/{path.name}"
+
+
+def find_remediation(options: Options, refusal: Refusal) -> FoundRemediation | None:
+    """The remediation for ``refusal``: the refusing revision's ``REMEDIATION_SQL``, else the
+    remediation file of the rule it names; None when there is neither (the caller fails the run)."""
     constant = remediation_sql(options, refusal.revision)
     if constant is not None:
-        return f"REMEDIATION_SQL of {refusal.revision}", None, constant
+        return FoundRemediation(f"REMEDIATION_SQL of {refusal.revision}", None, constant)
     if refusal.rule is None:
         return None
     path = remediation_file(options, refusal.revision, refusal.rule)
     if not path.is_file():
         return None
-    return f"{path.parent.parent.name}/{REMEDIATION_FOLDER}/{path.name}", refusal.rule, path.read_text(encoding="utf-8")
+    return FoundRemediation(shown(path), refusal.rule, path.read_text(encoding="utf-8"))
 
 
 def run_remediation(url: URL, sql: str) -> float:
@@ -264,7 +278,7 @@ def rehearse_remediation(
 def attempt_all(
     run: RemediationRun, options: Options, revs: list[tuple[str, str | None]], eng: sa.Engine, url: URL, console: Console
 ) -> None:
-    remediated: set[str] = set()  # sources run
+    remediated: set[str] = set()  # the sources (FoundRemediation.source) already run
     for _ in range(MAX_ATTEMPTS):
         with eng.connect() as conn:
             before = migrations.current_revision(conn)
@@ -298,21 +312,19 @@ def attempt_all(
         if found is None:
             where = remediation_file(options, refusing, attempt.refusal.rule or "<rule>")
             run.error = (
-                f"revision {refusing} refused and has no REMEDIATION_SQL, nor a remediation file "
-                f"{where.parent.parent.name}/{REMEDIATION_FOLDER}/{where.name}: {attempt.refusal.message}"
+                f"revision {refusing} refused and has no REMEDIATION_SQL, nor a remediation file {shown(where)}: {attempt.refusal.message}"
             )
             return
-        source, rule, sql = found
-        if source in remediated:
-            run.error = f"revision {refusing} still refuses after its remediation ({source}) ran: {attempt.refusal.message}"
+        if found.source in remediated:
+            run.error = f"revision {refusing} still refuses after its remediation ({found.source}) ran: {attempt.refusal.message}"
             return
         with eng.connect() as conn:
             audit_before = audit_actions(conn)
-        console.print(f"  {source}", highlight=False)
-        seconds = run_remediation(url, sql)
+        console.print(f"  {found.source}", highlight=False)
+        seconds = run_remediation(url, found.sql)
         with eng.connect() as conn:
             audit_after = audit_actions(conn)
         written = {a: n - audit_before.get(a, 0) for a, n in sorted(audit_after.items()) if n != audit_before.get(a, 0)}
-        run.remediations.append(Remediation(refusing, seconds, written, rule, source))
-        remediated.add(source)
+        run.remediations.append(Remediation(refusing, seconds, written, found.rule, found.source))
+        remediated.add(found.source)
     run.error = f"still refused after {MAX_ATTEMPTS} attempts"
