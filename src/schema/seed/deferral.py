@@ -39,6 +39,15 @@ MAINTENANCE_MEMORY_MAX_MB = 1024
 MAINTENANCE_MEMORY_SHARE = 16
 # A comment is put back with the server's own quoting (format %I/%L), never spliced by us.
 COMMENT_SQL = "SELECT format('COMMENT ON {kind} %I IS %L', CAST(:name AS text), CAST(:comment AS text))"
+# CREATE INDEX refuses a table with pending trigger events ("cannot CREATE INDEX ... because it has
+# pending trigger events"): the deferred constraint triggers of the loaded rows (QUO-017's version
+# chain check of every requote) judge them first, over the rows exactly as loaded, which is what
+# they would judge at commit: nothing changes those rows between the rebuild and the commit.
+FIRE_DEFERRED_SQL = "SET CONSTRAINTS ALL IMMEDIATE"
+# How PostgreSQL gives an index's definition back (the catalog reader's source of Index.definition).
+INDEX_DEFINITION_SQL = "SELECT pg_get_indexdef(CAST(CAST(:name AS text) AS regclass))"
+PROBE = "deferral_probe"
+PROBE_SAVEPOINT = f"SAVEPOINT {PROBE}"
 CONSTRAINT_COMMENT_SQL = (
     "SELECT format('COMMENT ON CONSTRAINT %I ON %I IS %L', CAST(:name AS text), CAST(:table AS text), CAST(:comment AS text))"
 )
@@ -89,12 +98,30 @@ def plan(cat: catalog.Catalog, table: str, *, foreign_keys: bool) -> Deferral:
     return Deferral(table, indexes, keys)
 
 
-def drop(conn: sa.Connection, deferral: Deferral) -> None:
-    """Drop the deferred objects in the caller's transaction (foreign keys first, then indexes)."""
+def drop(conn: sa.Connection, deferral: Deferral) -> Deferral:
+    """Drop the deferred objects in the caller's transaction (foreign keys first, then indexes);
+    returns what was dropped, which is what ``rebuild`` must build again.
+
+    Before its table is loaded, each index is first built once from its own definition (the table
+    is empty: instant) and kept in place if PostgreSQL does not give that definition back byte for
+    byte (a partial index whose predicate is a varchar IN list is deparsed as a cast of an array,
+    and the deparsed text parses into another tree): rebuilt from it after the load, it would differ
+    from the revision's index. Such an index is maintained row by row, as before.
+    """
     for key in deferral.foreign_keys:
         conn.exec_driver_sql(f'ALTER TABLE "{key.table}" DROP CONSTRAINT "{key.name}"')
+    dropped = []
     for index in deferral.indexes:
+        conn.exec_driver_sql(PROBE_SAVEPOINT)
         conn.exec_driver_sql(f'DROP INDEX "{index.name}"')
+        conn.exec_driver_sql(_index_ddl(index).replace("%", "%%"))
+        if conn.execute(sa.text(INDEX_DEFINITION_SQL), {"name": index.name}).scalar_one() != index.definition:
+            conn.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {PROBE}")  # the revision's index, untouched
+            continue
+        conn.exec_driver_sql(f'DROP INDEX "{index.name}"')
+        conn.exec_driver_sql(f"RELEASE SAVEPOINT {PROBE}")
+        dropped.append(index)
+    return Deferral(deferral.table, tuple(dropped), deferral.foreign_keys)
 
 
 def _index_ddl(index: catalog.Index) -> str:
@@ -119,9 +146,14 @@ def _comment(conn: sa.Connection, query: str, params: dict[str, str]) -> None:
 def rebuild(conn: sa.Connection, deferral: Deferral) -> None:
     """Build every deferred object again over the loaded rows, in the caller's transaction.
 
-    Indexes first (the foreign keys' validation then reads the table once each), then the keys.
-    A refusal raises DeferralError naming the table, the object and PostgreSQL's reason.
+    The deferred checks of the loaded rows first (FIRE_DEFERRED_SQL), then the indexes (the foreign
+    keys' validation then reads the table once each), then the keys. A refusal raises DeferralError
+    naming the table, the object and PostgreSQL's reason.
     """
+    try:
+        conn.exec_driver_sql(FIRE_DEFERRED_SQL)
+    except sa.exc.DBAPIError as exc:
+        raise DeferralError(f"{deferral.table}: a deferred check refused the loaded rows: {_describe(exc)}") from exc
     for name, value in build_settings().items():
         conn.exec_driver_sql(f"SET LOCAL {name} = '{value}'")
     for index in deferral.indexes:

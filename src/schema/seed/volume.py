@@ -15,15 +15,16 @@ Contract with the operator:
   row the data gets wrong fails the seed naming the constraint. A crash rolls the whole table back,
   drop included, so a failed run leaves the tables it finished and a schema that is whole; the next
   run refuses, and ``--reset`` starts over;
-- exception, quotes: the quote number trigger (QUO-003) updates one counter row per quote, and
-  within one transaction every update lengthens that row's version chain, so quotes commit per
-  chunk (QUOTES_CHUNK rows) with their indexes and keys in place, as before; they join the one-transaction
-  load once quote numbers come from a sequence (issue 21, section 1);
+- a table generated in several steps (quotes: versions 1, 2 and 3, each a requote of the one
+  before) loads them all in that one transaction, so its indexes are built once. Quote numbers
+  come from a sequence per year since revision 012 (nextval holds no row lock), so a million
+  quotes in one transaction cost what they cost in chunks;
 - two lanes: the streams (audit_logs, analytics_events: nine rows in ten at every scale) load at
   the same time on two connections, after every other table. They keep their foreign keys on (the
-  keys' RI triggers check each row): dropping a foreign key locks the referred table (users) in
-  ACCESS EXCLUSIVE mode until commit, which would make the two lanes wait for each other; their
-  secondary indexes are deferred (those locks are the stream's own);
+  keys' RI triggers check each row): dropping a foreign key locks the referred table in ACCESS
+  EXCLUSIVE mode until commit, and its DDL waits for the other lane's (measured at medium: deferring
+  analytics_events' keys to quotes and policies made its lane wait for the audit lane's commit,
+  57 s instead of 33 s); their secondary indexes are deferred (those locks are the stream's own);
 - the same seed and as-of date give the same rows (see sql/seed/_session.sql);
 - the database is the judge: every CHECK and row trigger stays on for every row, and every foreign
   key judges every row, deferred or not (no trigger is disabled: SEC-024's event trigger would
@@ -37,6 +38,7 @@ Contract with the operator:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,7 +48,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from alembic import command
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import URL
 
 from schema import catalog, database, migrations, partitions, sql_files
@@ -56,12 +58,6 @@ from schema.seed import deferral, rates, scales
 from schema.seed.scales import Scale
 
 DEFAULT_CHUNK = 50_000
-# Quotes commit per chunk (QUO-003's counter row: see the module docstring). Within a transaction
-# every quote's counter update must walk past all the row versions the transaction made before
-# it, so a chunk of C quotes costs C²/2 visits: measured on the 2-core machine, 10,000 counter
-# updates take 7.1 s in one transaction and 1.0 s in chunks of 1,000 (0.7 ms against 0.1 ms a
-# quote); below 1,000 the per-chunk costs (a commit, the statement's plan) take over.
-QUOTES_CHUNK = 1_000
 PARTITIONED = ("audit_logs", "analytics_events")
 MONTHS = 24  # rows 1..24 of a partitioned table are one per month (pg_temp.spread_time)
 # Connections loading streams at once: one per core of the 2-core machines the targets are set on.
@@ -100,9 +96,6 @@ class Step:
     # Historical rows keep their created_at and recorded status (QUO-021): the chunk's transaction
     # declares the one documented path, app.historical_import (the generator runs as the owner).
     historical_import: bool = False
-    # Commit every chunk, indexes and keys in place (quotes: see the module docstring); otherwise
-    # the table loads in one transaction with its secondary indexes and foreign keys deferred.
-    commit_each_chunk: bool = False
 
     @property
     def name(self) -> str:
@@ -123,10 +116,8 @@ def _quote_step(version: int) -> Step:
         "quotes",
         rows=lambda s, c: getattr(s, own[version]),
         params=lambda s, c: {"version": version, "parents": getattr(s, own.get(version - 1, "quotes_v1"))},
-        chunk=QUOTES_CHUNK,
         label=f"quotes v{version}",
         historical_import=True,
-        commit_each_chunk=True,
     )
 
 
@@ -331,33 +322,37 @@ class Generator:
             self.conn.rollback()
             raise VolumeError(f"{step.name}: rows {lo}..{hi} refused by the database at commit: {_describe(exc)}") from exc
 
-    def _load(self, step: Step, ranges: list[tuple[int, int]], on_chunk: Callable[[int, int], None]) -> int:
-        """The ranges of one step: per chunk committed, or in one transaction with the table's
-        secondary indexes (and, outside the streams, its foreign keys) deferred."""
-        rows = 0
-        if step.commit_each_chunk:
-            for lo, hi in ranges:
-                rows += self.run_chunk(step, lo, hi)
-                on_chunk(hi, rows)
-            return rows
-        if not ranges:
-            return 0
-        plan_ = deferral.plan(self.catalog, step.table, foreign_keys=step.table not in PARTITIONED)
+    def _load(self, table: str, work: list[tuple[Step, list[tuple[int, int]], Callable[[int, int], None]]]) -> list[TableReport]:
+        """The ranges of one table's steps in one transaction, its deferred objects dropped first and
+        built again after the last row; per step, the rows it inserted and the seconds it took (the
+        drop counts to the first step, the rebuild and the commit to the last)."""
+        done = [TableReport(step.name) for step, _, _ in work]
+        if not any(ranges for _, ranges, _ in work):
+            return done
+        started = time.perf_counter()
+        plan_ = deferral.plan(self.catalog, table, foreign_keys=table not in PARTITIONED)
+        first, last = work[0][0], work[-1][0]
         try:
-            deferral.drop(self.conn, plan_)
+            plan_ = deferral.drop(self.conn, plan_)
         except sa.exc.DBAPIError as exc:
             self.conn.rollback()
-            raise VolumeError(f"{step.name}: could not defer {', '.join(plan_.names)}: {_describe(exc)}") from exc
-        for lo, hi in ranges:
-            rows += self._insert(step, lo, hi)
-            on_chunk(hi, rows)
+            raise VolumeError(f"{first.name}: could not defer {', '.join(plan_.names)}: {_describe(exc)}") from exc
+        for (step, ranges, on_chunk), report in zip(work, done, strict=True):
+            for lo, hi in ranges:
+                report.rows += self._insert(step, lo, hi)
+                on_chunk(hi, report.rows)
+            report.seconds = time.perf_counter() - started
+            started = time.perf_counter()
         try:
             deferral.rebuild(self.conn, plan_)
         except deferral.DeferralError as exc:
             self.conn.rollback()
-            raise VolumeError(f"{step.name}: rows {ranges[0][0]}..{ranges[-1][1]} refused by the database: {exc}") from exc
-        self._commit(step, ranges[0][0], ranges[-1][1])
-        return rows
+            steps = first.name if first is last else f"{first.name}..{last.name}"
+            spans = ", ".join(f"{ranges[0][0]}..{ranges[-1][1]}" for _, ranges, _ in work if ranges)
+            raise VolumeError(f"{steps}: rows {spans} refused by the database: {exc}") from exc
+        self._commit(last, 1, sum(r.rows for r in done))
+        done[-1].seconds += time.perf_counter() - started
+        return done
 
     def prime(self, step: Step) -> TableReport:
         """A stream's first rows, one per month, committed; then maintenance creates those months'
@@ -369,33 +364,52 @@ class Generator:
 
     def run_step(self, step: Step, progress: Progress, primed: TableReport | None = None) -> None:
         """Load one step; ``primed``: a stream whose first rows ``prime`` has loaded already."""
-        total = step.rows(self.scale, self.counts)
-        task = progress.add_task(step.name, total=total, rows=0)
-        table = primed or TableReport(step.name)
-        earlier = table.seconds
-        started = time.perf_counter()
-        ranges = list(chunks(total, step.chunk))
-        if step.table in PARTITIONED and total > MONTHS:
-            if primed is None:
-                first = self.prime(step)
-                table.rows, earlier = first.rows, first.seconds
-            ranges = list(chunks(total, step.chunk, start=MONTHS + 1))
+        self.run_table([step], progress, primed)
+
+    def run_table(self, steps: list[Step], progress: Progress, primed: TableReport | None = None) -> None:
+        """Load the steps of one table (quotes v1..v3) in one transaction (``_load``).
+
+        Each step keeps its line in the report: its rows and the seconds of its inserts; the last
+        one's seconds include the rebuild of the table's indexes and keys, and a stream's first
+        step the ``primed`` rows.
+        """
+        work = []
+        reports = []
+        for step in steps:
+            total = step.rows(self.scale, self.counts)
+            task = progress.add_task(step.name, total=total, rows=0)
+            report = TableReport(step.name)
+            ranges = list(chunks(total, step.chunk))
+            if step.table in PARTITIONED and total > MONTHS:
+                first = primed or self.prime(step)
+                report.rows, report.seconds = first.rows, first.seconds
+                ranges = list(chunks(total, step.chunk, start=MONTHS + 1))
+            work.append((step, ranges, self._progress(progress, task, report.rows)))
+            reports.append((step, report, task, total))
+        loaded = self._load(steps[0].table, work)
+        for (_, report, task, total), done in zip(reports, loaded, strict=True):
+            report.rows += done.rows
+            report.seconds += done.seconds
+            progress.update(task, completed=total, rows=report.rows)
+        for step, report, _, _ in reports:
+            with self._lock:
+                self.counts[step.table] = self.counts.get(step.table, 0) + report.rows
+                self.report.tables.append(report)
+            if not self.console.is_terminal:
+                # Logs and CI get a line per table (a terminal has the bar).
+                self.console.print(
+                    f"{report.name}: {report.rows:,} rows in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)", highlight=False
+                )
+        self.after(steps[-1])
+
+    @staticmethod
+    def _progress(progress: Progress, task: TaskID, primed_rows: int) -> Callable[[int, int], None]:
+        """The callback of one step's chunks: its bar, counting the rows ``prime`` loaded before."""
 
         def on_chunk(hi: int, rows: int) -> None:
-            progress.update(task, completed=hi, rows=table.rows + rows)
+            progress.update(task, completed=hi, rows=primed_rows + rows)
 
-        table.rows += self._load(step, ranges, on_chunk)
-        progress.update(task, completed=total, rows=table.rows)
-        table.seconds = earlier + time.perf_counter() - started
-        with self._lock:
-            self.counts[step.table] = self.counts.get(step.table, 0) + table.rows
-            self.report.tables.append(table)
-        if not self.console.is_terminal:
-            # Logs and CI get a line per table (a terminal has the bar).
-            self.console.print(
-                f"{table.name}: {table.rows:,} rows in {table.seconds:.1f} s ({table.rows_per_second:,.0f} rows/s)", highlight=False
-            )
-        self.after(step)
+        return on_chunk
 
     def after(self, step: Step) -> None:
         """Derived helpers some later step needs."""
@@ -437,8 +451,8 @@ class Generator:
         serial = [s for s in steps if s.table not in PARTITIONED]
         streams = [s for s in steps if s.table in PARTITIONED]
         with Progress(*columns, console=self.console, transient=False, disable=not self.console.is_terminal) as progress:
-            for step in serial:
-                self.run_step(step, progress)
+            for _, same_table in itertools.groupby(serial, key=lambda s: s.table):
+                self.run_table(list(same_table), progress)
             self.run_lanes(streams, progress)
         self.report.seconds = time.perf_counter() - started
         return self.report
