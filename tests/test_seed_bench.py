@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import sqlalchemy as sa
 from rich.console import Console
 from sqlalchemy.engine import URL
 
-from schema import database
+from schema import bench_json, database
 from schema.seed import bench
 
 
@@ -36,7 +37,12 @@ def test_bench_measures_both_sides_of_every_table_and_drops_its_database(server_
     assert _bench_databases(server_url) == before
 
 
-def test_bench_against_restore_times_generator_dump_and_restore_of_the_same_database(server_url: URL) -> None:
+def round4(value: float) -> float:
+    """What the benchmark format keeps of a number: four significant digits."""
+    return float(f"{value:.4g}")
+
+
+def test_bench_against_restore_times_generator_dump_and_restore_of_the_same_database(server_url: URL, tmp_path: Path) -> None:
     """`scripts/bench_seed.py`: the generator's run and a proven-equal pg_dump + pg_restore of the
     database it made, both measured in the one run, and the ratio between them."""
     before = _bench_databases(server_url)
@@ -51,6 +57,14 @@ def test_bench_against_restore_times_generator_dump_and_restore_of_the_same_data
     page = bench.restore_markdown(result)
     assert "| small | " in page and "pg_restore's time" in page and "| machine | |" in page
     assert _bench_databases(server_url) == before
+    # --json: the handbook's chart of it, in the shared format the loader reads back.
+    bench.write_restore_json(result, tmp_path / "seed.json")
+    (group,) = bench_json.load(tmp_path / "seed.json").groups
+    assert group.values == {
+        "generator": round4(m.generator_seconds),
+        "pg_dump -Fc": round4(m.dump_seconds),
+        "pg_restore -j 2": round4(m.restore_seconds),
+    }
 
 
 def test_insert_paths_bench_measures_every_path_at_006_and_head(server_url: URL) -> None:

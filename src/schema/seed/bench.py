@@ -25,6 +25,7 @@ import datetime as dt
 import io
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import sqlalchemy as sa
@@ -32,7 +33,7 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.engine import URL
 
-from schema import database, drill, machine, migrations
+from schema import bench_json, database, drill, machine, migrations
 from schema.seed import scales, volume
 
 TABLES = ("customers", "audit_logs")
@@ -252,3 +253,24 @@ def restore_markdown(result: RestoreResult) -> str:
         lines.append(f"- {m.scale}, the generator's slowest tables (the streams load two at once, so their seconds overlap): {parts}.")
     lines += ["", machine.markdown(result.machine)]
     return "\n".join(lines)
+
+
+def write_restore_json(result: RestoreResult, path: Path) -> None:
+    """The comparison in the handbook's benchmark format (``--json``): seconds per phase and scale."""
+    bench_json.write(
+        path,
+        title="Volume generator vs pg_dump -Fc + pg_restore of the database it generated",
+        unit="s",
+        scale="linear",
+        groups=[
+            bench_json.Group(
+                f"{m.scale}: {m.rows:,} rows",
+                {"generator": m.generator_seconds, "pg_dump -Fc": m.dump_seconds, f"pg_restore -j {m.jobs}": m.restore_seconds},
+            )
+            for m in result.measures
+        ],
+        notes="One run per scale, the restored copy proven equal; generator / restore: "
+        + ", ".join(f"{m.scale} {m.ratio:.2f}x" for m in result.measures)
+        + f" (target <= {RESTORE_TARGET_RATIO}x); full scale target under {FULL_SCALE_TARGET_SECONDS // 60} minutes",
+        machine=result.machine,
+    )

@@ -93,6 +93,9 @@ def bench_restore_cmd(
     seed: int = typer.Option(7, help="Seed of the generated rows."),
     jobs: int = typer.Option(2, help="pg_restore --jobs."),
     markdown: Path | None = typer.Option(None, "--markdown", help="Also write the result as a Markdown fragment to FILE."),
+    json_file: Path | None = typer.Option(
+        None, "--json", help="Also write the result in the handbook's benchmark format to FILE (docs/reports/benchmarks/seed.json)."
+    ),
 ) -> None:
     """The generator's time next to pg_dump -Fc + pg_restore -j of the database it made, per scale, in one run."""
     try:
@@ -104,6 +107,9 @@ def bench_restore_cmd(
     if markdown is not None:
         markdown.write_text(text + "\n")
         console.print(f"wrote {markdown}")
+    if json_file is not None:
+        bench.write_restore_json(result, json_file)
+        console.print(f"wrote {json_file}")
 
 
 @app.command("partitions")
