@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 
 from schema import catalog
@@ -201,6 +202,15 @@ class Workload:
         except sa.exc.DBAPIError as exc:
             self.errors.append(str(exc.orig))
             return
+        # No server-side prepared statements, as behind PgBouncer in transaction mode (the platform's
+        # pooling, scripts/bench_pgbouncer.py). psycopg would prepare a statement after its fifth run;
+        # a prepared SELECT * then fails with "cached plan must not change result type" after any
+        # ADD COLUMN, at whichever later revision the client happens to run it again, which would be
+        # charged to that revision instead of the one that changed the row type.
+        driver = conn.connection.driver_connection
+        if not isinstance(driver, psycopg.Connection):
+            raise TypeError(f"the rehearsal workload needs psycopg's connection, the driver gave {type(driver).__name__}")
+        driver.prepare_threshold = None
         try:
             conn.exec_driver_sql("SET application_name = 'schema-rehearse-workload'")
             conn.exec_driver_sql(f"SET lock_timeout = '{self.options.lock_timeout}'")
