@@ -3,7 +3,7 @@
 -- an empty database (on every PostgreSQL version it tests) and fails when the replay differs from
 -- this file; commit it together with the revision that changes it.
 
--- alembic_version: 014
+-- alembic_version: 015
 
 -- role: admin_rw
 CREATE ROLE admin_rw NOSUPERUSER NOLOGIN NOBYPASSRLS;
@@ -2872,10 +2872,22 @@ DECLARE
     v_anonymous CONSTANT boolean := TG_ARGV[2] = 'anonymous_allowed';
     v_import    text := nullif(current_setting('app.historical_import', true), '');
     v_declared  text := nullif(current_setting(v_setting, true), '');
-    v_written   text := to_jsonb(NEW) ->> v_column;
+    v_written   text;
     v_owner     oid;
     v_actor     uuid;
 BEGIN
+    -- The actor column, read directly (revision 015; 010 read it from to_jsonb(NEW)): a branch per
+    -- column this function is used with, compiled on its first run for a table.
+    IF v_column = 'user_id' THEN
+        v_written := NEW.user_id::text;  -- audit_logs, trg_audit_logs_acting_identity
+    ELSIF v_column = 'admin_user_id' THEN
+        v_written := NEW.admin_user_id::text;  -- admin_activity_logs, trg_admin_activity_logs_acting_identity
+    ELSE
+        RAISE EXCEPTION 'SEC-020: require_acting_identity() reads the actor column user_id or admin_user_id, not % (trigger % on %)',
+            v_column, TG_NAME, TG_TABLE_NAME
+            USING ERRCODE = 'feature_not_supported', TABLE = TG_TABLE_NAME,
+                  HINT = 'A new audited table gets its branch in require_acting_identity() by a new revision.';
+    END IF;
     IF v_written IS NULL AND NOT v_anonymous THEN
         RETURN NEW;  -- the column is NOT NULL: its own constraint refuses the row, with SQLSTATE 23502
     END IF;

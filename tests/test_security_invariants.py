@@ -105,6 +105,25 @@ def test_refusal_reports_the_trigger_as_its_constraint(head_conn: sa.Connection)
     assert "neither a uuid nor 'anonymous'" in str(caught.value.orig)
 
 
+def test_the_identity_check_reads_only_the_actor_columns_it_knows(head_conn: sa.Connection) -> None:
+    """Revision 015: require_acting_identity() reads user_id or admin_user_id directly instead of a
+    JSON copy of the whole row (010's to_jsonb(NEW), which read any column); a trigger wired to any
+    other column is a schema mistake, refused by name with 0A000, never read as NULL."""
+    head_conn.exec_driver_sql("CREATE TEMP TABLE wired_wrong (actor_id uuid)")
+    head_conn.exec_driver_sql(
+        "CREATE TRIGGER trg_wired_wrong BEFORE INSERT ON wired_wrong FOR EACH ROW "
+        "EXECUTE FUNCTION require_acting_identity('actor_id', 'app.user_id', 'anonymous_allowed')"
+    )
+    me = str(uuid.uuid4())
+    _declare(head_conn, "app.user_id", me)
+    savepoint = head_conn.begin_nested()
+    with pytest.raises(sa.exc.NotSupportedError) as caught:
+        head_conn.exec_driver_sql(f"INSERT INTO wired_wrong VALUES ('{me}')")
+    savepoint.rollback()
+    assert caught.value.orig.sqlstate == "0A000"
+    assert "reads the actor column user_id or admin_user_id, not actor_id (trigger trg_wired_wrong" in str(caught.value.orig)
+
+
 def test_anonymous_is_for_audit_rows_without_a_user_only(head_conn: sa.Connection) -> None:
     ctx = Ctx(head_conn)
     anonymous = ctx.row("audit_logs", user_id=None, action="user.login_failed")
