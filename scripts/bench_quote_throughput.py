@@ -24,11 +24,13 @@ profile asked (``--commit-delay-us 0 1000``, the default):
   is flushed with it: group commit, what real storage latency gives) and ``commit_siblings = 0``
   (always), set on the scratch database only. This is the profile the issue's diagnosis is about:
   a lock held to commit caps throughput at 1 / commit latency, and only a path that holds none
-  scales with connections. Printed: quotes/s, p50/p99, (32 connections)/(1 connection)
-per path (target >= 3x for (a)), (a)/(b) per connection count (target >= 0.9), and, with two
-revisions, each revision's (a) against the first one's; per profile. ``--json`` writes the handbook's
-chart of it. Every number issued must be distinct and
-every transaction commit: an error or a duplicate makes the exit status 1 (never retried).
+  scales with connections.
+
+Printed, per profile: quotes/s, p50/p99, (32 connections)/(1 connection) per path (target >= 3x
+for (a)), (a)/(b) per connection count (target >= 0.9), and, with two revisions, each revision's
+(a) against the first one's. ``--json`` writes the handbook's chart of it. Every number issued
+must be distinct and every transaction commit: an error or a duplicate makes the exit status 1
+(never retried).
 The clients are asyncio tasks of one Python process, the same for (a) and (b).
 """
 
@@ -53,7 +55,10 @@ SCALING_TARGET = 3.0  # issue 21: 32 connections >= 3x one
 BASELINE_TARGET = 0.9  # issue 21: (a) >= 90% of (b) at every connection count
 # Commit-latency profiles (commit_delay, microseconds): this machine, and production storage.
 COMMIT_DELAYS_US = (0, 1000)
-COMMIT_LATENCY_SQL = "ALTER DATABASE {db} SET commit_delay = {us}; ALTER DATABASE {db} SET commit_siblings = 0"
+COMMIT_LATENCY_SQL = ("ALTER DATABASE {db} SET commit_delay = {us}", "ALTER DATABASE {db} SET commit_siblings = 0")
+
+
+Point = tuple[str, int, str, int]  # revision, commit delay, path, connections (Measured.key)
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class Measured:
     stats: workload.Stats
 
     @property
-    def key(self) -> tuple[str, int, str, int]:
+    def key(self) -> Point:
         return self.revision, self.delay_us, self.path, self.stats.clients
 
 
@@ -92,7 +97,7 @@ def measure(revision: str, delays_us: tuple[int, ...], connections: tuple[int, .
         numbers = baseline_numbers(dt.datetime.now(dt.UTC).year)
         for delay in delays_us:
             # Every client connects afresh for each point, so the database's setting reaches all of them.
-            bench.execute(url, COMMIT_LATENCY_SQL.format(db=url.database, us=delay).split("; "))
+            bench.execute(url, [statement.format(db=url.database, us=delay) for statement in COMMIT_LATENCY_SQL])
             for n, _ in itertools.product(connections, range(rounds)):
                 out.append(Measured(revision, delay, "a", workload.run(conninfo, n, PER_CLIENT_CAP, timeout_s=seconds)))
                 bench.execute(url, [f"ALTER TABLE quotes DISABLE TRIGGER {NUMBERING_TRIGGER}"])
@@ -104,17 +109,17 @@ def measure(revision: str, delays_us: tuple[int, ...], connections: tuple[int, .
     return out
 
 
-def best(results: list[Measured]) -> list[Measured]:
+def best(results: list[Measured]) -> dict[Point, Measured]:
     """Per point, the round with the highest rate (the least disturbed by the rest of the machine)."""
-    top: dict[tuple[str, int, str, int], Measured] = {}
+    top: dict[Point, Measured] = {}
     for m in results:
         if m.key not in top or m.stats.tps > top[m.key].stats.tps:
             top[m.key] = m
-    return list(top.values())
+    return top
 
 
-def _tps(results: list[Measured], revision: str, delay_us: int, path: str, clients: int) -> float:
-    return next(m.stats.tps for m in results if m.key == (revision, delay_us, path, clients))
+def _tps(results: dict[Point, Measured], revision: str, delay_us: int, path: str, clients: int) -> float:
+    return results[(revision, delay_us, path, clients)].stats.tps
 
 
 def main() -> int:
@@ -157,7 +162,7 @@ def main() -> int:
             "distinct numbers",
         ],
     )
-    for m in results:
+    for m in results.values():
         s = m.stats
         one = _tps(results, m.revision, m.delay_us, m.path, connections[0])
         a_vs_b = bench.ratio(s.tps, _tps(results, m.revision, m.delay_us, "b", s.clients)) if m.path == "a" else ""

@@ -209,7 +209,10 @@ class Workload:
         # charged to that revision instead of the one that changed the row type.
         driver = conn.connection.driver_connection
         if not isinstance(driver, psycopg.Connection):
-            raise TypeError(f"the rehearsal workload needs psycopg's connection, the driver gave {type(driver).__name__}")
+            # Recorded like a failed connection: stop() raises with it (no client dies unseen).
+            self.errors.append(f"the rehearsal workload needs psycopg's connection, the driver gave {type(driver).__name__}")
+            conn.close()
+            return
         driver.prepare_threshold = None
         try:
             conn.exec_driver_sql("SET application_name = 'schema-rehearse-workload'")

@@ -312,15 +312,16 @@ class Generator:
     def run_chunk(self, step: Step, lo: int, hi: int) -> int:
         """Rows lo..hi of the step in a transaction of their own (committed)."""
         rows = self._insert(step, lo, hi)
-        self._commit(step, lo, hi)
+        self._commit(f"{step.name}: rows {lo}..{hi}")
         return rows
 
-    def _commit(self, step: Step, lo: int, hi: int) -> None:
+    def _commit(self, what: str) -> None:
+        """Commit the load of ``what`` (the steps and rows, as a refusal names them)."""
         try:
-            self.conn.commit()  # deferred constraint triggers (trg_quotes_version_chain) judge here
+            self.conn.commit()  # deferred constraint triggers judge here (those the rebuild has not fired)
         except sa.exc.DBAPIError as exc:
             self.conn.rollback()
-            raise VolumeError(f"{step.name}: rows {lo}..{hi} refused by the database at commit: {_describe(exc)}") from exc
+            raise VolumeError(f"{what} refused by the database at commit: {_describe(exc)}") from exc
 
     def _load(self, table: str, work: list[tuple[Step, list[tuple[int, int]], Callable[[int, int], None]]]) -> list[TableReport]:
         """The ranges of one table's steps in one transaction, its deferred objects dropped first and
@@ -332,6 +333,8 @@ class Generator:
         started = time.perf_counter()
         plan_ = deferral.plan(self.catalog, table, foreign_keys=table not in PARTITIONED)
         first, last = work[0][0], work[-1][0]
+        steps = first.name if first is last else f"{first.name}..{last.name}"
+        what = f"{steps}: rows " + ", ".join(f"{ranges[0][0]}..{ranges[-1][1]}" for _, ranges, _ in work if ranges)
         try:
             plan_ = deferral.drop(self.conn, plan_)
         except sa.exc.DBAPIError as exc:
@@ -347,10 +350,8 @@ class Generator:
             deferral.rebuild(self.conn, plan_)
         except deferral.DeferralError as exc:
             self.conn.rollback()
-            steps = first.name if first is last else f"{first.name}..{last.name}"
-            spans = ", ".join(f"{ranges[0][0]}..{ranges[-1][1]}" for _, ranges, _ in work if ranges)
-            raise VolumeError(f"{steps}: rows {spans} refused by the database: {exc}") from exc
-        self._commit(last, 1, sum(r.rows for r in done))
+            raise VolumeError(f"{what} refused by the database: {exc}") from exc
+        self._commit(what)
         done[-1].seconds += time.perf_counter() - started
         return done
 
