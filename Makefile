@@ -85,7 +85,7 @@ static: install
 	$(BIN)/mypy
 
 # Rewrite the tree in the house style: ruff's import order and formatter. The released revisions
-# (001-014, frozen by checksum), the notebooks and the generated docs/ are excluded in pyproject.toml.
+# (001-015, frozen by checksum), the notebooks and the generated docs/ are excluded in pyproject.toml.
 format: install
 	$(BIN)/ruff check --select I --fix .
 	$(BIN)/ruff format .
