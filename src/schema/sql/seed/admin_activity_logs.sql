@@ -18,8 +18,8 @@ SELECT pg_temp.uid('admin_activity_logs', g),
 FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
 CROSS JOIN LATERAL (SELECT pg_temp.between(pg_temp.u('aal.kind', g), 1, 8)::int AS kind,
                            pg_temp.u('aal.http', g) >= 0.05 AS http,
-                           pg_temp.pick(pg_temp.u('aal.status', g), ARRAY['success', 'failed', 'unauthorized'], ARRAY[0, 92, 97]) AS status) AS k
+                           pg_temp.pick(pg_temp.u('aal.status', g), ARRAY['success', 'failed', 'unauthorized'], ARRAY[0, 92, 97]) AS status OFFSET 0) AS k
 CROSS JOIN LATERAL (SELECT (ARRAY['dashboard.view', 'setting.update', 'admin_user.update', 'rate.approve', 'rate.reject',
                                   'quote.view', 'report.export', 'discount.update'])[kind] AS action,
                            (ARRAY['admin_dashboards', 'system_settings', 'admin_users', 'admin_rate_approvals',
-                                  'admin_rate_approvals', 'quotes', 'reports', 'discount_rules'])[kind] AS resource) AS a
+                                  'admin_rate_approvals', 'quotes', 'reports', 'discount_rules'])[kind] AS resource OFFSET 0) AS a

@@ -21,7 +21,7 @@ FROM (SELECT g, pg_temp.spread_time('ae.at', g, CAST(:total AS bigint)) AS at
       FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g ORDER BY at) AS ts
 CROSS JOIN LATERAL (SELECT pg_temp.pick(pg_temp.u('ae.cat', g), ARRAY['quote', 'policy', 'claim', 'customer', 'user', 'system'],
                                         ARRAY[0, 55, 68, 74, 80, 97]) AS category,
-                           pg_temp.u('ae.type', g) AS t) AS c
+                           pg_temp.u('ae.type', g) AS t OFFSET 0) AS c
 CROSS JOIN LATERAL (SELECT CASE category
                                WHEN 'quote' THEN (ARRAY['quote_started', 'quote_priced', 'quote_priced', 'quote_bound', 'quote_abandoned'])[1 + floor(5 * t)::int]
                                WHEN 'policy' THEN (ARRAY['policy_issued', 'payment_received', 'payment_received'])[1 + floor(3 * t)::int]

@@ -23,14 +23,14 @@ FROM (SELECT g, pg_temp.spread_time('audit.at', g, CAST(:total AS bigint)) AS at
       FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g ORDER BY at) AS ts
 CROSS JOIN LATERAL (SELECT pg_temp.pick(pg_temp.u('audit.kind', g), ARRAY['api', 'login', 'job'], ARRAY[0, 78, 97]) AS kind,
                            pg_temp.u('audit.op', g) AS op,
-                           round(least(1, greatest(0, 0.12 + 0.15 * pg_temp.normal('audit.risk', g)))::numeric, 2) AS risk) AS k
+                           round(least(1, greatest(0, 0.12 + 0.15 * pg_temp.normal('audit.risk', g)))::numeric, 2) AS risk OFFSET 0) AS k
 CROSS JOIN LATERAL (SELECT CASE kind WHEN 'job' THEN (ARRAY['rate_table.refresh', 'quote.expire_batch', 'report.export'])[1 + floor(3 * op)::int]
                                      WHEN 'login' THEN CASE WHEN op < 0.88 THEN 'user.login' ELSE 'user.login_failed' END
                                      ELSE (ARRAY['quote.create', 'quote.update', 'quote.read', 'policy.bind', 'policy.read',
                                                  'claim.submit', 'claim.update', 'customer.update'])[1 + floor(8 * op)::int] END AS action,
                            CASE kind WHEN 'job' THEN (ARRAY['rate_tables', 'quotes', 'reports'])[1 + floor(3 * op)::int]
                                      WHEN 'login' THEN 'users'
-                                     ELSE (ARRAY['quotes', 'quotes', 'quotes', 'policies', 'policies', 'claims', 'claims', 'customers'])[1 + floor(8 * op)::int] END AS resource) AS a
+                                     ELSE (ARRAY['quotes', 'quotes', 'quotes', 'policies', 'policies', 'claims', 'claims', 'customers'])[1 + floor(8 * op)::int] END AS resource OFFSET 0) AS a
 CROSS JOIN LATERAL (SELECT CASE WHEN kind = 'job' THEN NULL WHEN kind = 'login' THEN 'POST'
                                 WHEN action LIKE '%.read' THEN 'GET' WHEN action LIKE '%.update' THEN 'PATCH' ELSE 'POST' END AS method,
                            CASE WHEN kind = 'job' THEN NULL WHEN kind = 'login' THEN '/api/v1/auth/login'
@@ -38,4 +38,4 @@ CROSS JOIN LATERAL (SELECT CASE WHEN kind = 'job' THEN NULL WHEN kind = 'login' 
                            CASE WHEN action = 'user.login_failed' THEN 401
                                 WHEN pg_temp.u('audit.err', g) < 0.02 THEN 500
                                 WHEN pg_temp.u('audit.err', g) < 0.06 THEN 422
-                                WHEN action LIKE '%.create' OR action LIKE '%.submit' THEN 201 ELSE 200 END AS status) AS m
+                                WHEN action LIKE '%.create' OR action LIKE '%.submit' THEN 201 ELSE 200 END AS status OFFSET 0) AS m

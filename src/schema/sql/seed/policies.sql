@@ -18,13 +18,13 @@ SELECT pg_temp.uid('policies', g),
 FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) AS g
 CROSS JOIN LATERAL pg_temp.quote_plan(g) AS qp
 CROSS JOIN LATERAL (SELECT pg_temp.state_index(qp.customer_k) AS s,
-                           (qp.created_at AT TIME ZONE 'UTC')::date + pg_temp.between(pg_temp.u('policies.lead', g), 1, 21)::int AS eff) AS e
+                           (qp.created_at AT TIME ZONE 'UTC')::date + pg_temp.between(pg_temp.u('policies.lead', g), 1, 21)::int AS eff OFFSET 0) AS e
 CROSS JOIN LATERAL (SELECT CASE WHEN qp.product_type = 'auto' THEN (eff + interval '6 months')::date
-                                ELSE (eff + interval '1 year')::date END AS exp) AS x
+                                ELSE (eff + interval '1 year')::date END AS exp OFFSET 0) AS x
 CROSS JOIN LATERAL (SELECT CASE WHEN eff::timestamptz > pg_temp.as_of() THEN 'pending'
                                 WHEN exp::timestamptz <= pg_temp.as_of() THEN 'expired'
                                 WHEN pg_temp.u('policies.cancelled', g) < 0.08 THEN 'cancelled'
                                 ELSE 'active' END AS policy_status,
                            least(pg_temp.as_of() - interval '1 hour',
-                                 eff::timestamptz + (exp - eff) * pg_temp.u('policies.cancel_at', g) * interval '1 day') AS cancel_at) AS st
+                                 eff::timestamptz + (exp - eff) * pg_temp.u('policies.cancel_at', g) * interval '1 day') AS cancel_at OFFSET 0) AS st
 WHERE qp.status = 'bound'

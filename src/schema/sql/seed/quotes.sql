@@ -99,7 +99,9 @@ FROM (
         CROSS JOIN LATERAL (SELECT CASE WHEN :version = 1 THEN qp.created_at
                                         ELSE least(pg_temp.as_of() - interval '1 minute',
                                                    parent.created_at + make_interval(hours => pg_temp.between(pg_temp.u('quotes.v' || :version || '.gap', g), 20, 240)::int)) END AS created_at) AS c
+        OFFSET 0  -- computed once a row (see _session.sql: OFFSET 0)
     ) AS plan
+    OFFSET 0
 ) AS q
 -- The state's law, read from state_rating_rules as the triggers read it (RAT-020): no credit tier
 -- where the state bans credit for the product; every mandated coverage the generated set lacks.
