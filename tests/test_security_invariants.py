@@ -307,6 +307,34 @@ def test_unrelated_ddl_in_the_partitions_schema_is_allowed(head_conn: sa.Connect
     head_conn.exec_driver_sql("DROP TABLE partitions.audit_logs_p209301")
 
 
+# Relation locks a backend holds on the audit trails' partitions (revision 016's test).
+TRAIL_PARTITION_LOCKS = """
+SELECT l.relation::regclass::text, l.mode FROM pg_locks l JOIN pg_inherits i ON i.inhrelid = l.relation
+WHERE l.locktype = 'relation' AND l.pid = pg_backend_pid()
+  AND i.inhparent IN (to_regclass('public.audit_logs'), to_regclass('public.admin_activity_logs'))
+"""
+
+
+def test_ddl_elsewhere_neither_waits_for_nor_locks_the_trails_partitions(head_engine: sa.Engine) -> None:
+    """Revision 016: the guard that judges every ALTER TABLE reads the trail's partitions from the
+    catalog. With 010's pg_partition_tree() an ALTER TABLE of customers waited for any lock on an
+    audit partition (here: ACCESS EXCLUSIVE, as an index build or the seed's load of audit_logs
+    takes) and then held ACCESS SHARE on every partition until its commit."""
+    with head_engine.connect() as holder, head_engine.connect() as ddl:
+        holder.begin()
+        ddl.begin()
+        try:
+            holder.exec_driver_sql("LOCK TABLE partitions.audit_logs_default IN ACCESS EXCLUSIVE MODE")
+            ddl.exec_driver_sql("SET LOCAL lock_timeout = '2s'")  # 015: canceling statement due to lock timeout
+            ddl.exec_driver_sql("ALTER TABLE customers ADD CONSTRAINT ck_customers_test_016 CHECK (true) NOT VALID")
+            assert ddl.execute(sa.text(TRAIL_PARTITION_LOCKS)).all() == []
+            # The guard still judges: the trail is whole, and its partitions are among what it reads.
+            assert ddl.execute(sa.text("SELECT count(*) FROM audit_trail_protection_problems()")).scalar_one() == 0
+        finally:
+            ddl.rollback()
+            holder.rollback()
+
+
 def test_the_trail_is_whole_at_head(head_conn: sa.Connection) -> None:
     assert head_conn.execute(sa.text("SELECT * FROM audit_trail_protection_problems()")).all() == []
 
