@@ -35,7 +35,7 @@ SELECT id, customer_id, status, product_type, pg_temp.state_code(s), pg_temp.cus
            jsonb_build_array(jsonb_build_object('age', pg_temp.between(pg_temp.u(salt || '.age', g), 17, 82),
                                                 'years_licensed', pg_temp.between(pg_temp.u(salt || '.lic', g), 0, 40),
                                                 'violations', floor(-ln(1 - pg_temp.u(salt || '.vio', g)) * 0.4)::int)) END,
-       CASE WHEN has_risk THEN jsonb_build_object('coverages', pg_temp.coverages(product_type, g) || law.mandated) END,
+       CASE WHEN has_risk THEN jsonb_build_object('coverages', coverages || law.mandated) END,
        CASE WHEN rated THEN CASE WHEN pg_temp.u(salt || '.disc', g) < 0.55
                                  THEN jsonb_build_array(jsonb_build_object('code', (ARRAY['MULTI_POLICY', 'PAPERLESS', 'PAID_IN_FULL', 'HOME_OWNER'])[1 + floor(4 * pg_temp.u(salt || '.dc', g))::int], 'percent', 5))
                                  ELSE '[]'::jsonb END END,
@@ -62,6 +62,7 @@ SELECT id, customer_id, status, product_type, pg_temp.state_code(s), pg_temp.cus
        creator, CASE WHEN pg_temp.u(salt || '.ub', g) < 0.8 THEN creator ELSE pg_temp.user_id(salt || '.ub2', g) END
 FROM (
     SELECT g, salt, id, customer_id, customer_k, s, product_type, created_at, status, parent_id, base_premium,
+           pg_temp.coverages(product_type, g) AS coverages,  -- read twice below: computed once
            coalesce(policy_premium, round(base_premium * (0.85 + 0.25 * pg_temp.u(salt || '.adj', g))::numeric, 2)) AS total_premium,
            coalesce(policy_effective,
                     (created_at AT TIME ZONE 'UTC')::date + pg_temp.between(pg_temp.u(salt || '.eff', g), 3, 45)::int) AS effective_date,
@@ -113,6 +114,6 @@ CROSS JOIN LATERAL (
             FROM state_rating_rules AS r
             CROSS JOIN LATERAL jsonb_array_elements_text(r.parameters -> 'coverages') AS c (coverage)
             WHERE r.state = pg_temp.state_code(q.s) AND r.product_type = q.product_type AND r.kind = 'mandatory_coverage'
-              AND NOT pg_temp.coverages(q.product_type, q.g) @> jsonb_build_array(jsonb_build_object('type', c.coverage))) AS mandated
+              AND NOT q.coverages @> jsonb_build_array(jsonb_build_object('type', c.coverage))) AS mandated
 ) AS law
 ORDER BY created_at
