@@ -303,12 +303,29 @@ def test_the_load_builds_back_every_deferred_object_as_it_was(small: Generated, 
     # The load did defer: indexes and keys of the one-transaction tables, indexes of the streams.
     cat = catalog.read(small_conn)
     small_conn.commit()
-    assert deferral.plan(cat, "websocket_connections", foreign_keys=True).names == [
+    assert deferral.plan(cat, "websocket_connections").names == [
         "ix_websocket_connections_last_ping_at",
         "ix_websocket_connections_user_id",
         "fk_websocket_connections_user_id_users",
     ]
-    assert deferral.plan(cat, "audit_logs", foreign_keys=False).indexes
+    assert deferral.plan(cat, "audit_logs").indexes
+    # Beside a lane loading audit_logs (keys to users), a load keeps its keys to users and defers the others.
+    beside_audit = deferral.plan(cat, "analytics_events", keep_keys_to=frozenset({"users"}))
+    assert sorted(k.name for k in beside_audit.foreign_keys) == [
+        "fk_analytics_events_policy_id_policies",
+        "fk_analytics_events_quote_id_quotes",
+    ]
+
+
+def test_the_audit_trail_loads_beside_the_other_tables(small_conn: sa.Connection) -> None:
+    """audit_logs needs only users: its load starts on the second lane right after users, so its
+    rows were written by a transaction that began before the quotes' (xids are assigned in order),
+    where a run loading the streams after every other table wrote them all after."""
+    before_quotes = scalar(
+        small_conn, "SELECT count(*) FROM audit_logs WHERE xmin::text::bigint < (SELECT min(xmin::text::bigint) FROM quotes)"
+    )
+    small_conn.commit()
+    assert before_quotes > volume.MONTHS  # more than the first rows, one a month, written before the bulk
 
 
 def test_the_quote_versions_load_in_one_transaction(small: Generated, small_conn: sa.Connection) -> None:
@@ -330,7 +347,7 @@ def test_an_index_postgresql_cannot_give_back_byte_for_byte_stays_in_place(serve
             with eng.connect() as conn:
                 cat = catalog.read(conn)
                 conn.commit()
-                planned = deferral.plan(cat, "quotes", foreign_keys=True)
+                planned = deferral.plan(cat, "quotes")
                 applied = deferral.drop(conn, planned)
                 kept = {i.name for i in planned.indexes} - {i.name for i in applied.indexes}
                 assert kept == {"ix_quotes_expires_at"}

@@ -44,6 +44,26 @@ def maintain(conn: sa.Connection, dry_run: bool = False) -> list[Action]:
     return [Action(r.parent_table, r.action, r.partition_name, r.detail) for r in rows]
 
 
+# One registered table's maintenance, with its policy, as run_partition_maintenance() runs it for each.
+MAINTAIN_TABLE_SQL = """
+SELECT pp.parent_table::text AS parent_table, m.action, m.partition_name, m.detail || format(' [%s]', pp.rule_id) AS detail
+FROM partition_policies AS pp
+CROSS JOIN LATERAL maintain_partitions(CAST(quote_ident(pp.parent_table) AS regclass), pp.months_ahead, pp.retention_months, false) AS m
+WHERE pp.parent_table = :table
+"""
+POLICY_EXISTS_SQL = "SELECT EXISTS (SELECT 1 FROM partition_policies WHERE parent_table = :table)"
+
+
+def maintain_table(conn: sa.Connection, table: str) -> list[Action]:
+    """The maintenance of one registered table only, in the caller's transaction: for a caller
+    that must not lock the other partitioned tables (the volume seed, whose other lane may be
+    loading one of them). The quote-number sequences ahead are run_partition_maintenance()'s."""
+    if not conn.execute(sa.text(POLICY_EXISTS_SQL), {"table": table}).scalar_one():
+        raise ValueError(f"{table} has no partition policy (partition_policies): nothing maintains its partitions")
+    rows = conn.execute(sa.text(MAINTAIN_TABLE_SQL), {"table": table})
+    return [Action(r.parent_table, r.action, r.partition_name, r.detail) for r in rows]
+
+
 def maintain_database(url: URL | None = None, dry_run: bool = False) -> list[Action]:
     """Maintain the resolved database (or ``url``): committed, or rolled back for a dry run."""
     eng = database.engine(url)

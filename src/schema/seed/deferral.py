@@ -85,16 +85,20 @@ def build_settings() -> dict[str, str]:
     return {"maintenance_work_mem": f"{memory_mb}MB", "max_parallel_maintenance_workers": str(workers)}
 
 
-def plan(cat: catalog.Catalog, table: str, *, foreign_keys: bool) -> Deferral:
-    """The secondary indexes of ``table`` (and its outgoing foreign keys when ``foreign_keys``).
+def plan(cat: catalog.Catalog, table: str, *, keep_keys_to: frozenset[str] = frozenset()) -> Deferral:
+    """The secondary indexes of ``table`` and its outgoing foreign keys, but those to ``keep_keys_to``.
 
     An index that a foreign key refers to (a unique index on the referred columns) stays: the key
-    cannot exist without it.
+    cannot exist without it. A key to the table itself stays (its rows refer to rows of the same
+    load). A key to a table of ``keep_keys_to`` stays: dropping a foreign key takes ACCESS
+    EXCLUSIVE on the referred table until commit, and a load running at the same time on another
+    connection whose rows check keys against that table (RI triggers lock the referred rows) would
+    wait for this whole load.
     """
     t = cat.table(table)
     referred = {frozenset(c.referred_columns) for c in cat.referenced_by(table)}
     indexes = tuple(i for i in t.indexes if i.constraint_name is None and not (i.is_unique and frozenset(i.key_columns) in referred))
-    keys = tuple(c for c in t.foreign_keys if c.referred_table != table) if foreign_keys else ()
+    keys = tuple(c for c in t.foreign_keys if c.referred_table != table and c.referred_table not in keep_keys_to)
     return Deferral(table, indexes, keys)
 
 

@@ -19,12 +19,16 @@ Contract with the operator:
   before) loads them all in that one transaction, so its indexes are built once. Quote numbers
   come from a sequence per year since revision 012 (nextval holds no row lock), so a million
   quotes in one transaction cost what they cost in chunks;
-- two lanes: the streams (audit_logs, analytics_events: nine rows in ten at every scale) load at
-  the same time on two connections, after every other table. They keep their foreign keys on (the
-  keys' RI triggers check each row): dropping a foreign key locks the referred table in ACCESS
-  EXCLUSIVE mode until commit, and its DDL waits for the other lane's (measured at medium: deferring
-  analytics_events' keys to quotes and policies made its lane wait for the audit lane's commit,
-  57 s instead of 33 s); their secondary indexes are deferred (those locks are the stream's own);
+- two lanes (``Generator.run``): the streams (audit_logs, analytics_events: nine rows in ten at
+  every scale) load on a second connection as soon as the tables their keys refer to are loaded
+  (audit_logs right after users), beside the other tables on the first; what is left, the first
+  lane loads after its own tables. A load beside another lane defers its indexes (those locks are
+  its own) and its foreign keys but those to a table the other lane's tables refer to
+  (``keys_to_keep``: users while audit_logs loads): dropping a foreign key locks the referred
+  table in ACCESS EXCLUSIVE mode until commit, and the other lane's RI checks against it would wait
+  for the whole load. Revision 016 lets DDL beside an audit_logs load run: SEC-024's guard, which
+  judges every ALTER TABLE, no longer locks the audit partitions (measured at medium, 015: the
+  analytics_events load waited for the audit_logs load, 132 s instead of 78 s);
 - the same seed and as-of date give the same rows (see sql/seed/_session.sql);
 - the database is the judge: every CHECK and row trigger stays on for every row, and every foreign
   key judges every row, deferred or not (no trigger is disabled: SEC-024's event trigger would
@@ -42,7 +46,7 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -274,7 +278,12 @@ class Generator:
         self.report = VolumeReport(scale.name, seed, as_of)
         # Read once, before any table is loaded: what each table's load defers and builds again.
         self._catalog: catalog.Catalog | None = None
-        self._lock = threading.Lock()  # the report and counts, written by both lanes
+        self._lock = threading.Lock()  # the report, counts and lanes, written by both lanes
+        self.lane_id = 0  # 0: the run's own connection; 1: the helper lane (``lane``)
+        # Per lane, the tables it is loading or may still load (``run``): what another lane's load
+        # must not lock away from it (``keys_to_keep``). Shared by the lanes.
+        self.lanes: dict[int, set[str]] = {}
+        self._has_seed_policies = False
 
     @property
     def catalog(self) -> catalog.Catalog:
@@ -331,7 +340,7 @@ class Generator:
         if not any(ranges for _, ranges, _ in work):
             return done
         started = time.perf_counter()
-        plan_ = deferral.plan(self.catalog, table, foreign_keys=table not in PARTITIONED)
+        plan_ = deferral.plan(self.catalog, table, keep_keys_to=self.keys_to_keep(table))
         first, last = work[0][0], work[-1][0]
         steps = first.name if first is last else f"{first.name}..{last.name}"
         what = f"{steps}: rows " + ", ".join(f"{ranges[0][0]}..{ranges[-1][1]}" for _, ranges, _ in work if ranges)
@@ -355,12 +364,30 @@ class Generator:
         done[-1].seconds += time.perf_counter() - started
         return done
 
+    def keys_to_keep(self, table: str) -> frozenset[str]:
+        """The tables whose keys ``table``'s load keeps on: those the tables of the other lanes
+        (loading now, or still to load while this load may run) refer to. Dropping a foreign key
+        takes ACCESS EXCLUSIVE on the referred table until commit: another lane's RI checks
+        against that table would wait for this whole load."""
+        with self._lock:
+            beside = {t for lane, tables in self.lanes.items() if lane != self.lane_id for t in tables}
+        return frozenset(key.referred_table for t in beside for key in self.catalog.table(t).foreign_keys if key.referred_table)
+
+    def parents(self, table: str) -> set[str]:
+        """The tables ``table``'s foreign keys refer to (itself aside): loaded before it starts."""
+        return {key.referred_table for key in self.catalog.table(table).foreign_keys if key.referred_table not in (None, table)}
+
     def prime(self, step: Step) -> TableReport:
         """A stream's first rows, one per month, committed; then maintenance creates those months'
         partitions, so the bulk goes straight into them (not through DEFAULT and a second move)."""
         started = time.perf_counter()
         rows = self.run_chunk(step, 1, MONTHS)
-        self.maintain_partitions()
+        # This table's partitions only: the other stream may be loading on the other lane.
+        moved = [a for a in partitions.maintain_table(self.conn, step.table) if a.action == "move"]
+        self.conn.commit()
+        if moved:
+            with self._lock:
+                self.report.notes.append(f"{step.table}: partition maintenance moved rows of {len(moved)} month(s) out of DEFAULT")
         return TableReport(step.name, rows, time.perf_counter() - started)
 
     def run_step(self, step: Step, progress: Progress, primed: TableReport | None = None) -> None:
@@ -416,6 +443,7 @@ class Generator:
         """Derived helpers some later step needs."""
         if step.table == "policies":
             self.conn.exec_driver_sql(self.scripts.get("seed_policies") or sql("seed_policies"))
+            self._has_seed_policies = True
             self.counts["seed_policies"] = self.conn.exec_driver_sql("SELECT count(*) FROM seed_policies").scalar_one()
             self.conn.commit()
         if step.table in {"users", "customers", "policies", "quotes"}:
@@ -432,15 +460,40 @@ class Generator:
     def lane(self) -> Generator:
         """A second generator on a connection of its own, sharing this run's report and counts
         (session helpers and the seed_policies helper table are per session: made again)."""
-        other = Generator(self.conn.engine.connect(), self.scale, self.seed, self.as_of, self.console, self.scripts)
-        other.counts, other.report, other._catalog, other._lock = self.counts, self.report, self.catalog, self._lock
+        other = Generator(self.conn.engine.connect(), self.scale, self.seed, self.as_of, self.console, self.scripts, self.at_revision)
+        other.counts, other.report, other._catalog, other._lock, other.lanes = (
+            self.counts,
+            self.report,
+            self.catalog,
+            self._lock,
+            self.lanes,
+        )
+        other.lane_id = self.lane_id + 1
         other.prepare()
-        if "seed_policies" in self.counts:
-            other.conn.exec_driver_sql(sql("seed_policies"))
-            other.conn.commit()
         return other
 
+    def run_stream(self, step: Step, progress: Progress) -> None:
+        """A stream on this lane: the seed_policies helper of this session first, if its policies
+        are loaded by now (analytics_events draws from it), then its first rows and its partitions,
+        then the bulk."""
+        if "seed_policies" in self.counts and not self._has_seed_policies:
+            self.conn.exec_driver_sql(self.scripts.get("seed_policies") or sql("seed_policies"))
+            self.conn.commit()
+            self._has_seed_policies = True
+        primed = self.prime(step) if step.rows(self.scale, self.counts) > MONTHS else None
+        self.run_step(step, progress, primed)
+        with self._lock:
+            self.lanes.get(self.lane_id, set()).discard(step.table)
+
     def run(self, steps: list[Step]) -> VolumeReport:
+        """Every step, on up to LANES connections.
+
+        This lane loads the tables in load order, a table's steps in one transaction. A stream
+        (PARTITIONED) goes to the helper lane as soon as the tables its keys refer to are loaded
+        and that lane is free (audit_logs right after users), so it loads beside the rest; what is
+        left when this lane is done, this lane loads. Which lane loads what depends on timing;
+        what is loaded does not (every row is a function of its number).
+        """
         started = time.perf_counter()
         columns = (
             TextColumn("{task.description:<20}"),
@@ -449,36 +502,59 @@ class Generator:
             TextColumn("{task.fields[rows]:>10,} rows"),
             TimeElapsedColumn(),
         )
-        serial = [s for s in steps if s.table not in PARTITIONED]
-        streams = [s for s in steps if s.table in PARTITIONED]
-        with Progress(*columns, console=self.console, transient=False, disable=not self.console.is_terminal) as progress:
-            for _, same_table in itertools.groupby(serial, key=lambda s: s.table):
-                self.run_table(list(same_table), progress)
-            self.run_lanes(streams, progress)
+        generated = {s.table for s in steps}
+        loaded = {t for t in DESIGNS if t not in generated}  # reference data and empty tables
+        serial = [list(same) for _, same in itertools.groupby((s for s in steps if s.table not in PARTITIONED), key=lambda s: s.table)]
+        waiting = [s for s in steps if s.table in PARTITIONED]
+        with self._lock:
+            self.lanes[self.lane_id] = set(generated)
+        helper: Generator | None = None
+        running: Future[None] | None = None
+
+        def hand_over(progress: Progress) -> None:
+            """Give the helper lane the first waiting stream whose parents are loaded, if it is free."""
+            nonlocal helper, running
+            if running is not None and not running.done():
+                return
+            if running is not None:
+                running.result()  # a failed stream fails the run here, by its own message
+                running = None
+            ready = [step for step in waiting if self.parents(step.table) <= loaded]
+            if not ready or LANES < 2:
+                return
+            step = ready[0]
+            waiting.remove(step)
+            helper = helper or self.lane()
+            with self._lock:
+                self.lanes[self.lane_id].discard(step.table)
+                self.lanes[helper.lane_id] = {step.table}
+            running = pool.submit(helper.run_stream, step, progress)
+
+        with (
+            Progress(*columns, console=self.console, transient=False, disable=not self.console.is_terminal) as progress,
+            ThreadPoolExecutor(max_workers=1) as pool,
+        ):
+            try:
+                for same_table in serial:
+                    hand_over(progress)
+                    self.run_table(same_table, progress)
+                    loaded.add(same_table[0].table)
+                    with self._lock:
+                        self.lanes[self.lane_id].discard(same_table[0].table)
+                hand_over(progress)
+                while waiting:
+                    self.run_stream(waiting.pop(0), progress)
+                if running is not None:
+                    running.result()
+            finally:
+                if running is not None:
+                    wait([running])  # its transaction ends (commits or rolls back) before its connection closes
+                if helper is not None:
+                    helper.conn.close()
+                with self._lock:
+                    self.lanes.clear()
         self.report.seconds = time.perf_counter() - started
         return self.report
-
-    def run_lanes(self, steps: list[Step], progress: Progress) -> None:
-        """The steps at the same time, one connection each up to LANES (their parents are loaded).
-
-        Each stream's first rows and its partitions come first, one after the other: partition
-        maintenance works on every partitioned table, so two lanes must not run it at once.
-        """
-        primed = {s.name: self.prime(s) for s in steps if s.rows(self.scale, self.counts) > MONTHS}
-        lanes = [self, *(self.lane() for _ in range(min(LANES, len(steps)) - 1))]
-
-        def work(lane: Generator, mine: list[Step]) -> None:
-            for step in mine:
-                lane.run_step(step, progress, primed.get(step.name))
-
-        try:
-            with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-                futures = [pool.submit(work, lane, steps[i :: len(lanes)]) for i, lane in enumerate(lanes)]
-                for future in futures:
-                    future.result()
-        finally:
-            for other in lanes[1:]:
-                other.conn.close()
 
 
 def plan(conn: sa.Connection) -> tuple[list[Step], list[str]]:
