@@ -3,7 +3,7 @@
 -- an empty database (on every PostgreSQL version it tests) and fails when the replay differs from
 -- this file; commit it together with the revision that changes it.
 
--- alembic_version: 015
+-- alembic_version: 016
 
 -- role: admin_rw
 CREATE ROLE admin_rw NOSUPERUSER NOLOGIN NOBYPASSRLS;
@@ -1581,7 +1581,7 @@ CREATE OR REPLACE FUNCTION audit_trail_protection_problems()
  STABLE
  SET search_path TO 'pg_catalog', 'pg_temp'
 AS $function$
-WITH guards (family, trigger_name, function_name) AS (VALUES ('audit_logs', 'trg_audit_logs_append_only', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_no_truncate', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_acting_identity', 'require_acting_identity'), ('admin_activity_logs', 'trg_admin_activity_logs_append_only', 'forbid_admin_activity_log_change'), ('admin_activity_logs', 'trg_admin_activity_logs_acting_identity', 'require_acting_identity'), ('partition_archive_ledger', 'trg_partition_archive_ledger_append_only', 'forbid_audit_mutation'), ('partition_archive_ledger', 'trg_partition_archive_ledger_no_truncate', 'forbid_audit_mutation')),
+WITH RECURSIVE guards (family, trigger_name, function_name) AS (VALUES ('audit_logs', 'trg_audit_logs_append_only', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_no_truncate', 'forbid_audit_mutation'), ('audit_logs', 'trg_audit_logs_acting_identity', 'require_acting_identity'), ('admin_activity_logs', 'trg_admin_activity_logs_append_only', 'forbid_admin_activity_log_change'), ('admin_activity_logs', 'trg_admin_activity_logs_acting_identity', 'require_acting_identity'), ('partition_archive_ledger', 'trg_partition_archive_ledger_append_only', 'forbid_audit_mutation'), ('partition_archive_ledger', 'trg_partition_archive_ledger_no_truncate', 'forbid_audit_mutation')),
 families AS (SELECT DISTINCT family, to_regclass('' || family) AS parent FROM guards),
 archives AS (
     -- Tables that were partitions of the trail (they carry its TRUNCATE guard, which stays with a
@@ -1591,11 +1591,17 @@ archives AS (
     WHERE n.nspname = 'partitions' AND c.relkind = 'r' AND NOT c.relispartition
       AND EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'trg_audit_logs_no_truncate')
 ),
+tree (family, rel, depth) AS (
+    SELECT f.family, f.parent, 0 FROM families f WHERE f.parent IS NOT NULL
+    UNION ALL
+    SELECT t.family, i.inhrelid, t.depth + 1 FROM tree t JOIN pg_inherits i ON i.inhparent = t.rel
+),
 members AS (
     SELECT f.family, f.parent AS rel FROM families f WHERE f.parent IS NOT NULL
     UNION
-    SELECT f.family, t.relid FROM families f CROSS JOIN LATERAL pg_partition_tree(f.parent) AS t
-    WHERE f.parent IS NOT NULL AND t.isleaf
+    -- Every partition below the parent, read from pg_inherits (revision 016; 010 called
+    -- pg_partition_tree(), which locks each partition in ACCESS SHARE mode until commit).
+    SELECT t.family, t.rel FROM tree t JOIN pg_class c ON c.oid = t.rel WHERE t.depth > 0 AND c.relkind <> 'p'
     UNION
     SELECT 'audit_logs', a.rel FROM archives a
 )
