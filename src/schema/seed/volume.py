@@ -64,7 +64,8 @@ from schema.seed.scales import Scale
 DEFAULT_CHUNK = 50_000
 PARTITIONED = ("audit_logs", "analytics_events")
 MONTHS = 24  # rows 1..24 of a partitioned table are one per month (pg_temp.spread_time)
-# Connections loading streams at once: one per core of the 2-core machines the targets are set on.
+# Connections loading at once: one per core of the 2-core machines the targets are set on (the
+# run's own and one helper lane, Generator.run).
 LANES = 2
 # COR-024 / QUO-021: generated rows are historical rows (their created_at and recorded status are
 # kept); the documented path, for the chunk's transaction only.
@@ -382,12 +383,7 @@ class Generator:
         partitions, so the bulk goes straight into them (not through DEFAULT and a second move)."""
         started = time.perf_counter()
         rows = self.run_chunk(step, 1, MONTHS)
-        # This table's partitions only: the other stream may be loading on the other lane.
-        moved = [a for a in partitions.maintain_table(self.conn, step.table) if a.action == "move"]
-        self.conn.commit()
-        if moved:
-            with self._lock:
-                self.report.notes.append(f"{step.table}: partition maintenance moved rows of {len(moved)} month(s) out of DEFAULT")
+        self.maintain_partitions(step.table)  # its own only: the other stream may be loading on the other lane
         return TableReport(step.name, rows, time.perf_counter() - started)
 
     def run_step(self, step: Step, progress: Progress, primed: TableReport | None = None) -> None:
@@ -450,12 +446,17 @@ class Generator:
             self.conn.exec_driver_sql(f"ANALYZE {step.table}")
             self.conn.commit()
 
-    def maintain_partitions(self) -> None:
-        actions = partitions.maintain(self.conn)
+    def maintain_partitions(self, table: str | None = None) -> None:
+        """Partition maintenance, committed: of ``table`` only (partitions.maintain_table), or of
+        every registered table; rows it moved out of DEFAULT go in the report's notes."""
+        actions = partitions.maintain(self.conn) if table is None else partitions.maintain_table(self.conn, table)
         self.conn.commit()
         moved = [a for a in actions if a.action == "move"]
         if moved:
-            self.report.notes.append(f"partition maintenance moved rows of {len(moved)} month(s) out of DEFAULT")
+            with self._lock:
+                self.report.notes.append(
+                    f"{table or 'every table'}: partition maintenance moved rows of {len(moved)} month(s) out of DEFAULT"
+                )
 
     def lane(self) -> Generator:
         """A second generator on a connection of its own, sharing this run's report and counts
@@ -483,7 +484,7 @@ class Generator:
         primed = self.prime(step) if step.rows(self.scale, self.counts) > MONTHS else None
         self.run_step(step, progress, primed)
         with self._lock:
-            self.lanes.get(self.lane_id, set()).discard(step.table)
+            self.lanes[self.lane_id].discard(step.table)
 
     def run(self, steps: list[Step]) -> VolumeReport:
         """Every step, on up to LANES connections.
@@ -510,38 +511,37 @@ class Generator:
             self.lanes[self.lane_id] = set(generated)
         helper: Generator | None = None
         running: Future[None] | None = None
-
-        def hand_over(progress: Progress) -> None:
-            """Give the helper lane the first waiting stream whose parents are loaded, if it is free."""
-            nonlocal helper, running
-            if running is not None and not running.done():
-                return
-            if running is not None:
-                running.result()  # a failed stream fails the run here, by its own message
-                running = None
-            ready = [step for step in waiting if self.parents(step.table) <= loaded]
-            if not ready or LANES < 2:
-                return
-            step = ready[0]
-            waiting.remove(step)
-            helper = helper or self.lane()
-            with self._lock:
-                self.lanes[self.lane_id].discard(step.table)
-                self.lanes[helper.lane_id] = {step.table}
-            running = pool.submit(helper.run_stream, step, progress)
-
         with (
             Progress(*columns, console=self.console, transient=False, disable=not self.console.is_terminal) as progress,
-            ThreadPoolExecutor(max_workers=1) as pool,
+            ThreadPoolExecutor(max_workers=LANES - 1) as pool,
         ):
+
+            def hand_over() -> None:
+                """Give the helper lane the first waiting stream whose parents are loaded, if it is free."""
+                nonlocal helper, running
+                if running is not None and not running.done():
+                    return
+                if running is not None:
+                    running.result()  # a failed stream fails the run here, by its own message
+                    running = None
+                ready = [step for step in waiting if self.parents(step.table) <= loaded]
+                if not ready:
+                    return
+                waiting.remove(ready[0])
+                helper = helper or self.lane()
+                with self._lock:
+                    self.lanes[self.lane_id].discard(ready[0].table)
+                    self.lanes[helper.lane_id] = {ready[0].table}
+                running = pool.submit(helper.run_stream, ready[0], progress)
+
             try:
                 for same_table in serial:
-                    hand_over(progress)
+                    hand_over()
                     self.run_table(same_table, progress)
                     loaded.add(same_table[0].table)
                     with self._lock:
                         self.lanes[self.lane_id].discard(same_table[0].table)
-                hand_over(progress)
+                hand_over()
                 while waiting:
                     self.run_stream(waiting.pop(0), progress)
                 if running is not None:
