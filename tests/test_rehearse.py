@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import shutil
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import pytest
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
 
-from schema import migrations
+from schema import database, migrations
 from schema.cli import app
 from schema.rehearse import (
     Options,
@@ -40,6 +41,7 @@ from schema.rehearse import (
     report,
     verdicts,
 )
+from schema.rehearse.probe import Probe
 from schema.rehearse.runner import copy_script_directory
 
 REVISION_TEMPLATE = '''"""Throw-away revision of the rehearsal test: {title}."""
@@ -181,6 +183,49 @@ def test_validated_foreign_key_fails_while_not_valid_then_validate_passes(rehear
     assert ("quotes", "ShareRowExclusiveLock") in modes, modes
     validate = [s for s in safe.statements if s.sql.startswith("ALTER TABLE quotes VALIDATE")]
     assert len(validate) == 1 and not validate[0].in_transaction and validate[0].error is None
+
+
+INDEX_ONLY_ROWS = 5000
+
+
+def test_a_validation_read_through_an_index_only_scan_counts_its_row_visits(scratch_database: URL) -> None:
+    """The flake that hid r903's finding: on an all-visible table (autovacuum has run) PostgreSQL
+    validates a foreign key over an indexed column by an index-only scan, which fetches no heap
+    row. The probe must still charge those visits to the table, or the verdict takes a scan that
+    grows with the table for catalog work. Sequential and bitmap scans are switched off so the plan
+    is the index-only one whatever the statistics say."""
+    eng = database.engine(scratch_database)
+    try:
+        with eng.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE parent (id bigint PRIMARY KEY)")
+            conn.exec_driver_sql("CREATE TABLE child (id bigint PRIMARY KEY, parent_id bigint NOT NULL)")
+            conn.exec_driver_sql("CREATE INDEX ix_child_parent_id ON child (parent_id)")
+            conn.exec_driver_sql("INSERT INTO parent SELECT g FROM generate_series(1, 10) g")
+            conn.exec_driver_sql(f"INSERT INTO child SELECT g, mod(g, 10) + 1 FROM generate_series(1, {INDEX_ONLY_ROWS}) g")
+            conn.commit()
+        with eng.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) parent, child")  # sets the visibility map
+        with eng.connect() as conn:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+            conn.exec_driver_sql("SET enable_bitmapscan = off")
+            conn.commit()
+            probe = Probe(conn, time.monotonic)
+            probe.attach()
+            try:
+                conn.exec_driver_sql("ALTER TABLE child ADD CONSTRAINT fk_child_parent FOREIGN KEY (parent_id) REFERENCES parent (id)")
+                heap = conn.exec_driver_sql(
+                    "SELECT pg_stat_get_xact_tuples_returned('child'::regclass) + pg_stat_get_xact_tuples_fetched('child'::regclass)"
+                ).scalar_one()
+                conn.commit()
+            finally:
+                probe.detach()
+    finally:
+        eng.dispose()
+    assert heap == 0  # the plan was the index-only one: the heap alone shows nothing
+    alter = next(s for s in probe.statements if s.sql.startswith("ALTER TABLE child"))
+    assert alter.rows_read.get("child", 0) >= INDEX_ONLY_ROWS, alter.rows_read
+    hold = next(h for h in probe.holds if h.table == "child" and h.mode == "ShareRowExclusiveLock")
+    assert verdicts.rows_under(hold, probe.statements) >= INDEX_ONLY_ROWS
 
 
 def test_a_long_lock_fails_by_threshold_and_by_the_workload_queries_it_timed_out(rehearsal: Rehearsal) -> None:

@@ -5,7 +5,8 @@ migrates with give every statement's start and end. Around each one the probe as
 session (through the raw DBAPI connection, which fires no events and runs inside the
 migration's transaction) three exact questions: which relation locks it holds (pg_locks of its
 own pid), the relfilenode of every table and index (a change is a rewrite or an index rebuild),
-and the rows its transaction has read and written per table (pg_stat_xact_user_tables). A lock
+and the rows its transaction has read and written per table (the pg_stat_get_xact_* counters of
+its tables and of their indexes: an index-only scan reads no heap row). A lock
 new after statement k was taken by k; it is held until it disappears, at the latest when the
 transaction ends (the ``commit`` / ``rollback`` events). The snapshot after one statement serves as
 the next one's "before" when nothing ran in between. Locks that live and die inside one

@@ -42,13 +42,29 @@ FROM pg_class c WHERE c.oid = ANY(%(oids)s)
 # on: since PostgreSQL 15 these counters are the backend's pending statistics, which can still
 # carry counts of earlier transactions; a table that entered the snapshot only after a statement
 # took its lock would be charged with all of those.
+# Read = the table's own heap reads (sequential and bitmap) plus the entries its indexes returned
+# (their root's, for a partition's index). An index-only scan of an all-visible table fetches no
+# heap tuple: validating a foreign key over an indexed column reads the whole index and no row,
+# and counted on the heap alone that scan, which grows with the table, would look like catalog
+# work (whether it happens depends on when autovacuum last set the visibility map). An index scan's
+# heap fetches are counted on the index (idx_tup_fetch), never more than the entries it returned,
+# so the entries alone count each visit once. Tables untouched since the counters were last flushed
+# are left out (the probe reads a missing table as nothing read): naming only the touched ones keeps
+# the snapshot, which runs inside the migration's transaction, as cheap as it was.
 XACT_TUPLES = """
-SELECT coalesce(pg_partition_root(c.oid), c.oid)::regclass::text AS root,
-       sum(pg_stat_get_xact_tuples_returned(c.oid) + pg_stat_get_xact_tuples_fetched(c.oid))::bigint AS read,
-       sum(pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
-           + pg_stat_get_xact_tuples_deleted(c.oid))::bigint AS written
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname IN (%(schema)s, 'partitions') AND c.relkind IN ('r', 'm')
+SELECT coalesce(pg_partition_root(s.tab), s.tab)::regclass::text AS root, sum(s.read)::bigint AS read,
+       sum(s.written)::bigint AS written
+FROM (SELECT coalesce(x.indrelid, c.oid) AS tab,
+             CASE WHEN c.relkind = 'i' THEN pg_stat_get_xact_tuples_returned(c.oid)
+                  ELSE pg_stat_get_xact_tuples_returned(c.oid) + pg_stat_get_xact_tuples_fetched(c.oid) END AS read,
+             CASE WHEN c.relkind = 'i' THEN 0
+                  ELSE pg_stat_get_xact_tuples_inserted(c.oid) + pg_stat_get_xact_tuples_updated(c.oid)
+                       + pg_stat_get_xact_tuples_deleted(c.oid) END AS written
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+      LEFT JOIN pg_index x ON x.indexrelid = c.oid
+      WHERE n.nspname IN (%(schema)s, 'partitions') AND c.relkind IN ('r', 'm', 'i')) s
+WHERE s.read > 0 OR s.written > 0
 GROUP BY 1
 """
 
